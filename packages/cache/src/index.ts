@@ -1,0 +1,1 @@
+// Every public export is named here explicitly.
