@@ -7,7 +7,9 @@ import { join } from 'node:path';
 
 const [name, description = ''] = process.argv.slice(2);
 if (!name || !/^[a-z][a-z0-9-]*$/.test(name)) {
-  console.error('usage: node scripts/new-package.mjs <name> "<description>" (name: lowercase, dashes)');
+  console.error(
+    'usage: node scripts/new-package.mjs <name> "<description>" (name: lowercase, dashes)',
+  );
   process.exit(2);
 }
 const dir = join(import.meta.dirname, '..', 'packages', name);
@@ -30,7 +32,11 @@ const files = {
     files: ['dist'],
     engines: { node: '>=20.19' },
     publishConfig: { access: 'public' },
-    repository: { type: 'git', url: 'git+https://example.invalid/x.git', directory: `packages/${name}` },
+    repository: {
+      type: 'git',
+      url: 'git+https://example.invalid/x.git',
+      directory: `packages/${name}`,
+    },
     scripts: {
       build: 'tsup',
       test: 'vitest run',
