@@ -1,0 +1,349 @@
+import type {
+  DropReason,
+  ExportErrorInfo,
+  TelemetryBatcherOptions,
+  TelemetryBatcherStats,
+} from './batcher-options.js';
+import { resolveBatcherOptions } from './batcher-options.js';
+import { type Clock, systemClock, type TimerHandle, unrefTimeout } from './clock.js';
+import { ShutdownTimeoutError } from './errors.js';
+import { exportWithTimeout } from './export-with-timeout.js';
+import type { Span, SpanExporter } from './span.js';
+import { SpanQueue } from './span-queue.js';
+
+interface FlushWaiter {
+  target: number;
+  resolve: () => void;
+}
+
+interface InFlightBatch {
+  startSeq: number;
+}
+
+/**
+ * Collects spans and ships them in batches. `add()` only puts the span in a bounded ring
+ * buffer; exports run later, off the caller's path.
+ *
+ * @example
+ * const batcher = new TelemetryBatcher({ exporter: new JsonlFileExporter({ path: 'spans.jsonl' }) });
+ * batcher.add({ name: 'search', startTimeMs: Date.now(), durationMs: 12.5, ok: true });
+ * await batcher.shutdown();
+ */
+export class TelemetryBatcher {
+  readonly #exporter: SpanExporter;
+  readonly #maxBatchSize: number;
+  readonly #maxQueueBytes: number;
+  readonly #maxConcurrentExports: number;
+  readonly #exportTimeoutMs: number;
+  readonly #maxRetries: number;
+  readonly #retryBaseDelayMs: number;
+  readonly #retryMaxDelayMs: number;
+  readonly #shutdownTimeoutMs: number;
+  readonly #estimateBytes: (span: Span) => number;
+  readonly #onExportError: ((error: unknown, info: ExportErrorInfo) => void) | undefined;
+  readonly #clock: Clock;
+  readonly #queue: SpanQueue;
+  readonly #interval: TimerHandle;
+
+  // Spans are numbered in arrival order: `#headSeq` is the next one to leave the queue.
+  #headSeq = 0;
+  // Spans numbered below this leave even in a partial batch (set by flush and the interval).
+  #forceUntilSeq = 0;
+  #pumpScheduled = false;
+  #closed = false;
+  #abandoned = false;
+  #shutdownPromise: Promise<void> | undefined;
+  readonly #inFlight = new Set<InFlightBatch>();
+  readonly #controllers = new Set<AbortController>();
+  readonly #sleepers = new Set<() => void>();
+  #waiters: FlushWaiter[] = [];
+
+  #added = 0;
+  #exported = 0;
+  #batches = 0;
+  #exportErrors = 0;
+  #retries = 0;
+  #lastExportDurationMs = 0;
+  readonly #dropped: Record<DropReason, number> = {
+    queueFull: 0,
+    queueBytes: 0,
+    closed: 0,
+    invalid: 0,
+    exportFailed: 0,
+    shutdown: 0,
+  };
+
+  constructor(options: TelemetryBatcherOptions) {
+    const resolved = resolveBatcherOptions(options);
+    this.#exporter = resolved.exporter;
+    this.#maxBatchSize = resolved.maxBatchSize;
+    this.#maxQueueBytes = resolved.maxQueueBytes;
+    this.#maxConcurrentExports = resolved.maxConcurrentExports;
+    this.#exportTimeoutMs = resolved.exportTimeoutMs;
+    this.#maxRetries = resolved.maxRetries;
+    this.#retryBaseDelayMs = resolved.retryBaseDelayMs;
+    this.#retryMaxDelayMs = resolved.retryMaxDelayMs;
+    this.#shutdownTimeoutMs = resolved.shutdownTimeoutMs;
+    this.#estimateBytes = resolved.estimateBytes;
+    this.#onExportError = resolved.onExportError;
+    this.#clock = resolved.clock;
+    this.#queue = new SpanQueue(resolved.maxQueueSize);
+    this.#interval = this.#clock.setInterval(() => this.#onInterval(), resolved.flushIntervalMs);
+    this.#interval.unref?.();
+  }
+
+  /**
+   * Queues a span for export. Synchronous, O(1), never throws and never waits for I/O.
+   * @returns whether the span was accepted; a refused span is counted in `droppedByReason`.
+   */
+  add(span: Span): boolean {
+    if (this.#closed) return this.#drop('closed', 1);
+    const queue = this.#queue;
+    if (queue.length === queue.capacity) return this.#drop('queueFull', 1);
+    if (span === null || typeof span !== 'object') return this.#drop('invalid', 1);
+    let bytes: number;
+    try {
+      bytes = this.#estimateBytes(span);
+    } catch {
+      return this.#drop('invalid', 1);
+    }
+    if (queue.bytes + bytes > this.#maxQueueBytes) return this.#drop('queueBytes', 1);
+    queue.push(span, bytes);
+    this.#added++;
+    if (queue.length >= this.#maxBatchSize) this.#schedulePump();
+    return true;
+  }
+
+  /**
+   * Exports every span queued now, in partial batches if need be.
+   * @returns a promise that settles when those spans are exported or dropped; never rejects.
+   */
+  flush(): Promise<void> {
+    const target = this.#headSeq + this.#queue.length;
+    if (target > this.#forceUntilSeq) this.#forceUntilSeq = target;
+    this.#pump();
+    if (this.#lowestUnsettledSeq() >= target) return Promise.resolve();
+    return new Promise((resolve) => this.#waiters.push({ target, resolve }));
+  }
+
+  /**
+   * Exports synchronously what is queued, in batches, if the exporter has `exportSync`
+   * (the JSONL exporter does). For process `exit`, where promises never settle; exports
+   * already in flight are not waited for.
+   * @returns the number of spans written.
+   */
+  flushSync(): number {
+    const exportSync = this.#exporter.exportSync;
+    if (exportSync === undefined) return 0;
+    let written = 0;
+    while (this.#queue.length > 0) {
+      const batch = this.#queue.take(this.#maxBatchSize);
+      this.#headSeq += batch.length;
+      try {
+        exportSync.call(this.#exporter, batch);
+        written += batch.length;
+        this.#exported += batch.length;
+        this.#batches++;
+      } catch (error) {
+        this.#exportErrors++;
+        this.#notify(error, { attempt: 1, spans: batch.length, willRetry: false });
+        this.#drop('exportFailed', batch.length);
+      }
+    }
+    this.#settleWaiters();
+    return written;
+  }
+
+  /**
+   * Stops accepting spans, exports what is queued, waits for exports in flight (at most
+   * `shutdownTimeoutMs`), then shuts the exporter down. Idempotent: every call returns the same
+   * promise, which never rejects.
+   */
+  shutdown(): Promise<void> {
+    this.#shutdownPromise ??= this.#shutdown();
+    return this.#shutdownPromise;
+  }
+
+  /** Whether `shutdown()` was called; `add()` refuses spans from then on. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  stats(): TelemetryBatcherStats {
+    const droppedByReason = { ...this.#dropped };
+    let dropped = 0;
+    for (const reason in droppedByReason) dropped += droppedByReason[reason as DropReason];
+    return {
+      added: this.#added,
+      queued: this.#queue.length,
+      queuedBytes: this.#queue.bytes,
+      inFlight: this.#inFlight.size,
+      exported: this.#exported,
+      batches: this.#batches,
+      exportErrors: this.#exportErrors,
+      retries: this.#retries,
+      dropped,
+      droppedByReason,
+      lastExportDurationMs: this.#lastExportDurationMs,
+    };
+  }
+
+  async #shutdown(): Promise<void> {
+    this.#closed = true;
+    this.#clock.clearInterval(this.#interval);
+    const flushed = this.flush();
+    if (Number.isFinite(this.#shutdownTimeoutMs)) {
+      let timer: TimerHandle | undefined;
+      const timedOut = new Promise<boolean>((resolve) => {
+        timer = unrefTimeout(this.#clock, () => resolve(true), this.#shutdownTimeoutMs);
+      });
+      const gaveUp = await Promise.race([flushed.then(() => false), timedOut]);
+      if (timer !== undefined) this.#clock.clearTimeout(timer);
+      if (gaveUp) this.#abandon(new ShutdownTimeoutError(this.#shutdownTimeoutMs));
+    }
+    await flushed;
+    try {
+      await this.#exporter.shutdown?.();
+    } catch (error) {
+      this.#notify(error, { attempt: 0, spans: 0, willRetry: false });
+    }
+  }
+
+  // Shutdown ran out of time: cancel running exports, stop retrying, drop the queue.
+  #abandon(reason: Error): void {
+    this.#abandoned = true;
+    for (const controller of this.#controllers) controller.abort(reason);
+    for (const wake of this.#sleepers) wake();
+    const left = this.#queue.take(this.#queue.length);
+    this.#headSeq += left.length;
+    this.#drop('shutdown', left.length);
+    this.#settleWaiters();
+  }
+
+  #onInterval(): void {
+    if (this.#queue.length === 0) return;
+    this.#forceUntilSeq = this.#headSeq + this.#queue.length;
+    this.#pump();
+  }
+
+  #schedulePump(): void {
+    if (this.#pumpScheduled || this.#inFlight.size >= this.#maxConcurrentExports) return;
+    this.#pumpScheduled = true;
+    // A microtask: the export starts right after the caller's synchronous code, never inside add().
+    queueMicrotask(() => {
+      this.#pumpScheduled = false;
+      this.#pump();
+    });
+  }
+
+  #pump(): void {
+    const queue = this.#queue;
+    while (
+      this.#inFlight.size < this.#maxConcurrentExports &&
+      queue.length > 0 &&
+      (queue.length >= this.#maxBatchSize || this.#headSeq < this.#forceUntilSeq)
+    ) {
+      const batch = queue.take(this.#maxBatchSize);
+      const entry: InFlightBatch = { startSeq: this.#headSeq };
+      this.#headSeq += batch.length;
+      this.#inFlight.add(entry);
+      void this.#exportWithRetry(batch).then(() => {
+        this.#inFlight.delete(entry);
+        this.#pump();
+        this.#settleWaiters();
+      });
+    }
+  }
+
+  async #exportWithRetry(batch: Span[]): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      const startedMs = this.#clock.now();
+      try {
+        await this.#exportOnce(batch);
+        this.#lastExportDurationMs = this.#clock.now() - startedMs;
+        this.#exported += batch.length;
+        this.#batches++;
+        return;
+      } catch (error) {
+        this.#exportErrors++;
+        const willRetry = attempt <= this.#maxRetries && !this.#abandoned && isRetryable(error);
+        this.#notify(error, { attempt, spans: batch.length, willRetry });
+        if (!willRetry) {
+          this.#drop(this.#abandoned ? 'shutdown' : 'exportFailed', batch.length);
+          return;
+        }
+      }
+      await this.#sleep(
+        Math.min(this.#retryMaxDelayMs, this.#retryBaseDelayMs * 2 ** (attempt - 1)),
+      );
+      if (this.#abandoned) {
+        this.#drop('shutdown', batch.length);
+        return;
+      }
+      this.#retries++;
+    }
+  }
+
+  #exportOnce(batch: Span[]): Promise<void> {
+    const controller = new AbortController();
+    this.#controllers.add(controller);
+    return exportWithTimeout(
+      this.#exporter,
+      batch,
+      controller,
+      this.#exportTimeoutMs,
+      this.#clock,
+    ).finally(() => this.#controllers.delete(controller));
+  }
+
+  #sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const wake = () => {
+        this.#clock.clearTimeout(timer);
+        this.#sleepers.delete(wake);
+        resolve();
+      };
+      const timer = unrefTimeout(this.#clock, wake, ms);
+      this.#sleepers.add(wake);
+    });
+  }
+
+  #lowestUnsettledSeq(): number {
+    let lowest = this.#headSeq;
+    for (const batch of this.#inFlight) if (batch.startSeq < lowest) lowest = batch.startSeq;
+    return lowest;
+  }
+
+  #settleWaiters(): void {
+    if (this.#waiters.length === 0) return;
+    const lowest = this.#lowestUnsettledSeq();
+    const still: FlushWaiter[] = [];
+    for (const waiter of this.#waiters) {
+      if (waiter.target <= lowest) waiter.resolve();
+      else still.push(waiter);
+    }
+    this.#waiters = still;
+  }
+
+  #drop(reason: DropReason, count: number): false {
+    this.#dropped[reason] += count;
+    return false;
+  }
+
+  #notify(error: unknown, info: ExportErrorInfo): void {
+    try {
+      this.#onExportError?.(error, info);
+    } catch {
+      // A throwing listener must not break the export pipeline.
+    }
+  }
+}
+
+// Exporters mark answers that can never succeed (HTTP 400, say) with `retryable: false`.
+function isRetryable(error: unknown): boolean {
+  return !(
+    typeof error === 'object' &&
+    error !== null &&
+    (error as { retryable?: unknown }).retryable === false
+  );
+}

@@ -1,0 +1,41 @@
+import { TelemetryError } from './errors.js';
+import { formatSummary } from './format-summary.js';
+import { summarize } from './summarize.js';
+
+const USAGE = `usage: x-telemetry report FILE [--json]
+
+  Summarise a JSONL span file written by JsonlFileExporter (rotated FILE.1, FILE.2… included):
+  per span name, count, error rate and p50 / p95 / p99 / max duration in milliseconds.
+
+  --json   print the summary as JSON instead of a table
+`;
+
+/** Runs `x-telemetry` with its arguments; returns the exit code so tests can call it without spawning. */
+export async function runCli(
+  args: readonly string[],
+  out: (text: string) => void = (text) => process.stdout.write(text),
+  err: (text: string) => void = (text) => process.stderr.write(text),
+): Promise<number> {
+  if (args.includes('--help') || args.includes('-h')) {
+    out(USAGE);
+    return 0;
+  }
+  const json = args.includes('--json');
+  const positional = args.filter((arg) => arg !== '--json');
+  const unknown = positional.find((arg) => arg.startsWith('-'));
+  if (positional[0] !== 'report' || positional.length !== 2 || unknown !== undefined) {
+    err(unknown !== undefined ? `unknown option ${unknown}\n\n${USAGE}` : USAGE);
+    return 2;
+  }
+  try {
+    const summary = await summarize(positional[1]!);
+    out(json ? `${JSON.stringify(summary, null, 2)}\n` : formatSummary(summary));
+    return 0;
+  } catch (error) {
+    if (error instanceof TelemetryError) {
+      err(`x-telemetry: ${error.message}\n`);
+      return 1;
+    }
+    throw error;
+  }
+}
