@@ -1,0 +1,113 @@
+import { type Clock, systemClock } from './clock.js';
+import type { ExecutionOptions, NormalizedStep } from './runner.js';
+import type { RunOptions, StepOptions, StepRun, TriggerRule } from './types.js';
+
+const TRIGGERS: readonly TriggerRule[] = ['all-success', 'all-done'];
+
+/** Checks a step's arguments and fills in the defaults; throws TypeError/RangeError naming the option. */
+export function normalizeStep(id: string, run: StepRun, options: StepOptions = {}): NormalizedStep {
+  if (typeof id !== 'string' || id.length === 0) {
+    throw new TypeError(`step(id): id must be a non-empty string, got ${describe(id)}.`);
+  }
+  if (typeof run !== 'function') {
+    throw new TypeError(`step("${id}"): run must be a function, got ${describe(run)}.`);
+  }
+  if (options === null || typeof options !== 'object') {
+    throw new TypeError(`step("${id}"): options must be an object, got ${describe(options)}.`);
+  }
+  const needs = options.needs ?? [];
+  if (!Array.isArray(needs) || needs.some((n) => typeof n !== 'string')) {
+    throw new TypeError(`step("${id}"): options.needs must be an array of step ids.`);
+  }
+  const retries = options.retries ?? 0;
+  if (!Number.isInteger(retries) || retries < 0) {
+    throw new RangeError(`step("${id}"): options.retries must be an integer >= 0, got ${retries}.`);
+  }
+  const retryDelayMs = nonNegative(id, 'retryDelayMs', options.retryDelayMs ?? 100);
+  const maxRetryDelayMs = nonNegative(id, 'maxRetryDelayMs', options.maxRetryDelayMs ?? 30_000);
+  const { timeoutMs } = options;
+  if (timeoutMs !== undefined && !(typeof timeoutMs === 'number' && timeoutMs > 0)) {
+    throw new RangeError(
+      `step("${id}"): options.timeoutMs must be a number > 0 (or left out for no limit), got ${describe(timeoutMs)}.`,
+    );
+  }
+  const trigger = options.trigger ?? 'all-success';
+  if (!TRIGGERS.includes(trigger)) {
+    throw new RangeError(
+      `step("${id}"): options.trigger must be 'all-success' or 'all-done', got ${describe(trigger)}.`,
+    );
+  }
+  const weight = options.weight ?? 1;
+  if (!(typeof weight === 'number' && Number.isFinite(weight) && weight >= 0)) {
+    throw new RangeError(
+      `step("${id}"): options.weight must be a finite number >= 0, got ${describe(weight)}.`,
+    );
+  }
+  const { retryIf } = options;
+  if (retryIf !== undefined && typeof retryIf !== 'function') {
+    throw new TypeError(`step("${id}"): options.retryIf must be a function.`);
+  }
+  return {
+    id,
+    run,
+    // A dependency named twice is still one dependency.
+    needs: needs.length > 1 ? [...new Set(needs)] : needs,
+    retries,
+    retryDelayMs,
+    maxRetryDelayMs,
+    retryIf,
+    timeoutMs,
+    trigger,
+    weight,
+  };
+}
+
+/** Checks run options and fills in the defaults. */
+export function normalizeRunOptions(options: RunOptions = {}): ExecutionOptions {
+  if (options === null || typeof options !== 'object') {
+    throw new TypeError(`run(options): options must be an object, got ${describe(options)}.`);
+  }
+  const concurrency = options.concurrency ?? Number.POSITIVE_INFINITY;
+  if (
+    !(
+      concurrency === Number.POSITIVE_INFINITY ||
+      (Number.isInteger(concurrency) && concurrency >= 1)
+    )
+  ) {
+    throw new RangeError(
+      `run(options): options.concurrency must be an integer >= 1 or Infinity, got ${describe(concurrency)}.`,
+    );
+  }
+  const { signal, scheduler, onStep } = options;
+  if (signal !== undefined && !(signal instanceof AbortSignal)) {
+    throw new TypeError('run(options): options.signal must be an AbortSignal.');
+  }
+  if (scheduler !== undefined && typeof scheduler?.add !== 'function') {
+    throw new TypeError(
+      'run(options): options.scheduler must have an add(fn, options) method, like p-queue.',
+    );
+  }
+  if (onStep !== undefined && typeof onStep !== 'function') {
+    throw new TypeError('run(options): options.onStep must be a function.');
+  }
+  const clock: Clock = options.clock ?? systemClock;
+  if (typeof clock.now !== 'function' || typeof clock.setTimeout !== 'function') {
+    throw new TypeError('run(options): options.clock must have now, setTimeout and clearTimeout.');
+  }
+  return { concurrency, signal, failFast: options.failFast ?? false, scheduler, onStep, clock };
+}
+
+function nonNegative(id: string, name: string, value: number): number {
+  if (!(typeof value === 'number' && value >= 0 && !Number.isNaN(value))) {
+    throw new RangeError(
+      `step("${id}"): options.${name} must be a number >= 0, got ${describe(value)}.`,
+    );
+  }
+  return value;
+}
+
+function describe(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'function') return 'a function';
+  return String(value);
+}

@@ -1,0 +1,81 @@
+/** `${expression}`; the expression is trimmed. */
+const PLACEHOLDER = /\$\{\s*([^}]*?)\s*\}/g;
+const WHOLE = /^\$\{\s*([^}]*?)\s*\}$/;
+
+/** Every placeholder expression in the strings of a JSON-like value, in order. */
+export function findPlaceholders(value: unknown): string[] {
+  const found: string[] = [];
+  walk(value, (text) => {
+    for (const match of text.matchAll(PLACEHOLDER)) found.push(match[1]!);
+  });
+  return found;
+}
+
+/**
+ * Replaces placeholders in the strings of a JSON-like value. `lookup` returns the value for an
+ * expression, or `KEEP` to leave the placeholder as written. A string that is exactly one
+ * placeholder becomes the value itself (a number stays a number); inside a longer string the
+ * value is written as text (JSON for objects).
+ */
+export function substitute(value: unknown, lookup: (expression: string) => unknown): unknown {
+  if (typeof value === 'string') {
+    const whole = WHOLE.exec(value);
+    if (whole) {
+      const replaced = lookup(whole[1]!);
+      return replaced === KEEP ? value : replaced;
+    }
+    if (!value.includes('${')) return value;
+    return value.replace(PLACEHOLDER, (text, expression: string) => {
+      const replaced = lookup(expression);
+      if (replaced === KEEP) return text;
+      return typeof replaced === 'string' ? replaced : (JSON.stringify(replaced) ?? 'undefined');
+    });
+  }
+  if (Array.isArray(value)) return value.map((item) => substitute(item, lookup));
+  if (isPlainObject(value)) {
+    const out: Record<string, unknown> = {};
+    for (const [key, item] of Object.entries(value)) {
+      Object.defineProperty(out, key, {
+        value: substitute(item, lookup),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    }
+    return out;
+  }
+  return value;
+}
+
+/** Returned by a `substitute` lookup to leave a placeholder untouched. */
+export const KEEP: unique symbol = Symbol('keep');
+
+/**
+ * Follows a dotted path (`items.0.name`) into a value. Returns `{ found: false }` at the first
+ * missing segment, so an output that is legitimately `undefined` is told apart from a typo.
+ */
+export function readPath(
+  value: unknown,
+  path: readonly string[],
+): { found: true; value: unknown } | { found: false; missing: string } {
+  let current = value;
+  for (const segment of path) {
+    if (current === null || typeof current !== 'object' || !Object.hasOwn(current, segment)) {
+      return { found: false, missing: segment };
+    }
+    current = (current as Record<string, unknown>)[segment];
+  }
+  return { found: true, value: current };
+}
+
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (value === null || typeof value !== 'object') return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+function walk(value: unknown, visit: (text: string) => void): void {
+  if (typeof value === 'string') visit(value);
+  else if (Array.isArray(value)) for (const item of value) walk(item, visit);
+  else if (isPlainObject(value)) for (const item of Object.values(value)) walk(item, visit);
+}

@@ -1,0 +1,10 @@
+/** Resolves after `ms` of (fake) time; rejects with the signal's reason when it fires. */
+export function delay<T>(ms: number, value?: T, signal?: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => resolve(value as T), ms);
+    signal?.addEventListener('abort', () => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    });
+  });
+}
