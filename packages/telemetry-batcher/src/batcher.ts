@@ -5,7 +5,7 @@ import type {
   TelemetryBatcherStats,
 } from './batcher-options.js';
 import { resolveBatcherOptions } from './batcher-options.js';
-import { type Clock, systemClock, type TimerHandle, unrefTimeout } from './clock.js';
+import { type Clock, type TimerHandle, unrefTimeout } from './clock.js';
 import { ShutdownTimeoutError } from './errors.js';
 import { exportWithTimeout } from './export-with-timeout.js';
 import type { Span, SpanExporter } from './span.js';
