@@ -92,10 +92,12 @@ export interface SchedulerAddOptions {
  * or your own. Each attempt of a step is one `add` call; retries wait outside the scheduler.
  */
 export interface SchedulerLike {
-  add<T>(
-    fn: (options: { readonly signal?: AbortSignal | undefined }) => PromiseLike<T> | T,
+  // Not generic on purpose: p-queue's `add<T>` infers T from a union of task shapes, which a
+  // generic signature here would fail to match; `unknown` accepts every implementation.
+  add(
+    fn: (options: { readonly signal?: AbortSignal | undefined }) => PromiseLike<unknown>,
     options?: SchedulerAddOptions,
-  ): PromiseLike<T>;
+  ): PromiseLike<unknown>;
 }
 
 /** One event of a run, given to `onStep`. */

@@ -24,7 +24,11 @@ describe('validate', () => {
     const error = captured(() => wf.validate());
 
     expect(error).toBeInstanceOf(MissingDependencyError);
-    expect(error).toMatchObject({ code: 'E_MISSING_DEPENDENCY', stepId: 'b', dependencyId: 'ghost' });
+    expect(error).toMatchObject({
+      code: 'E_MISSING_DEPENDENCY',
+      stepId: 'b',
+      dependencyId: 'ghost',
+    });
     expect((error as Error).message).toContain('"ghost"');
   });
 
@@ -77,13 +81,18 @@ describe('order and levels', () => {
   });
 
   it('keeps declaration order among independent steps', () => {
-    const wf = new Workflow().step('z', noop).step('y', noop).step('x', noop, { needs: ['z'] });
+    const wf = new Workflow()
+      .step('z', noop)
+      .step('y', noop)
+      .step('x', noop, { needs: ['z'] });
 
     expect(wf.order()).toEqual(['z', 'y', 'x']);
   });
 
   it('groups steps by their depth', () => {
-    const wf = diamond().step('e', noop).step('f', noop, { needs: ['e', 'a'] });
+    const wf = diamond()
+      .step('e', noop)
+      .step('f', noop, { needs: ['e', 'a'] });
 
     expect(wf.levels()).toEqual([['a', 'e'], ['b', 'c', 'f'], ['d']]);
   });
