@@ -1,1 +1,14 @@
 // Every public export is named here explicitly.
+export type { CreateRetryOptions } from './backoff.js';
+export {
+  AcquireTimeoutError,
+  CreateTimeoutError,
+  DestroyTimeoutError,
+  NotBorrowedError,
+  PeerLimitError,
+  PoolClosedError,
+} from './errors.js';
+export type { Disposable, PeerEvictionReason, PeerPoolEvents } from './events.js';
+export type { PeerPoolOptions } from './options.js';
+export { PeerPool } from './peer-pool.js';
+export type { Counters, PeerStats, PoolStats } from './stats.js';

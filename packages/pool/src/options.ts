@@ -1,0 +1,232 @@
+import {
+  type CreateRetryOptions,
+  defaultCreateRetry,
+  type ResolvedCreateRetry,
+} from './backoff.js';
+
+/** Options of a {@link PeerPool}. Only `create` and `destroy` are required. */
+export interface PeerPoolOptions<Conn extends object> {
+  /**
+   * Opens a connection to `peerId`. May return the connection or a promise of it; a throw or a
+   * rejection is retried with backoff (`createRetry`), never in a tight loop.
+   */
+  create: (peerId: string) => Conn | Promise<Conn>;
+  /**
+   * Closes a connection. A throw, a rejection or a hang (see `destroyTimeoutMs`) becomes a
+   * `destroyError` event; the caller never sees it.
+   */
+  destroy: (conn: Conn, peerId: string) => unknown;
+  /**
+   * Checks an idle connection before it is lent (and, with `testWhileIdle`, while it sits idle).
+   * `false`, a throw, a rejection or a hang (see `validateTimeoutMs`) destroys that connection
+   * and the acquire tries another one.
+   * @default undefined (connections are lent without a check)
+   */
+  validate?: (conn: Conn, peerId: string) => boolean | Promise<boolean>;
+  /**
+   * Most connections per peer, idle and borrowed together.
+   * @default 10
+   */
+  maxPerPeer?: number;
+  /**
+   * Connections kept open per peer while the peer is in use, even when idle.
+   * @default 0
+   */
+  minPerPeer?: number;
+  /**
+   * Most peers with a pool at once. A new peer beyond it closes the pool of the least recently
+   * used peer that has nothing borrowed or waiting.
+   * @default Infinity
+   */
+  maxPeers?: number;
+  /**
+   * Most connections across all peers. At the limit, idle connections of other peers are closed
+   * to make room (least recently used peer first); failing that, acquires wait.
+   * @default Infinity
+   */
+  maxTotal?: number;
+  /**
+   * Longest an `acquire` may take; it then rejects with `AcquireTimeoutError`.
+   * @default 10_000
+   */
+  acquireTimeoutMs?: number;
+  /**
+   * An idle connection is closed after this long unused (down to `minPerPeer`), and a peer with
+   * nothing borrowed or waiting has its whole pool closed after this long unused. 0: never.
+   * @default 30_000
+   */
+  idleTimeoutMs?: number;
+  /**
+   * How often idle connections and idle peers are looked at.
+   * @default the smaller of `idleTimeoutMs` and 5_000
+   */
+  idleCheckIntervalMs?: number;
+  /**
+   * Also run `validate` on idle connections at every idle check, so connections that die while
+   * idle are closed before anyone borrows them. Needs `validate`.
+   * @default false
+   */
+  testWhileIdle?: boolean;
+  /**
+   * Lend the longest-idle connection first (`true`) instead of the most recently used (`false`).
+   * Most-recent-first keeps a few connections hot and lets the rest idle out.
+   * @default false
+   */
+  fifo?: boolean;
+  /**
+   * Longest a `create` call may take before it counts as failed; a connection it delivers later
+   * is destroyed.
+   * @default 30_000
+   */
+  createTimeoutMs?: number;
+  /**
+   * Longest a `validate` call may take before the connection counts as invalid.
+   * @default 5_000
+   */
+  validateTimeoutMs?: number;
+  /**
+   * Longest the pool waits for a `destroy` call (during `drain()` too) before it reports a
+   * `destroyError` and moves on.
+   * @default 5_000
+   */
+  destroyTimeoutMs?: number;
+  /**
+   * Backoff for a failing `create`: after a failure, at most one attempt per window.
+   * @default { baseDelayMs: 100, maxDelayMs: 10_000, multiplier: 2, jitterRatio: 0.2 }
+   */
+  createRetry?: CreateRetryOptions;
+}
+
+export interface ResolvedOptions<Conn extends object> {
+  create: (peerId: string) => Conn | Promise<Conn>;
+  destroy: (conn: Conn, peerId: string) => unknown;
+  validate: ((conn: Conn, peerId: string) => boolean | Promise<boolean>) | undefined;
+  maxPerPeer: number;
+  minPerPeer: number;
+  maxPeers: number;
+  maxTotal: number;
+  acquireTimeoutMs: number;
+  idleTimeoutMs: number;
+  idleCheckIntervalMs: number;
+  testWhileIdle: boolean;
+  fifo: boolean;
+  createTimeoutMs: number;
+  validateTimeoutMs: number;
+  destroyTimeoutMs: number;
+  createRetry: ResolvedCreateRetry;
+}
+
+// setTimeout fires at once for delays above 2^31 - 1 ms, which would turn a timeout into a spin.
+const MAX_TIMER_MS = 2_147_483_647;
+
+export function resolveOptions<Conn extends object>(
+  options: PeerPoolOptions<Conn>,
+): ResolvedOptions<Conn> {
+  if (options === null || typeof options !== 'object') {
+    throw new TypeError('PeerPool options must be an object with at least create and destroy.');
+  }
+  const { create, destroy, validate } = options;
+  if (typeof create !== 'function') {
+    throw new TypeError('options.create must be a function (peerId) => connection.');
+  }
+  if (typeof destroy !== 'function') {
+    throw new TypeError('options.destroy must be a function (connection, peerId) => void.');
+  }
+  if (validate !== undefined && typeof validate !== 'function') {
+    throw new TypeError('options.validate must be a function (connection, peerId) => boolean.');
+  }
+  const maxPerPeer = integer('maxPerPeer', options.maxPerPeer, 10, 1);
+  const minPerPeer = integer('minPerPeer', options.minPerPeer, 0, 0);
+  if (minPerPeer > maxPerPeer) {
+    throw new RangeError(
+      `options.minPerPeer (${minPerPeer}) must not exceed options.maxPerPeer (${maxPerPeer}).`,
+    );
+  }
+  const idleTimeoutMs = duration('idleTimeoutMs', options.idleTimeoutMs, 30_000, 0);
+  const testWhileIdle = flag('testWhileIdle', options.testWhileIdle, false);
+  if (testWhileIdle && validate === undefined) {
+    throw new TypeError('options.testWhileIdle needs options.validate to check idle connections.');
+  }
+  const defaultInterval = idleTimeoutMs > 0 ? Math.min(idleTimeoutMs, 5_000) : 5_000;
+  return {
+    create,
+    destroy,
+    validate,
+    maxPerPeer,
+    minPerPeer,
+    maxPeers: integer('maxPeers', options.maxPeers, Number.POSITIVE_INFINITY, 1),
+    maxTotal: integer('maxTotal', options.maxTotal, Number.POSITIVE_INFINITY, 1),
+    acquireTimeoutMs: duration('acquireTimeoutMs', options.acquireTimeoutMs, 10_000, 1),
+    idleTimeoutMs,
+    idleCheckIntervalMs: duration(
+      'idleCheckIntervalMs',
+      options.idleCheckIntervalMs,
+      defaultInterval,
+      1,
+    ),
+    testWhileIdle,
+    fifo: flag('fifo', options.fifo, false),
+    createTimeoutMs: duration('createTimeoutMs', options.createTimeoutMs, 30_000, 1),
+    validateTimeoutMs: duration('validateTimeoutMs', options.validateTimeoutMs, 5_000, 1),
+    destroyTimeoutMs: duration('destroyTimeoutMs', options.destroyTimeoutMs, 5_000, 1),
+    createRetry: resolveCreateRetry(options.createRetry),
+  };
+}
+
+function resolveCreateRetry(retry: CreateRetryOptions | undefined): ResolvedCreateRetry {
+  if (retry === undefined) return defaultCreateRetry;
+  if (retry === null || typeof retry !== 'object') {
+    throw new TypeError('options.createRetry must be an object.');
+  }
+  const d = defaultCreateRetry;
+  // A zero base delay would be exactly the spin this option exists to prevent.
+  const baseDelayMs = duration('createRetry.baseDelayMs', retry.baseDelayMs, d.baseDelayMs, 1);
+  const maxDelayMs = duration(
+    'createRetry.maxDelayMs',
+    retry.maxDelayMs,
+    d.maxDelayMs,
+    baseDelayMs,
+  );
+  const multiplier = retry.multiplier ?? d.multiplier;
+  if (typeof multiplier !== 'number' || !Number.isFinite(multiplier) || multiplier < 1) {
+    throw new RangeError(
+      `options.createRetry.multiplier must be a number >= 1, got ${multiplier}.`,
+    );
+  }
+  const jitterRatio = retry.jitterRatio ?? d.jitterRatio;
+  if (typeof jitterRatio !== 'number' || !(jitterRatio >= 0 && jitterRatio < 1)) {
+    throw new RangeError(`options.createRetry.jitterRatio must be in [0, 1), got ${jitterRatio}.`);
+  }
+  return { baseDelayMs, maxDelayMs, multiplier, jitterRatio };
+}
+
+function integer(name: string, value: unknown, fallback: number, min: number): number {
+  if (value === undefined) return fallback;
+  if (
+    typeof value !== 'number' ||
+    !(Number.isInteger(value) || value === Number.POSITIVE_INFINITY) ||
+    value < min ||
+    (fallback !== Number.POSITIVE_INFINITY && value === Number.POSITIVE_INFINITY)
+  ) {
+    throw new RangeError(`options.${name} must be an integer >= ${min}, got ${String(value)}.`);
+  }
+  return value;
+}
+
+function duration(name: string, value: unknown, fallback: number, min: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > MAX_TIMER_MS) {
+    throw new RangeError(
+      `options.${name} must be a finite number of milliseconds between ${min} and ${MAX_TIMER_MS}, got ${String(value)}.`,
+    );
+  }
+  return value;
+}
+
+function flag(name: string, value: unknown, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'boolean') {
+    throw new TypeError(`options.${name} must be a boolean, got ${typeof value}.`);
+  }
+  return value;
+}

@@ -1,0 +1,259 @@
+import { NotBorrowedError, PeerLimitError, PoolClosedError } from './errors.js';
+import {
+  type Disposable,
+  Emitter,
+  type PeerEvictionReason,
+  type PeerPoolEvents,
+} from './events.js';
+import { type PeerPoolOptions, type ResolvedOptions, resolveOptions } from './options.js';
+import { Peer, type PeerContext } from './peer.js';
+import { hitRate, newCounters, type PeerStats, type PoolStats } from './stats.js';
+import { now, type TimerHandle, unrefTimeout } from './timers.js';
+import { type SlotClaimant, TotalLimiter } from './total-limiter.js';
+
+/**
+ * A keyed connection pool: one generic-pool per peer (an upstream server, a host, a database),
+ * created on first use and closed when idle or when room is needed, with every known way for
+ * generic-pool to hang or leak closed off.
+ *
+ * @example
+ * const pool = new PeerPool({
+ *   create: (address) => connect(address),
+ *   destroy: (socket) => socket.destroy(),
+ *   validate: (socket) => !socket.destroyed,
+ * });
+ * const reply = await pool.use('10.0.0.7:5000', (socket) => roundTrip(socket, 'ping'));
+ */
+export class PeerPool<Conn extends object> {
+  readonly #options: ResolvedOptions<Conn>;
+  readonly #events = new Emitter<PeerPoolEvents<Conn>>();
+  readonly #totals = newCounters();
+  readonly #limiter: TotalLimiter;
+  readonly #ctx: PeerContext<Conn>;
+  readonly #peers = new Map<string, Peer<Conn>>();
+  /** Evicted peers whose connections are still being closed; they count in stats() until then. */
+  readonly #closingPeers = new Set<Peer<Conn>>();
+  #tick = 0;
+  #evictedPeers = 0;
+  #closed = false;
+  #drained: Promise<void> | undefined;
+  #sweepTimer: TimerHandle | undefined;
+
+  constructor(options: PeerPoolOptions<Conn>) {
+    this.#options = resolveOptions(options);
+    this.#limiter = new TotalLimiter(this.#options.maxTotal, (claimant) => this.#reclaim(claimant));
+    this.#ctx = {
+      options: this.#options,
+      events: this.#events,
+      limiter: this.#limiter,
+      totals: this.#totals,
+    };
+  }
+
+  /** Subscribes to an event; returns a handle whose `dispose()` unsubscribes. */
+  on<E extends keyof PeerPoolEvents<Conn>>(
+    event: E,
+    listener: (payload: PeerPoolEvents<Conn>[E]) => void,
+  ): Disposable {
+    return this.#events.on(event, listener);
+  }
+
+  /**
+   * Lends a live connection to `peerId`: an idle one if there is one (validated first when
+   * `validate` is set), else a new one. Rejects with `AcquireTimeoutError` after
+   * `acquireTimeoutMs`, `PoolClosedError` after `drain()`, `PeerLimitError` when `maxPeers`
+   * busy peers leave no room for a new one.
+   */
+  acquire(peerId: string): Promise<Conn> {
+    if (typeof peerId !== 'string') {
+      return Promise.reject(new TypeError(`peerId must be a string, got ${typeof peerId}.`));
+    }
+    if (this.#closed) return Promise.reject(new PoolClosedError(peerId));
+    let peer = this.#peers.get(peerId);
+    if (peer === undefined) {
+      try {
+        peer = this.#addPeer(peerId);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    }
+    peer.lastUsedTick = ++this.#tick;
+    peer.lastUsedAt = now();
+    return peer.acquire();
+  }
+
+  /**
+   * Gives a borrowed connection back for reuse. Throws `NotBorrowedError` if it is not borrowed
+   * from `peerId` of this pool (released twice, destroyed, or from elsewhere).
+   */
+  release(peerId: string, conn: Conn): void {
+    const peer = this.#lender(peerId, conn);
+    peer.lastUsedAt = now();
+    if (peer.isDead(conn)) {
+      void peer.pool.destroy(conn);
+      return;
+    }
+    void peer.pool.release(conn);
+    if (this.#limiter.waiting > 0) this.#limiter.connectionIdled();
+  }
+
+  /**
+   * Closes a borrowed connection instead of returning it (it broke, or its state is unknown).
+   * Throws `NotBorrowedError` like `release`. Errors of the `destroy` option become
+   * `destroyError` events.
+   */
+  destroy(peerId: string, conn: Conn): void {
+    void this.#lender(peerId, conn).pool.destroy(conn);
+  }
+
+  /**
+   * Acquires a connection, runs `fn` with it and releases it; if `fn` throws or rejects, the
+   * connection is destroyed instead and the error is rethrown. `fn` must not release it itself.
+   */
+  async use<T>(peerId: string, fn: (conn: Conn) => T | Promise<T>): Promise<T> {
+    const conn = await this.acquire(peerId);
+    let result: T;
+    try {
+      result = await fn(conn);
+    } catch (error) {
+      const peer = this.#peers.get(peerId);
+      if (peer?.pool.isBorrowedResource(conn)) void peer.pool.destroy(conn);
+      throw error;
+    }
+    this.release(peerId, conn);
+    return result;
+  }
+
+  /**
+   * Stops lending: every later `acquire` rejects with `PoolClosedError`. Acquires already
+   * waiting are still served (or time out), borrowed connections are awaited until released or
+   * destroyed, then every connection is destroyed. Idempotent: returns the same promise.
+   */
+  drain(): Promise<void> {
+    if (this.#drained !== undefined) return this.#drained;
+    this.#closed = true;
+    this.#stopSweep();
+    const peers = [...this.#peers.values(), ...this.#closingPeers];
+    this.#drained = Promise.all(peers.map((peer) => peer.close())).then(() => {
+      this.#peers.clear();
+    });
+    return this.#drained;
+  }
+
+  /** Figures for the whole pool and per peer, all plain numbers. */
+  stats(): PoolStats {
+    const byPeer: [string, PeerStats][] = [];
+    let size = 0;
+    let available = 0;
+    let borrowed = 0;
+    let pending = 0;
+    for (const peer of this.#peers.values()) {
+      const stats = peer.stats();
+      byPeer.push([peer.id, stats]);
+      size += stats.size;
+      available += stats.available;
+      borrowed += stats.borrowed;
+      pending += stats.pending;
+    }
+    for (const peer of this.#closingPeers) {
+      size += peer.pool.size;
+      available += peer.pool.available;
+      borrowed += peer.pool.borrowed;
+      pending += peer.pool.pending;
+    }
+    return {
+      peers: this.#peers.size,
+      size,
+      available,
+      borrowed,
+      pending,
+      ...this.#totals,
+      hitRate: hitRate(this.#totals),
+      evictedPeers: this.#evictedPeers,
+      byPeer: Object.fromEntries(byPeer),
+    };
+  }
+
+  /** One open peer's figures, or `undefined` if it has no pool. */
+  peerStats(peerId: string): PeerStats | undefined {
+    return this.#peers.get(peerId)?.stats();
+  }
+
+  #lender(peerId: string, conn: Conn): Peer<Conn> {
+    const peer = this.#peers.get(peerId);
+    if (peer === undefined || !peer.pool.isBorrowedResource(conn)) {
+      throw new NotBorrowedError(peerId);
+    }
+    return peer;
+  }
+
+  #addPeer(peerId: string): Peer<Conn> {
+    const { maxPeers } = this.#options;
+    if (this.#peers.size >= maxPeers) {
+      const victim = this.#leastRecentlyUsed((peer) => peer.isIdle);
+      if (victim === undefined) throw new PeerLimitError(peerId, maxPeers);
+      this.#evict(victim, 'max-peers');
+    }
+    const peer = new Peer(peerId, this.#ctx);
+    this.#peers.set(peerId, peer);
+    this.#startSweep();
+    return peer;
+  }
+
+  #evict(peer: Peer<Conn>, reason: PeerEvictionReason): void {
+    this.#peers.delete(peer.id);
+    this.#closingPeers.add(peer);
+    this.#evictedPeers += 1;
+    this.#events.emit('peerEvicted', { peerId: peer.id, reason });
+    void peer.close().then(() => this.#closingPeers.delete(peer));
+  }
+
+  /**
+   * `maxTotal` is reached and `claimant` needs a connection: close an idle connection of the
+   * least recently used other peer (keeping its `minPerPeer`), or failing that, a whole idle peer.
+   */
+  #reclaim(claimant: SlotClaimant): void {
+    const { minPerPeer } = this.#options;
+    const spare = this.#leastRecentlyUsed(
+      (peer) => peer !== claimant && peer.pool.available > minPerPeer && peer.pool.pending === 0,
+    );
+    if (spare !== undefined) {
+      spare.reclaimOne();
+      return;
+    }
+    const idle = this.#leastRecentlyUsed(
+      (peer) => peer !== claimant && peer.isIdle && peer.pool.size > 0,
+    );
+    if (idle !== undefined) this.#evict(idle, 'max-total');
+  }
+
+  #leastRecentlyUsed(eligible: (peer: Peer<Conn>) => boolean): Peer<Conn> | undefined {
+    let oldest: Peer<Conn> | undefined;
+    for (const peer of this.#peers.values()) {
+      if ((oldest === undefined || peer.lastUsedTick < oldest.lastUsedTick) && eligible(peer)) {
+        oldest = peer;
+      }
+    }
+    return oldest;
+  }
+
+  #startSweep(): void {
+    if (this.#sweepTimer !== undefined || this.#options.idleTimeoutMs === 0) return;
+    this.#sweepTimer = unrefTimeout(() => this.#sweep(), this.#options.idleCheckIntervalMs);
+  }
+
+  #stopSweep(): void {
+    if (this.#sweepTimer !== undefined) clearTimeout(this.#sweepTimer);
+    this.#sweepTimer = undefined;
+  }
+
+  /** Closes the pools of peers that have sat idle for `idleTimeoutMs`. */
+  #sweep(): void {
+    this.#sweepTimer = undefined;
+    const cutoff = now() - this.#options.idleTimeoutMs;
+    for (const peer of [...this.#peers.values()]) {
+      if (peer.isIdle && peer.lastUsedAt <= cutoff) this.#evict(peer, 'idle');
+    }
+    if (this.#peers.size > 0) this.#startSweep();
+  }
+}

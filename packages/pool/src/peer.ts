@@ -1,0 +1,302 @@
+import { CreateBackoff } from './backoff.js';
+import {
+  AcquireTimeoutError,
+  CreateTimeoutError,
+  DestroyTimeoutError,
+  PoolClosedError,
+} from './errors.js';
+import type { Emitter, PeerPoolEvents } from './events.js';
+import {
+  createGenericPool,
+  type GenericPool,
+  isGenericPoolTimeout,
+  type PooledResource,
+} from './generic-pool.js';
+import type { ResolvedOptions } from './options.js';
+import type { Counters, PeerStats } from './stats.js';
+import { hitRate, newCounters } from './stats.js';
+import { now, unrefTimeout, withTimeout } from './timers.js';
+import type { SlotClaimant, TotalLimiter } from './total-limiter.js';
+
+/** What every peer of one PeerPool shares. */
+export interface PeerContext<Conn extends object> {
+  readonly options: ResolvedOptions<Conn>;
+  readonly events: Emitter<PeerPoolEvents<Conn>>;
+  readonly limiter: TotalLimiter;
+  readonly totals: Counters;
+}
+
+/** A create given up because nobody needs its connection any more; not a create error. */
+class CreateCancelledError extends Error {
+  override readonly name = 'CreateCancelledError';
+}
+
+// generic-pool has no "never" for its hard idle timeout; this is later than any process lives.
+const NEVER_MS = Number.MAX_SAFE_INTEGER;
+
+/**
+ * One peer: its generic-pool, wrapped so that its traps cannot reach the caller. `create` goes
+ * through a backoff gate and the total limiter, `validate` and `destroy` never reject, and
+ * every call into user code is bounded by a timeout.
+ */
+export class Peer<Conn extends object> implements SlotClaimant {
+  readonly id: string;
+  readonly pool: GenericPool<Conn>;
+  readonly counters: Counters = newCounters();
+  /** Order of last use among peers, for least-recently-used eviction. */
+  lastUsedTick = 0;
+  /** `Date.now()` of the last acquire or release, for idle eviction. */
+  lastUsedAt = now();
+  closing = false;
+  readonly #ctx: PeerContext<Conn>;
+  readonly #backoff: CreateBackoff;
+  #closed: Promise<void> | undefined;
+  #wakers = new Set<() => void>();
+  /** Found dead by an idle check: evicted at the next check, refused at the next borrow. */
+  #dead = new WeakSet<Conn>();
+  #checking = new WeakSet<Conn>();
+  #skipNextValidation = false;
+
+  constructor(id: string, ctx: PeerContext<Conn>) {
+    this.id = id;
+    this.#ctx = ctx;
+    const { options } = ctx;
+    this.#backoff = new CreateBackoff(options.createRetry);
+    const peer = this;
+    const idleChecks = options.idleTimeoutMs > 0 || options.testWhileIdle;
+    this.pool = createGenericPool<Conn>(
+      class PeerEvictor {
+        evict(_config: unknown, resource: PooledResource<Conn>, availableCount: number): boolean {
+          return peer.#shouldEvict(resource, availableCount);
+        }
+      },
+      {
+        create: () => this.#create(),
+        destroy: (conn) => this.#destroy(conn),
+        ...(options.validate === undefined ? {} : { validate: (conn) => this.#validate(conn) }),
+      },
+      {
+        max: options.maxPerPeer,
+        min: options.minPerPeer,
+        acquireTimeoutMillis: options.acquireTimeoutMs,
+        testOnBorrow: options.validate !== undefined,
+        fifo: options.fifo,
+        // Started below, once this.pool is assigned: min creates would otherwise run too early.
+        autostart: false,
+        evictionRunIntervalMillis: idleChecks ? options.idleCheckIntervalMs : 0,
+        numTestsPerEvictionRun: options.maxPerPeer,
+        softIdleTimeoutMillis: -1,
+        idleTimeoutMillis: NEVER_MS,
+      },
+    );
+    this.pool.start();
+  }
+
+  /** Whether a create of this peer still has someone to hand its connection to. */
+  get wantsConnection(): boolean {
+    const { pool } = this;
+    return (
+      pool.pending > 0 ||
+      (!this.closing && pool.available + pool.borrowed < this.#ctx.options.minPerPeer)
+    );
+  }
+
+  /** Nothing borrowed, nobody waiting: the peer's pool can be closed without hurting anyone. */
+  get isIdle(): boolean {
+    return this.pool.borrowed === 0 && this.pool.pending === 0;
+  }
+
+  acquire(): Promise<Conn> {
+    if (this.pool.available > 0) {
+      this.counters.hits += 1;
+      this.#ctx.totals.hits += 1;
+    } else {
+      this.counters.misses += 1;
+      this.#ctx.totals.misses += 1;
+    }
+    return this.pool.acquire().catch((error: unknown) => {
+      throw this.#acquireError(error);
+    });
+  }
+
+  /** Takes one idle connection out and destroys it, to make room for another peer. */
+  reclaimOne(): boolean {
+    const { pool } = this;
+    if (pool.available === 0 || pool.pending > 0) return false;
+    // generic-pool validates on borrow synchronously inside acquire(); a connection taken out
+    // only to be destroyed need not be checked (and must not fail over to a new create).
+    this.#skipNextValidation = true;
+    const taken = pool.acquire();
+    this.#skipNextValidation = false;
+    taken.then(
+      (conn) => pool.destroy(conn),
+      () => undefined,
+    );
+    return true;
+  }
+
+  /** Lets borrowers finish, then destroys every connection; idempotent. */
+  close(): Promise<void> {
+    if (this.#closed !== undefined) return this.#closed;
+    this.closing = true;
+    this.#ctx.limiter.cancel(this);
+    for (const wake of this.#wakers) wake();
+    this.#closed = this.pool.drain().then(() => this.pool.clear());
+    return this.#closed;
+  }
+
+  /** Marked dead by an idle check: hand it to destroy instead of back to the pool. */
+  isDead(conn: Conn): boolean {
+    return this.#dead.has(conn);
+  }
+
+  stats(): PeerStats {
+    const { pool, counters } = this;
+    return {
+      size: pool.size,
+      available: pool.available,
+      borrowed: pool.borrowed,
+      pending: pool.pending,
+      ...counters,
+      hitRate: hitRate(counters),
+    };
+  }
+
+  async #create(): Promise<Conn> {
+    const { options, limiter, events, totals } = this.#ctx;
+    for (
+      let waitMs = this.#backoff.waitMs(now());
+      waitMs > 0;
+      waitMs = this.#backoff.waitMs(now())
+    ) {
+      await this.#sleep(waitMs);
+      if (!this.wantsConnection) throw new CreateCancelledError();
+    }
+    const reserved = limiter.reserve(this);
+    if (reserved !== true && !(await reserved)) throw new CreateCancelledError();
+    this.#backoff.begin(now());
+    let conn: Conn;
+    try {
+      conn = await withTimeout(
+        new Promise<Conn>((resolve) => resolve(options.create(this.id))),
+        options.createTimeoutMs,
+        () => new CreateTimeoutError(this.id, options.createTimeoutMs),
+        (late) => void this.#callDestroy(late),
+      );
+    } catch (error) {
+      limiter.release();
+      const retryInMs = this.#backoff.failed(now(), error);
+      this.counters.createErrors += 1;
+      totals.createErrors += 1;
+      events.emit('createError', {
+        peerId: this.id,
+        error,
+        failures: this.#backoff.failures,
+        retryInMs,
+      });
+      throw error;
+    }
+    this.#backoff.succeeded();
+    this.counters.creates += 1;
+    totals.creates += 1;
+    events.emit('create', { peerId: this.id, conn });
+    return conn;
+  }
+
+  #destroy(conn: Conn): Promise<void> {
+    this.counters.destroyed += 1;
+    this.#ctx.totals.destroyed += 1;
+    this.#ctx.limiter.release();
+    this.#ctx.events.emit('destroy', { peerId: this.id, conn });
+    return this.#callDestroy(conn);
+  }
+
+  /** Runs the user's destroy; whatever it does, this resolves, in destroyTimeoutMs at most. */
+  #callDestroy(conn: Conn): Promise<void> {
+    const { options, events } = this.#ctx;
+    return withTimeout(
+      new Promise<unknown>((resolve) => resolve(options.destroy(conn, this.id))),
+      options.destroyTimeoutMs,
+      () => new DestroyTimeoutError(this.id, options.destroyTimeoutMs),
+    ).then(
+      () => undefined,
+      (error: unknown) => events.emit('destroyError', { peerId: this.id, conn, error }),
+    );
+  }
+
+  /** The user's validate, made total: false, a throw, a rejection or a hang mean invalid. */
+  #validate(conn: Conn): Promise<boolean> {
+    if (this.#skipNextValidation) {
+      this.#skipNextValidation = false;
+      return Promise.resolve(true);
+    }
+    if (this.#dead.has(conn)) return Promise.resolve(this.#invalid());
+    return this.#check(conn).then((valid) => valid || this.#invalid());
+  }
+
+  #check(conn: Conn): Promise<boolean> {
+    const { options } = this.#ctx;
+    const validate = options.validate!;
+    return withTimeout(
+      new Promise<boolean>((resolve) => resolve(validate(conn, this.id))),
+      options.validateTimeoutMs,
+      () => new Error('validate timed out'),
+    ).then(Boolean, () => false);
+  }
+
+  #invalid(): false {
+    this.counters.validationFailures += 1;
+    this.#ctx.totals.validationFailures += 1;
+    return false;
+  }
+
+  #shouldEvict(resource: PooledResource<Conn>, availableCount: number): boolean {
+    const conn = resource.obj;
+    if (this.#dead.has(conn)) return true;
+    const { options } = this.#ctx;
+    if (options.testWhileIdle) this.#checkWhileIdle(conn);
+    return (
+      options.idleTimeoutMs > 0 &&
+      availableCount > options.minPerPeer &&
+      now() - resource.lastIdleTime >= options.idleTimeoutMs
+    );
+  }
+
+  #checkWhileIdle(conn: Conn): void {
+    if (this.#checking.has(conn)) return;
+    this.#checking.add(conn);
+    void this.#check(conn).then((valid) => {
+      this.#checking.delete(conn);
+      // Borrowed meanwhile means it passed the check on borrow: newer news than ours.
+      if (!valid && !this.pool.isBorrowedResource(conn) && !this.#dead.has(conn)) {
+        this.#dead.add(conn);
+        this.#invalid();
+      }
+    });
+  }
+
+  #sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        this.#wakers.delete(wake);
+        resolve();
+      };
+      const timer = unrefTimeout(wake, ms);
+      this.#wakers.add(wake);
+    });
+  }
+
+  #acquireError(error: unknown): unknown {
+    if (isGenericPoolTimeout(error)) {
+      return new AcquireTimeoutError(
+        this.id,
+        this.#ctx.options.acquireTimeoutMs,
+        this.#backoff.lastError,
+      );
+    }
+    if (error instanceof Error && /draining/.test(error.message))
+      return new PoolClosedError(this.id);
+    return error;
+  }
+}
