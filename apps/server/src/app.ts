@@ -1,0 +1,153 @@
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import pkg from '../package.json' with { type: 'json' };
+import { demoCategory } from './builtins/demo.js';
+import { fsCategory } from './builtins/fs.js';
+import { textCategory } from './builtins/text.js';
+import { timeCategory } from './builtins/time.js';
+import { pluginCategory } from './catalog/plugins.js';
+import { type CategorySpec, CategoryRegistry } from './catalog/registry.js';
+import type { XServerConfig } from './config.js';
+import { Dispatcher } from './dispatcher.js';
+import { IdempotencyStore } from './idempotency.js';
+import { ServerMetrics } from './metrics.js';
+import type { CategoryGuard } from './seams/breaker.js';
+import type { ResultCache } from './seams/cache.js';
+import type { CallScheduler } from './seams/scheduler.js';
+import type { CallObserver } from './seams/telemetry.js';
+import { registerCallTools } from './surface/call-tools.js';
+import { SchemaCache, registerCatalogTools } from './surface/catalog-tools.js';
+
+/** The four backends every call goes through; each is one of our packages behind a seam. */
+export interface Seams {
+  scheduler: CallScheduler;
+  guard: CategoryGuard;
+  cache: ResultCache;
+  /** Records one span per call; flushed and shut down with the server. */
+  telemetry: CallObserver & { shutdown(): Promise<void>; stats(): Record<string, number> };
+}
+
+export interface XServerOptions {
+  config: XServerConfig;
+  /** The backends; build them with `createSeams(config)`. */
+  seams: Seams;
+  /** Where relative plugin module paths resolve from. @default process.cwd() */
+  baseDir?: string;
+  /** Categories registered besides the configured built-ins and plugins. @default [] */
+  categories?: CategorySpec[];
+  /** Also export Node.js process metrics on /metrics. @default false */
+  defaultMetrics?: boolean;
+}
+
+export const SERVER_NAME = 'x-server';
+export const SERVER_VERSION: string = pkg.version;
+
+/**
+ * Everything a transport needs, shared by every session: the category registry, the dispatcher
+ * and its backends, metrics. `createMcpServer()` makes one MCP server per session on top.
+ */
+export class XServer {
+  readonly config: XServerConfig;
+  readonly registry = new CategoryRegistry();
+  readonly dispatcher: Dispatcher;
+  readonly metrics: ServerMetrics;
+  readonly schemas = new SchemaCache();
+  readonly idempotency: IdempotencyStore;
+  readonly #seams: Seams;
+  readonly #startedAt = Date.now();
+  #sessionCount: () => number = () => 0;
+  #closing: Promise<void> | undefined;
+
+  constructor(options: XServerOptions) {
+    const { config, seams } = options;
+    this.config = config;
+    this.#seams = seams;
+    const builtins: Record<string, () => CategorySpec> = {
+      text: () => textCategory(),
+      time: () => timeCategory(),
+      fs: () => fsCategory(config.fs.root),
+      demo: () => demoCategory(),
+    };
+    for (const name of config.builtins) this.registry.register(builtins[name]!());
+    for (const plugin of config.plugins) {
+      this.registry.register(pluginCategory(plugin, options.baseDir ?? process.cwd()));
+    }
+    for (const spec of options.categories ?? []) this.registry.register(spec);
+
+    this.metrics = new ServerMetrics(
+      {
+        cacheHitRate: () => seams.cache.stats().hitRate,
+        breakerStates: () => seams.guard.states(),
+        queue: () => seams.scheduler.stats(),
+        sessions: () => this.#sessionCount(),
+      },
+      { defaultMetrics: options.defaultMetrics ?? false },
+    );
+    this.idempotency = new IdempotencyStore({
+      windowMs: config.idempotency.windowMs,
+      maxKeys: config.idempotency.maxKeys,
+    });
+    this.dispatcher = new Dispatcher({
+      registry: this.registry,
+      scheduler: seams.scheduler,
+      guard: seams.guard,
+      cache: seams.cache,
+      idempotency: this.idempotency,
+      observers: [this.metrics, seams.telemetry],
+      categoryPriority: (category) =>
+        config.categories[category]?.priority ??
+        (this.registry.has(category) ? (this.registry.spec(category).priority ?? 0) : 0),
+      defaultCacheTtlMs: config.cache.defaultTtlMs,
+    });
+  }
+
+  /** A fresh MCP server exposing the model-facing tools; one per session or stdio connection. */
+  createMcpServer(): McpServer {
+    const server = new McpServer(
+      { name: SERVER_NAME, version: SERVER_VERSION },
+      {
+        capabilities: { tools: {} },
+        instructions:
+          'Tools are grouped in categories. Call list_categories, then list_tools or search_tools, get_tool_schema, and call a tool with dispatch (or many with dispatch_parallel).',
+      },
+    );
+    registerCatalogTools(server, this.registry, this.schemas);
+    registerCallTools(server, this.dispatcher, () => this.stats());
+    return server;
+  }
+
+  /** Lets the HTTP transport report its session count in stats and metrics. */
+  setSessionCounter(count: () => number): void {
+    this.#sessionCount = count;
+  }
+
+  stats(): Record<string, unknown> {
+    return {
+      uptimeMs: Date.now() - this.#startedAt,
+      sessions: this.#sessionCount(),
+      dispatcher: this.dispatcher.stats(),
+      registry: this.registry.stats(),
+      scheduler: this.#seams.scheduler.stats(),
+      cache: this.#seams.cache.stats(),
+      breakers: this.#seams.guard.states(),
+      idempotency: this.idempotency.stats(),
+      schemas: this.schemas.stats(),
+      telemetry: this.#seams.telemetry.stats(),
+    };
+  }
+
+  /**
+   * Stops accepting calls, waits up to `shutdownGraceMs` for the ones in flight (aborting the
+   * rest), then flushes telemetry and closes the cache and the categories. Idempotent.
+   */
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      await this.dispatcher.drain(this.config.shutdownGraceMs);
+      await Promise.allSettled([
+        this.#seams.telemetry.shutdown(),
+        this.#seams.cache.close(),
+        this.registry.close(),
+      ]);
+    })();
+    return this.#closing;
+  }
+}

@@ -1,0 +1,91 @@
+#!/usr/bin/env node
+import { parseArgs } from 'node:util';
+import { SERVER_VERSION, XServer } from './app.js';
+import { envOverrides, loadConfig } from './config.js';
+import { errorMessage } from './errors.js';
+import { createSeams } from './seams/defaults.js';
+import { HttpTransportServer } from './transport/http.js';
+import { serveStdio } from './transport/stdio.js';
+
+const HELP = `x-server ${SERVER_VERSION} — an MCP server with lazy tool categories
+
+Usage:
+  x-server [--stdio]                         serve one client over stdin/stdout (default)
+  x-server --http [--port 3000] [--host 127.0.0.1] [--stateless]
+                                             serve Streamable HTTP at /mcp, plus /health, /metrics
+Options:
+  --config <file>   JSON config (see README); relative paths resolve from its directory
+  --help, --version
+Environment: ${envOverrides.join(', ')}
+`;
+
+// Logs go to stderr: in stdio mode stdout carries the protocol.
+const log = (message: string) => process.stderr.write(`[x-server] ${message}\n`);
+
+async function main(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      stdio: { type: 'boolean' },
+      http: { type: 'boolean' },
+      port: { type: 'string' },
+      host: { type: 'string' },
+      stateless: { type: 'boolean' },
+      config: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+      version: { type: 'boolean', short: 'v' },
+    },
+    strict: true,
+  });
+  if (values.help) return void process.stdout.write(HELP);
+  if (values.version) return void process.stdout.write(`${SERVER_VERSION}\n`);
+  if (values.stdio && values.http) throw new TypeError('Choose one transport: --stdio or --http.');
+  const port = values.port === undefined ? undefined : Number(values.port);
+  if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65_535)) {
+    throw new RangeError(`--port must be an integer 0..65535; got "${values.port}".`);
+  }
+  const { config, baseDir } = await loadConfig({
+    file: values.config ?? process.env.X_SERVER_CONFIG,
+    overrides: { 'http.port': port, 'http.host': values.host, 'http.stateless': values.stateless },
+  });
+  const app = new XServer({ config, seams: await createSeams(config), baseDir, defaultMetrics: true });
+
+  let stopTransport: () => Promise<void>;
+  if (values.http) {
+    const http = new HttpTransportServer(app, config.http);
+    const bound = await http.listen();
+    log(`listening on ${bound.url}${config.http.stateless ? ' (stateless)' : ''}`);
+    stopTransport = () => http.close(() => app.dispatcher.drain(config.shutdownGraceMs));
+  } else {
+    const stdio = await serveStdio(app, { onDisconnect: () => void shutdown('stdin closed') });
+    log('serving over stdio');
+    stopTransport = async () => {
+      await app.dispatcher.drain(config.shutdownGraceMs);
+      await stdio.close();
+    };
+  }
+
+  let shuttingDown: Promise<void> | undefined;
+  const shutdown = (reason: string) => {
+    shuttingDown ??= (async () => {
+      log(`shutting down (${reason})`);
+      try {
+        await stopTransport();
+        await app.close();
+        log('stopped');
+        process.exitCode ??= 0;
+      } catch (error) {
+        log(`shutdown failed: ${errorMessage(error)}`);
+        process.exitCode = 1;
+      }
+    })();
+    return shuttingDown;
+  };
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  log(errorMessage(error));
+  process.exitCode = 2;
+});

@@ -1,0 +1,226 @@
+import type { CategoryRegistry } from './catalog/registry.js';
+import { type ResolvedTool, isCacheable } from './catalog/tool.js';
+import {
+  CallCancelledError,
+  InvalidParamsError,
+  ServerClosedError,
+  errorCode,
+  errorMessage,
+} from './errors.js';
+import type { IdempotencyStore } from './idempotency.js';
+import type { CategoryGuard } from './seams/breaker.js';
+import type { ResultCache } from './seams/cache.js';
+import type { CallScheduler } from './seams/scheduler.js';
+import type { CallObserver, CallSpan } from './seams/telemetry.js';
+
+/** One call of one tool, as the model asks for it. */
+export interface DispatchCall {
+  category: string;
+  tool: string;
+  params?: unknown;
+  /** A repeat with the same key inside the window answers with the first call's result. */
+  idempotencyKey?: string;
+  /** Overrides the category's priority for this call (higher runs first). */
+  priority?: number;
+}
+
+export interface DispatchResult {
+  result: unknown;
+  /** Served from the result cache. */
+  cached: boolean;
+  /** Answered from an earlier call with the same idempotency key. */
+  replayed: boolean;
+  durationMs: number;
+}
+
+export interface DispatcherDeps {
+  registry: CategoryRegistry;
+  scheduler: CallScheduler;
+  guard: CategoryGuard;
+  cache: ResultCache;
+  idempotency: IdempotencyStore;
+  observers: CallObserver[];
+  /** The priority of a category's calls when the call names none. */
+  categoryPriority: (category: string) => number;
+  /** TTL of cached results for tools that declare none. */
+  defaultCacheTtlMs: number;
+  /** Wall clock for span start times. @default Date.now */
+  now?: () => number;
+  /** Monotonic clock for durations. @default performance.now */
+  monotonic?: () => number;
+}
+
+export interface DispatcherStats {
+  calls: number;
+  succeeded: number;
+  failed: number;
+  cacheHits: number;
+  replayed: number;
+  inFlight: number;
+}
+
+/**
+ * The one path every call takes: resolve (loading the category lazily), validate, deduplicate by
+ * idempotency key, serve from cache, schedule, guard with the category's breaker, record.
+ */
+export class Dispatcher {
+  readonly #deps: DispatcherDeps;
+  readonly #now: () => number;
+  readonly #monotonic: () => number;
+  // Aborted at shutdown so calls still running after the grace period stop.
+  readonly #shutdown = new AbortController();
+  readonly #idleWaiters = new Set<() => void>();
+  #closed = false;
+  #inFlight = 0;
+  #calls = 0;
+  #succeeded = 0;
+  #failed = 0;
+  #cacheHits = 0;
+  #replayed = 0;
+
+  constructor(deps: DispatcherDeps) {
+    this.#deps = deps;
+    this.#now = deps.now ?? Date.now;
+    this.#monotonic = deps.monotonic ?? (() => performance.now());
+  }
+
+  async dispatch(call: DispatchCall, signal?: AbortSignal): Promise<DispatchResult> {
+    const startTimeMs = this.#now();
+    const started = this.#monotonic();
+    this.#calls++;
+    this.#inFlight++;
+    let cached = false;
+    let replayed = false;
+    try {
+      if (this.#closed) throw new ServerClosedError();
+      const tool = await this.#deps.registry.tool(call.category, call.tool);
+      const valid = tool.validate(call.params ?? {});
+      if (!valid.ok) throw new InvalidParamsError(call.category, call.tool, valid.message);
+      const callSignal = signal
+        ? AbortSignal.any([signal, this.#shutdown.signal])
+        : this.#shutdown.signal;
+      const execute = () => this.#execute(tool, call, valid.value, callSignal);
+      let outcome: { result: unknown; cached: boolean };
+      if (call.idempotencyKey !== undefined) {
+        const key = `${call.category}.${call.tool}\u0000${call.idempotencyKey}`;
+        const remembered = this.#deps.idempotency.run(key, execute);
+        replayed = remembered.replayed;
+        outcome = await remembered.promise;
+      } else {
+        outcome = await execute();
+      }
+      cached = outcome.cached && !replayed;
+      if (cached) this.#cacheHits++;
+      if (replayed) this.#replayed++;
+      this.#succeeded++;
+      const durationMs = this.#monotonic() - started;
+      this.#emit({ call, startTimeMs, durationMs, ok: true, cached });
+      return { result: outcome.result, cached, replayed, durationMs };
+    } catch (error) {
+      this.#failed++;
+      const durationMs = this.#monotonic() - started;
+      this.#emit({ call, startTimeMs, durationMs, ok: false, cached, error });
+      throw error;
+    } finally {
+      this.#inFlight--;
+      if (this.#inFlight === 0) for (const wake of this.#idleWaiters) wake();
+    }
+  }
+
+  async #execute(
+    tool: ResolvedTool,
+    call: DispatchCall,
+    params: unknown,
+    signal: AbortSignal,
+  ): Promise<{ result: unknown; cached: boolean }> {
+    const { cache, scheduler, guard } = this.#deps;
+    const cacheable = isCacheable(tool);
+    const key = cacheable ? cache.key(tool.category, tool.name, params) : '';
+    if (cacheable) {
+      const hit = await cache.get(key);
+      if (hit) return { result: hit.value, cached: true };
+    }
+    const priority = call.priority ?? this.#deps.categoryPriority(tool.category);
+    const result = await scheduler.schedule(
+      () => {
+        if (signal.aborted) throw new CallCancelledError(signal.reason);
+        return guard.execute(tool.category, (guardSignal) => tool.run(params, { signal: guardSignal }), signal);
+      },
+      { priority, signal },
+    );
+    if (cacheable) await cache.set(key, result, tool.cacheTtlMs ?? this.#deps.defaultCacheTtlMs);
+    return { result, cached: false };
+  }
+
+  #emit(event: {
+    call: DispatchCall;
+    startTimeMs: number;
+    durationMs: number;
+    ok: boolean;
+    cached: boolean;
+    error?: unknown;
+  }): void {
+    const span: CallSpan = {
+      category: event.call.category,
+      tool: event.call.tool,
+      startTimeMs: event.startTimeMs,
+      durationMs: event.durationMs,
+      ok: event.ok,
+      cached: event.cached,
+    };
+    if (!event.ok) {
+      span.errorCode = errorCode(event.error);
+      span.errorMessage = errorMessage(event.error);
+    }
+    for (const observer of this.#deps.observers) {
+      try {
+        observer.onCall(span);
+      } catch {
+        // An observer must never turn a finished call into a failed one.
+      }
+    }
+  }
+
+  get inFlight(): number {
+    return this.#inFlight;
+  }
+
+  /** Stops accepting calls; the ones in flight go on. Idempotent. */
+  close(): void {
+    this.#closed = true;
+  }
+
+  /**
+   * Waits up to `timeoutMs` for the calls in flight, then aborts the rest. Resolves with how many
+   * were still running when it gave up.
+   */
+  async drain(timeoutMs: number): Promise<number> {
+    this.close();
+    if (this.#inFlight > 0) {
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          clearTimeout(timer);
+          this.#idleWaiters.delete(done);
+          resolve();
+        };
+        const timer = setTimeout(done, timeoutMs);
+        timer.unref();
+        this.#idleWaiters.add(done);
+      });
+    }
+    const left = this.#inFlight;
+    if (left > 0) this.#shutdown.abort(new ServerClosedError());
+    return left;
+  }
+
+  stats(): DispatcherStats {
+    return {
+      calls: this.#calls,
+      succeeded: this.#succeeded,
+      failed: this.#failed,
+      cacheHits: this.#cacheHits,
+      replayed: this.#replayed,
+      inFlight: this.#inFlight,
+    };
+  }
+}

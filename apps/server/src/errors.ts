@@ -1,0 +1,133 @@
+/**
+ * Every error the server raises on purpose carries a stable `code`, so a tool error, a span and a
+ * metric label all name the same thing, and a message that says what to do next.
+ */
+export abstract class XServerError extends Error {
+  abstract readonly code: string;
+}
+
+export class UnknownCategoryError extends XServerError {
+  readonly code = 'UNKNOWN_CATEGORY';
+  constructor(readonly category: string) {
+    super(`Unknown category "${category}". Call list_categories to see the categories this server has.`);
+    this.name = 'UnknownCategoryError';
+  }
+}
+
+export class UnknownToolError extends XServerError {
+  readonly code = 'UNKNOWN_TOOL';
+  constructor(
+    readonly category: string,
+    readonly tool: string,
+  ) {
+    super(
+      `Unknown tool "${tool}" in category "${category}". Call list_tools with category "${category}" to see its tools.`,
+    );
+    this.name = 'UnknownToolError';
+  }
+}
+
+export class CategoryLoadError extends XServerError {
+  readonly code = 'CATEGORY_LOAD_FAILED';
+  constructor(
+    readonly category: string,
+    cause: unknown,
+  ) {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    super(
+      `Category "${category}" failed to load: ${reason}. The loader runs again on the next use of the category.`,
+      { cause },
+    );
+    this.name = 'CategoryLoadError';
+  }
+}
+
+export class InvalidParamsError extends XServerError {
+  readonly code = 'INVALID_PARAMS';
+  constructor(
+    readonly category: string,
+    readonly tool: string,
+    readonly details: string,
+  ) {
+    super(
+      `Invalid params for ${category}.${tool}: ${details}. Call get_tool_schema for the expected shape.`,
+    );
+    this.name = 'InvalidParamsError';
+  }
+}
+
+export class CircuitOpenError extends XServerError {
+  readonly code = 'CIRCUIT_OPEN';
+  constructor(
+    readonly category: string,
+    /** When the breaker lets a trial call through again (epoch ms), if known. */
+    readonly retryAt: number | undefined,
+    cause?: unknown,
+  ) {
+    const when =
+      retryAt === undefined
+        ? 'later'
+        : `after ${new Date(retryAt).toISOString()} (in ${Math.max(0, Math.ceil((retryAt - Date.now()) / 1000))} s)`;
+    super(
+      `Category "${category}" is failing and its circuit is open; calls are refused until it is retried ${when}.`,
+      { cause },
+    );
+    this.name = 'CircuitOpenError';
+  }
+}
+
+export class PathOutsideRootError extends XServerError {
+  readonly code = 'PATH_OUTSIDE_ROOT';
+  constructor(
+    readonly path: string,
+    readonly root: string,
+  ) {
+    super(
+      `Path "${path}" is outside the fs root "${root}". Use a path relative to the root, without "..".`,
+    );
+    this.name = 'PathOutsideRootError';
+  }
+}
+
+export class CallCancelledError extends XServerError {
+  readonly code = 'CANCELLED';
+  constructor(reason?: unknown) {
+    super('The call was cancelled before it finished.', { cause: reason });
+    this.name = 'CallCancelledError';
+  }
+}
+
+export class ServerClosedError extends XServerError {
+  readonly code = 'SERVER_CLOSED';
+  constructor() {
+    super('The server is shutting down and accepts no new calls. Retry against a running instance.');
+    this.name = 'ServerClosedError';
+  }
+}
+
+export class ConfigError extends XServerError {
+  readonly code = 'INVALID_CONFIG';
+  constructor(
+    /** Dotted path of the offending field, e.g. `http.port`. */
+    readonly field: string,
+    detail: string,
+    readonly source: string,
+  ) {
+    super(`Invalid configuration (${source}) at "${field}": ${detail}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** The stable code of any error, for spans, metrics and tool errors. */
+export function errorCode(error: unknown): string {
+  if (error instanceof XServerError) return error.code;
+  if (error && typeof error === 'object' && 'code' in error && typeof error.code === 'string') {
+    return error.code;
+  }
+  if (error instanceof Error && error.name === 'AbortError') return 'CANCELLED';
+  return 'TOOL_FAILED';
+}
+
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,80 @@
+/** Options of {@link IdempotencyStore}. */
+export interface IdempotencyOptions {
+  /** How long a key is remembered after its call started. @default 60_000 */
+  windowMs?: number;
+  /** How many keys are kept at most; the oldest go first. @default 10_000 */
+  maxKeys?: number;
+  /** The clock, injectable for tests. @default Date.now */
+  now?: () => number;
+}
+
+interface Remembered {
+  promise: Promise<unknown>;
+  expiresAt: number;
+}
+
+/**
+ * Remembers the outcome of calls by idempotency key for a window, so a retried call (also one
+ * that arrives while the first is still running) gets the first call's result instead of running
+ * the tool again. A call that fails is forgotten at once: a retry after a failure runs again.
+ */
+export class IdempotencyStore {
+  readonly #windowMs: number;
+  readonly #maxKeys: number;
+  readonly #now: () => number;
+  // Map keeps insertion order, so the first key is always the oldest.
+  readonly #entries = new Map<string, Remembered>();
+  #hits = 0;
+  #misses = 0;
+
+  constructor(options: IdempotencyOptions = {}) {
+    const { windowMs = 60_000, maxKeys = 10_000, now = Date.now } = options;
+    if (!Number.isFinite(windowMs) || windowMs < 0) {
+      throw new RangeError(`idempotency windowMs must be a finite number >= 0; got ${windowMs}.`);
+    }
+    if (!Number.isInteger(maxKeys) || maxKeys < 1) {
+      throw new RangeError(`idempotency maxKeys must be an integer >= 1; got ${maxKeys}.`);
+    }
+    this.#windowMs = windowMs;
+    this.#maxKeys = maxKeys;
+    this.#now = now;
+  }
+
+  /** Runs `fn` unless `key` was seen inside the window; then answers with the first outcome. */
+  run<T>(key: string, fn: () => Promise<T>): { promise: Promise<T>; replayed: boolean } {
+    const now = this.#now();
+    this.#evictExpired(now);
+    const seen = this.#entries.get(key);
+    if (seen) {
+      this.#hits++;
+      return { promise: seen.promise as Promise<T>, replayed: true };
+    }
+    this.#misses++;
+    const promise = fn();
+    const entry: Remembered = { promise, expiresAt: now + this.#windowMs };
+    this.#entries.set(key, entry);
+    promise.catch(() => {
+      if (this.#entries.get(key) === entry) this.#entries.delete(key);
+    });
+    if (this.#entries.size > this.#maxKeys) {
+      const oldest = this.#entries.keys().next().value;
+      if (oldest !== undefined) this.#entries.delete(oldest);
+    }
+    return { promise, replayed: false };
+  }
+
+  #evictExpired(now: number): void {
+    for (const [key, entry] of this.#entries) {
+      if (entry.expiresAt > now) break;
+      this.#entries.delete(key);
+    }
+  }
+
+  stats(): { keys: number; hits: number; misses: number } {
+    return { keys: this.#entries.size, hits: this.#hits, misses: this.#misses };
+  }
+
+  clear(): void {
+    this.#entries.clear();
+  }
+}

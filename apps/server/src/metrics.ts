@@ -1,0 +1,118 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { GuardState } from './seams/breaker.js';
+import type { CallObserver, CallSpan } from './seams/telemetry.js';
+
+/** What the metrics read at scrape time. */
+export interface MetricsSources {
+  cacheHitRate: () => number;
+  breakerStates: () => Record<string, GuardState>;
+  queue: () => { queued: number; running: number };
+  sessions: () => number;
+}
+
+const STATE_VALUE: Record<GuardState, number> = {
+  closed: 0,
+  'half-open': 1,
+  open: 2,
+  'forced-open': 2,
+  disabled: -1,
+};
+
+/**
+ * Prometheus metrics on a registry of its own (never the global one, so two servers in one
+ * process do not collide). Gauges are read at scrape time, so they cost nothing between scrapes.
+ */
+export class ServerMetrics implements CallObserver {
+  readonly registry = new Registry();
+  readonly #calls: Counter<'category' | 'tool' | 'outcome'>;
+  readonly #errors: Counter<'category' | 'tool' | 'code'>;
+  readonly #duration: Histogram<'category' | 'tool'>;
+
+  constructor(sources: MetricsSources, options: { defaultMetrics?: boolean } = {}) {
+    const registers = [this.registry];
+    this.#calls = new Counter({
+      name: 'x_server_calls_total',
+      help: 'Tool calls by category, tool and outcome (ok, error, cached).',
+      labelNames: ['category', 'tool', 'outcome'],
+      registers,
+    });
+    this.#errors = new Counter({
+      name: 'x_server_call_errors_total',
+      help: 'Failed tool calls by category, tool and error code.',
+      labelNames: ['category', 'tool', 'code'],
+      registers,
+    });
+    this.#duration = new Histogram({
+      name: 'x_server_call_duration_seconds',
+      help: 'Tool call latency, from dispatch to answer.',
+      labelNames: ['category', 'tool'],
+      buckets: [0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers,
+    });
+    new Gauge({
+      name: 'x_server_cache_hit_ratio',
+      help: 'Share of cacheable lookups served from the cache (0..1).',
+      registers,
+      collect() {
+        this.set(sources.cacheHitRate());
+      },
+    });
+    new Gauge({
+      name: 'x_server_breaker_state',
+      help: 'Circuit state per category: 0 closed, 1 half-open, 2 open, -1 disabled.',
+      labelNames: ['category'],
+      registers,
+      collect() {
+        this.reset();
+        for (const [category, state] of Object.entries(sources.breakerStates())) {
+          this.set({ category }, STATE_VALUE[state]);
+        }
+      },
+    });
+    new Gauge({
+      name: 'x_server_queue_depth',
+      help: 'Calls waiting for a scheduler slot.',
+      registers,
+      collect() {
+        this.set(sources.queue().queued);
+      },
+    });
+    new Gauge({
+      name: 'x_server_calls_running',
+      help: 'Calls holding a scheduler slot.',
+      registers,
+      collect() {
+        this.set(sources.queue().running);
+      },
+    });
+    new Gauge({
+      name: 'x_server_http_sessions',
+      help: 'Open Streamable HTTP sessions.',
+      registers,
+      collect() {
+        this.set(sources.sessions());
+      },
+    });
+    if (options.defaultMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'x_server_' });
+  }
+
+  onCall(span: CallSpan): void {
+    // Names a client made up must not become label values: that would grow the registry forever.
+    const unknown = span.errorCode === 'UNKNOWN_CATEGORY' || span.errorCode === 'UNKNOWN_TOOL';
+    const labels = unknown
+      ? { category: '(unknown)', tool: '(unknown)' }
+      : { category: span.category, tool: span.tool };
+    this.#calls.inc({ ...labels, outcome: span.ok ? (span.cached ? 'cached' : 'ok') : 'error' });
+    if (!span.ok) this.#errors.inc({ ...labels, code: span.errorCode ?? 'UNKNOWN' });
+    this.#duration.observe(labels, span.durationMs / 1000);
+  }
+
+  /** The Prometheus text exposition. */
+  text(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+}

@@ -1,0 +1,79 @@
+import { BrokenCircuitError, CircuitBreaker, type Clock } from '@x/breaker';
+import { CallCancelledError, CircuitOpenError, ServerClosedError } from '../errors.js';
+
+/** A circuit's state as the server shows it (`/metrics`, `server_stats`). */
+export type GuardState = 'closed' | 'open' | 'half-open' | 'disabled' | 'forced-open';
+
+/**
+ * Guards each category with its own circuit: failures of one backend cut it off without
+ * touching the others. An open circuit rejects at once with `CircuitOpenError`.
+ */
+export interface CategoryGuard {
+  execute<T>(category: string, fn: (signal: AbortSignal) => Promise<T>, signal: AbortSignal): Promise<T>;
+  states(): Record<string, GuardState>;
+}
+
+export interface BreakerGuardOptions {
+  /** Consecutive failures that open a category's circuit. @default 5 */
+  failureThreshold?: number;
+  /** How long an open circuit waits before a trial call. @default 30_000 */
+  recoveryTimeoutMs?: number;
+  /** Per-category call timeout in ms, if any. @default () => undefined */
+  timeoutMsFor?: (category: string) => number | undefined;
+  /** Time source, for fake time in tests. @default the breaker's system clock */
+  clock?: Clock;
+}
+
+// The caller giving up is not the backend failing: it must not open the circuit.
+function isBackendFailure(error: unknown): boolean {
+  return !(
+    error instanceof CallCancelledError ||
+    error instanceof ServerClosedError ||
+    (error instanceof Error && error.name === 'AbortError')
+  );
+}
+
+/** One `@x/breaker` CircuitBreaker per category, created on the category's first call. */
+export class BreakerGuard implements CategoryGuard {
+  readonly #options: BreakerGuardOptions;
+  readonly #breakers = new Map<string, CircuitBreaker>();
+
+  constructor(options: BreakerGuardOptions = {}) {
+    this.#options = options;
+  }
+
+  #breaker(category: string): CircuitBreaker {
+    let breaker = this.#breakers.get(category);
+    if (!breaker) {
+      breaker = new CircuitBreaker({
+        name: category,
+        failureThreshold: this.#options.failureThreshold ?? 5,
+        recoveryTimeout: this.#options.recoveryTimeoutMs ?? 30_000,
+        timeout: this.#options.timeoutMsFor?.(category),
+        isFailure: isBackendFailure,
+        ...(this.#options.clock ? { clock: this.#options.clock } : {}),
+      });
+      this.#breakers.set(category, breaker);
+    }
+    return breaker;
+  }
+
+  async execute<T>(
+    category: string,
+    fn: (signal: AbortSignal) => Promise<T>,
+    signal: AbortSignal,
+  ): Promise<T> {
+    try {
+      return await this.#breaker(category).execute(({ signal: callSignal }) => fn(callSignal), { signal });
+    } catch (error) {
+      if (error instanceof BrokenCircuitError) throw new CircuitOpenError(category, error.retryAt, error);
+      throw error;
+    }
+  }
+
+  states(): Record<string, GuardState> {
+    const states: Record<string, GuardState> = {};
+    for (const [category, breaker] of this.#breakers) states[category] = breaker.state;
+    return states;
+  }
+}

@@ -1,0 +1,145 @@
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { z } from 'zod';
+import type { Dispatcher } from '../dispatcher.js';
+import { dispatchParallel } from '../parallel.js';
+import { structured, toolError } from './results.js';
+
+const callShape = {
+  category: z.string().describe('A category from list_categories'),
+  tool: z.string().describe('A tool from list_tools'),
+  params: z
+    .record(z.string(), z.unknown())
+    .default({})
+    .describe('The tool\'s params; see get_tool_schema'),
+  priority: z.number().int().optional().describe('Higher runs first; defaults to the category\'s'),
+};
+
+const MAX_BATCH = 1000;
+
+export function registerCallTools(
+  server: McpServer,
+  dispatcher: Dispatcher,
+  stats: () => Record<string, unknown>,
+): void {
+  server.registerTool(
+    'dispatch',
+    {
+      title: 'Call a tool',
+      description:
+        'Call one tool of a category with params. Read-only idempotent tools are cached; pass idempotencyKey to make a retry safe.',
+      inputSchema: {
+        ...callShape,
+        idempotencyKey: z
+          .string()
+          .min(1)
+          .max(200)
+          .optional()
+          .describe('A repeat with the same key returns the first result without running again'),
+      },
+      outputSchema: {
+        category: z.string(),
+        tool: z.string(),
+        result: z.unknown(),
+        cached: z.boolean(),
+        replayed: z.boolean(),
+        durationMs: z.number(),
+      },
+      annotations: { readOnlyHint: false, destructiveHint: false, openWorldHint: true },
+    },
+    async (call, extra) => {
+      try {
+        const done = await dispatcher.dispatch(call, extra.signal);
+        return structured({
+          category: call.category,
+          tool: call.tool,
+          result: done.result ?? null,
+          cached: done.cached,
+          replayed: done.replayed,
+          durationMs: done.durationMs,
+        });
+      } catch (error) {
+        return toolError(error);
+      }
+    },
+  );
+
+  server.registerTool(
+    'dispatch_parallel',
+    {
+      title: 'Call tools in parallel',
+      description:
+        'Call many tools concurrently; answers one { ok, result | error } per call in input order. Reports progress per finished call; cancelling stops the whole batch.',
+      inputSchema: {
+        calls: z.array(z.object(callShape)).min(1).max(MAX_BATCH),
+        maxConcurrency: z.number().int().positive().max(MAX_BATCH).optional(),
+      },
+      outputSchema: {
+        results: z.array(
+          z.object({
+            ok: z.boolean(),
+            result: z.unknown().optional(),
+            cached: z.boolean().optional(),
+            error: z.object({ code: z.string(), message: z.string() }).optional(),
+          }),
+        ),
+        succeeded: z.number(),
+        failed: z.number(),
+        durationMs: z.number(),
+      },
+      annotations: { readOnlyHint: false, destructiveHint: false, openWorldHint: true },
+    },
+    async ({ calls, maxConcurrency }, extra) => {
+      const started = performance.now();
+      const progressToken = extra._meta?.progressToken;
+      const results = await dispatchParallel(dispatcher, calls, {
+        maxConcurrency,
+        signal: extra.signal,
+        onSettled:
+          progressToken === undefined
+            ? undefined
+            : (index, settled, total) => {
+                extra
+                  .sendNotification({
+                    method: 'notifications/progress',
+                    params: {
+                      progressToken,
+                      progress: settled,
+                      total,
+                      message: `call ${index} finished`,
+                    },
+                  })
+                  // A client that went away cannot take progress; the batch goes on.
+                  .catch(() => {});
+              },
+      });
+      const succeeded = results.filter((outcome) => outcome.ok).length;
+      return structured({
+        results: results.map((outcome) =>
+          outcome.ok ? { ...outcome, result: outcome.result ?? null } : outcome,
+        ),
+        succeeded,
+        failed: results.length - succeeded,
+        durationMs: performance.now() - started,
+      });
+    },
+  );
+
+  server.registerTool(
+    'server_stats',
+    {
+      title: 'Server statistics',
+      description:
+        'Counters of the server: calls, cache hits, breaker states, queue depth, loaded categories.',
+      inputSchema: {},
+      outputSchema: { stats: z.record(z.string(), z.unknown()) },
+      annotations: { readOnlyHint: true, idempotentHint: false, openWorldHint: false },
+    },
+    () => {
+      try {
+        return structured({ stats: stats() });
+      } catch (error) {
+        return toolError(error);
+      }
+    },
+  );
+}

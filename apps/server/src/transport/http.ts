@@ -1,0 +1,214 @@
+import { randomUUID } from 'node:crypto';
+import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
+import type { XServer } from '../app.js';
+import type { XServerConfig } from '../config.js';
+import { ConfigError } from '../errors.js';
+import {
+  BodyTooLargeError,
+  type RequestPolicy,
+  checkHostAndOrigin,
+  checkToken,
+  isLoopback,
+  readBody,
+} from './request-checks.js';
+import { SessionTable } from './sessions.js';
+
+export type HttpOptions = XServerConfig['http'];
+
+export interface HttpStats {
+  sessions: number;
+  requests: number;
+  rejected: number;
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
+  if (res.headersSent) return;
+  res.writeHead(status, { 'content-type': 'application/json', ...headers });
+  res.end(JSON.stringify(body));
+}
+
+function rpcError(res: ServerResponse, status: number, code: number, message: string, headers?: Record<string, string>) {
+  sendJson(res, status, { jsonrpc: '2.0', error: { code, message }, id: null }, headers);
+}
+
+/**
+ * Streamable HTTP in front of an {@link XServer}: `/mcp` (sessions with idle expiry, or stateless),
+ * `/health` and `/metrics`, with Host/Origin checks, a bearer token and a body limit before any
+ * byte reaches the MCP SDK.
+ */
+export class HttpTransportServer {
+  readonly #app: XServer;
+  readonly #options: HttpOptions;
+  readonly #policy: RequestPolicy;
+  readonly #server: Server;
+  readonly #sessions: SessionTable;
+  #requests = 0;
+  #rejected = 0;
+  #closing: Promise<void> | undefined;
+
+  constructor(app: XServer, options: HttpOptions) {
+    if (!isLoopback(options.host) && options.token === undefined) {
+      throw new ConfigError(
+        'http.token',
+        `binding ${options.host} (not loopback) requires a bearer token: set X_SERVER_TOKEN or http.token`,
+        'http',
+      );
+    }
+    this.#app = app;
+    this.#options = options;
+    this.#policy = {
+      bindHost: options.host,
+      token: options.token,
+      allowedHosts: options.allowedHosts,
+      allowedOrigins: options.allowedOrigins,
+    };
+    this.#sessions = new SessionTable({ idleMs: options.sessionIdleMs });
+    app.setSessionCounter(() => this.#sessions.size);
+    this.#server = createServer((req, res) => {
+      this.#handle(req, res).catch((error: unknown) => {
+        rpcError(res, 500, -32603, `Internal error: ${(error as Error).message}`);
+      });
+    });
+  }
+
+  /** Starts listening; resolves with the bound address and the `/mcp` URL. */
+  listen(): Promise<{ host: string; port: number; url: string }> {
+    return new Promise((resolve, reject) => {
+      this.#server.once('error', reject);
+      this.#server.listen(this.#options.port, this.#options.host, () => {
+        this.#server.off('error', reject);
+        const address = this.#server.address() as AddressInfo;
+        const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+        resolve({ host: address.address, port: address.port, url: `http://${host}:${address.port}/mcp` });
+      });
+    });
+  }
+
+  async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    this.#requests++;
+    const path = (req.url ?? '/').split('?')[0];
+    const refused = checkHostAndOrigin(req, this.#policy);
+    if (refused) {
+      this.#rejected++;
+      rpcError(res, refused.status, -32000, refused.message);
+      return;
+    }
+    if (path === '/health' && req.method === 'GET') {
+      sendJson(res, 200, { status: this.#closing ? 'closing' : 'ok', sessions: this.#sessions.size });
+      return;
+    }
+    const unauthorized = checkToken(req, this.#policy.token);
+    if (unauthorized && (path === '/mcp' || path === '/metrics')) {
+      this.#rejected++;
+      rpcError(res, 401, -32001, unauthorized.message, { 'www-authenticate': 'Bearer' });
+      return;
+    }
+    if (path === '/metrics' && req.method === 'GET') {
+      const text = await this.#app.metrics.text();
+      res.writeHead(200, { 'content-type': this.#app.metrics.contentType });
+      res.end(text);
+      return;
+    }
+    if (path !== '/mcp') {
+      sendJson(res, 404, { error: `No route ${req.method} ${path}. The MCP endpoint is /mcp.` });
+      return;
+    }
+    if (this.#closing) {
+      rpcError(res, 503, -32000, 'Server is shutting down.', { connection: 'close' });
+      return;
+    }
+    if (req.method === 'POST') await this.#post(req, res);
+    else if (this.#options.stateless) {
+      rpcError(res, 405, -32000, 'Method not allowed in stateless mode: use POST.', { allow: 'POST' });
+    } else await this.#sessionRequest(req, res, undefined);
+  }
+
+  async #post(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    let body: unknown;
+    try {
+      const raw = await readBody(req, this.#options.maxBodyBytes);
+      body = JSON.parse(raw.toString('utf8'));
+    } catch (error) {
+      this.#rejected++;
+      if (error instanceof BodyTooLargeError) {
+        rpcError(res, 413, -32000, error.message, { connection: 'close' });
+        req.resume();
+      } else {
+        rpcError(res, 400, -32700, `Parse error: ${(error as Error).message}`);
+      }
+      return;
+    }
+    if (this.#options.stateless) {
+      const server = this.#app.createMcpServer();
+      const transport = new StreamableHTTPServerTransport({
+        sessionIdGenerator: undefined,
+        enableJsonResponse: true,
+      });
+      res.on('close', () => {
+        void transport.close();
+        void server.close();
+      });
+      await server.connect(transport);
+      await transport.handleRequest(req, res, body);
+      return;
+    }
+    await this.#sessionRequest(req, res, body);
+  }
+
+  async #sessionRequest(req: IncomingMessage, res: ServerResponse, body: unknown): Promise<void> {
+    const id = req.headers['mcp-session-id'];
+    const sessionId = Array.isArray(id) ? id[0] : id;
+    if (sessionId !== undefined) {
+      const transport = this.#sessions.touch(sessionId);
+      if (!transport) {
+        rpcError(res, 404, -32001, 'Session not found or expired: initialize a new session.');
+        return;
+      }
+      await this.#sessions.track(sessionId, () => transport.handleRequest(req, res, body));
+      return;
+    }
+    if (req.method !== 'POST' || !isInitializeRequest(body)) {
+      rpcError(res, 400, -32000, 'Bad request: send an initialize request without mcp-session-id first.');
+      return;
+    }
+    if (this.#sessions.size >= this.#options.maxSessions) {
+      rpcError(res, 503, -32000, `Too many sessions (http.maxSessions = ${this.#options.maxSessions}).`);
+      return;
+    }
+    const server = this.#app.createMcpServer();
+    const transport = new StreamableHTTPServerTransport({
+      sessionIdGenerator: () => randomUUID(),
+      onsessioninitialized: (newId) => {
+        this.#sessions.add(newId, transport, () => server.close());
+      },
+    });
+    transport.onclose = () => {
+      if (transport.sessionId) this.#sessions.forget(transport.sessionId);
+    };
+    await server.connect(transport);
+    await transport.handleRequest(req, res, body);
+  }
+
+  /**
+   * Graceful stop: refuse new requests and connections, let `drain` finish the calls in flight
+   * (their answers still go out), then close every session and connection. Idempotent.
+   */
+  close(drain: () => Promise<unknown> = async () => {}): Promise<void> {
+    this.#closing ??= (async () => {
+      const stopped = new Promise<void>((resolve) => this.#server.close(() => resolve()));
+      this.#server.closeIdleConnections();
+      await drain();
+      await this.#sessions.closeAll();
+      this.#server.closeAllConnections();
+      await stopped;
+    })();
+    return this.#closing;
+  }
+
+  stats(): HttpStats {
+    return { sessions: this.#sessions.size, requests: this.#requests, rejected: this.#rejected };
+  }
+}
