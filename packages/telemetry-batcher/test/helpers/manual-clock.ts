@@ -1,0 +1,58 @@
+import type { Clock, TimerHandle } from '../../src/index.js';
+
+interface Timer {
+  at: number;
+  callback: () => void;
+  everyMs?: number;
+}
+
+/** A clock that moves only when the test calls `advance()`; it never touches real timers. */
+export class ManualClock implements Clock {
+  #now = 0;
+  #timers = new Map<TimerHandle, Timer>();
+
+  now(): number {
+    return this.#now;
+  }
+
+  setTimeout(callback: () => void, ms: number): TimerHandle {
+    const handle: TimerHandle = { unref: () => handle };
+    this.#timers.set(handle, { at: this.#now + ms, callback });
+    return handle;
+  }
+
+  clearTimeout(handle: TimerHandle): void {
+    this.#timers.delete(handle);
+  }
+
+  setInterval(callback: () => void, ms: number): TimerHandle {
+    const handle: TimerHandle = { unref: () => handle };
+    this.#timers.set(handle, { at: this.#now + ms, callback, everyMs: ms });
+    return handle;
+  }
+
+  clearInterval(handle: TimerHandle): void {
+    this.#timers.delete(handle);
+  }
+
+  /** Number of timers waiting to fire. */
+  get pendingTimers(): number {
+    return this.#timers.size;
+  }
+
+  /** Moves time forward, firing due timers in order. */
+  advance(ms: number): void {
+    const end = this.#now + ms;
+    for (;;) {
+      let next: [TimerHandle, Timer] | undefined;
+      for (const entry of this.#timers) if (!next || entry[1].at < next[1].at) next = entry;
+      if (next === undefined || next[1].at > end) break;
+      const [handle, timer] = next;
+      this.#now = timer.at;
+      if (timer.everyMs === undefined) this.#timers.delete(handle);
+      else timer.at += timer.everyMs;
+      timer.callback();
+    }
+    this.#now = end;
+  }
+}
