@@ -242,7 +242,11 @@ describe('CircuitBreaker state machine', () => {
 
     await fail(breaker);
 
-    expect(breaker.circuitState).toMatchObject({ name: 'open', reopenCount: 0, retryAt: clock.now() + 1_000 });
+    expect(breaker.circuitState).toMatchObject({
+      name: 'open',
+      reopenCount: 0,
+      retryAt: clock.now() + 1_000,
+    });
   });
 
   it('describes the open state with when it opened and when it retries', async () => {

@@ -168,7 +168,9 @@ describe('abort', () => {
     const running = breaker.execute(
       ({ signal }) => {
         seen = signal;
-        return new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason)));
+        return new Promise((_, reject) =>
+          signal.addEventListener('abort', () => reject(signal.reason)),
+        );
       },
       { signal: controller.signal },
     );
