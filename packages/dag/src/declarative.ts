@@ -1,6 +1,13 @@
 import { DefinitionError, UnresolvedReferenceError } from './errors.js';
 import { normalizeStep } from './options.js';
-import { findPlaceholders, isPlainObject, KEEP, readPath, substitute } from './placeholders.js';
+import {
+  findPlaceholders,
+  isPlaceholder,
+  isPlainObject,
+  KEEP,
+  readPath,
+  substitute,
+} from './placeholders.js';
 import type { StepContext, StepOptions, StepOutcome, StepRun, TriggerRule } from './types.js';
 
 /** One step of a declarative workflow: JSON, so it can come from a file or a model. */
@@ -85,7 +92,13 @@ export function checkStepDefinitions(steps: unknown, parameters?: ReadonlySet<st
       const problem = checkExpression(expression, ids, parameters);
       if (problem) problems.push(`${where}: \${${expression}} ${problem}`);
     }
-    const options = Object.fromEntries(OPTION_KEYS.map((key) => [key, step[key]]));
+    // In a template an option may be a whole `${params.x}`; it is checked once filled in.
+    const options = Object.fromEntries(
+      OPTION_KEYS.map((key) => [
+        key,
+        parameters && isPlaceholder(step[key]) ? undefined : step[key],
+      ]),
+    );
     try {
       normalizeStep(step.id, () => undefined, options as StepOptions);
     } catch (error) {

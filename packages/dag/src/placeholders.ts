@@ -47,6 +47,11 @@ export function substitute(value: unknown, lookup: (expression: string) => unkno
   return value;
 }
 
+/** Whether `value` is a string made of exactly one placeholder. */
+export function isPlaceholder(value: unknown): boolean {
+  return typeof value === 'string' && WHOLE.test(value);
+}
+
 /** Returned by a `substitute` lookup to leave a placeholder untouched. */
 export const KEEP: unique symbol = Symbol('keep');
 

@@ -100,6 +100,12 @@ export class WorkflowTemplate {
       const read = readPath(values, [name!, ...path]);
       return read.found ? read.value : undefined;
     }) as StepDefinition[];
+    // A parameter may fill an option (`retries: '${params.retries}'`); check what it became.
+    const problems = checkStepDefinitions(steps);
+    if (problems.length > 0) {
+      this.#stats.rejected++;
+      throw new ParameterError(`${this.name}@${this.version}`, problems);
+    }
     this.#stats.instantiations++;
     return { name: `${this.name}@${this.version}`, steps };
   }
