@@ -9,8 +9,8 @@ export interface ShutdownHookTarget {
 /** The slice of `process` the hooks use; injectable for tests. */
 export interface ProcessLike {
   readonly pid: number;
-  on(event: string, listener: (...args: never[]) => void): unknown;
-  removeListener(event: string, listener: (...args: never[]) => void): unknown;
+  on(event: string, listener: (signal: NodeJS.Signals) => void): unknown;
+  removeListener(event: string, listener: (signal: NodeJS.Signals) => void): unknown;
   listenerCount(event: string): number;
   kill(pid: number, signal: NodeJS.Signals): unknown;
 }
@@ -51,7 +51,7 @@ export function installShutdownHooks(
   if (batcher === null || typeof batcher !== 'object' || typeof batcher.shutdown !== 'function') {
     throw new TypeError('batcher must be a TelemetryBatcher (an object with shutdown())');
   }
-  const proc = options.process ?? process;
+  const proc: ProcessLike = options.process ?? process;
   const signals = options.signals ?? ['SIGTERM', 'SIGINT'];
   if (!Array.isArray(signals) || signals.some((signal) => typeof signal !== 'string')) {
     throw new TypeError("signals must be an array of signal names such as ['SIGTERM', 'SIGINT']");

@@ -162,7 +162,10 @@ describe('TelemetryBatcher: bounded memory', () => {
   });
 
   it('frees queued bytes as batches leave', async () => {
-    const batcher = new TelemetryBatcher({ exporter: new InstantExporter(), estimateBytes: () => 10 });
+    const batcher = new TelemetryBatcher({
+      exporter: new InstantExporter(),
+      estimateBytes: () => 10,
+    });
     for (let n = 0; n < 5; n++) batcher.add(makeSpan(n));
 
     await batcher.flush();
@@ -214,7 +217,10 @@ describe('TelemetryBatcher: add() never throws', () => {
 
     await batcher.flush();
 
-    expect(batcher.stats()).toMatchObject({ exportErrors: 1, droppedByReason: { exportFailed: 1 } });
+    expect(batcher.stats()).toMatchObject({
+      exportErrors: 1,
+      droppedByReason: { exportFailed: 1 },
+    });
   });
 });
 
@@ -232,7 +238,10 @@ describe('TelemetryBatcher: failure and timeout', () => {
 
     expect(signal.aborted).toBe(true);
     expect(signal.reason).toBeInstanceOf(ExportTimeoutError);
-    expect(batcher.stats()).toMatchObject({ exportErrors: 1, droppedByReason: { exportFailed: 1 } });
+    expect(batcher.stats()).toMatchObject({
+      exportErrors: 1,
+      droppedByReason: { exportFailed: 1 },
+    });
   });
 
   it('retries a failed export with doubling delays, then drops and counts it', async () => {
@@ -401,7 +410,9 @@ describe('TelemetryBatcher: options', () => {
     ['retryBaseDelayMs', Number.NaN],
     ['shutdownTimeoutMs', -5],
   ])('throws a RangeError naming %s when it is %s', (option, value) => {
-    expect(() => new TelemetryBatcher({ exporter: new InstantExporter(), [option]: value })).toThrow(
+    expect(
+      () => new TelemetryBatcher({ exporter: new InstantExporter(), [option]: value }),
+    ).toThrow(
       expect.objectContaining({ name: 'RangeError', message: expect.stringContaining(option) }),
     );
   });

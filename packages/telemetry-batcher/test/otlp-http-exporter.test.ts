@@ -76,7 +76,13 @@ describe('OtlpHttpExporter', () => {
           parentSpanId: '00f067aa0ba902b7',
           attributes: { peer: 'github', 'cache.hit': false, bytes: 512, ratio: 0.5 },
         },
-        { name: 'fetch', startTimeMs: 1_700_000_000_000, durationMs: 3, ok: false, errorCode: 'ETIMEDOUT' },
+        {
+          name: 'fetch',
+          startTimeMs: 1_700_000_000_000,
+          durationMs: 3,
+          ok: false,
+          errorCode: 'ETIMEDOUT',
+        },
       ],
       { signal },
     );
@@ -205,7 +211,9 @@ describe('OtlpHttpExporter', () => {
     for (let n = 0; n < 25; n++) batcher.add({ name: `s${n}`, startTimeMs: n, durationMs: 1 });
     await batcher.shutdown();
 
-    const names = received.flatMap((r) => r.body.resourceSpans[0]!.scopeSpans[0]!.spans.map((s) => s.name));
+    const names = received.flatMap((r) =>
+      r.body.resourceSpans[0]!.scopeSpans[0]!.spans.map((s) => s.name),
+    );
     expect(names).toEqual(Array.from({ length: 25 }, (_, n) => `s${n}`));
     expect(received).toHaveLength(3);
   });

@@ -20,7 +20,13 @@ function jsonl(spans: Span[]): string {
 }
 
 function span(name: string, durationMs: number, ok = true, errorCode?: string): Span {
-  return { name, startTimeMs: 1_700_000_000_000, durationMs, ok, ...(errorCode ? { errorCode } : {}) };
+  return {
+    name,
+    startTimeMs: 1_700_000_000_000,
+    durationMs,
+    ok,
+    ...(errorCode ? { errorCode } : {}),
+  };
 }
 
 describe('summarize', () => {

@@ -58,7 +58,14 @@ export class InstantExporter implements SpanExporter {
 }
 
 export function makeSpan(n: number, overrides: Partial<Span> = {}): Span {
-  return { name: `tool-${n % 3}`, startTimeMs: 1_700_000_000_000 + n, durationMs: n % 50, ok: true, ...overrides, attributes: { seq: n, ...overrides.attributes } };
+  return {
+    name: `tool-${n % 3}`,
+    startTimeMs: 1_700_000_000_000 + n,
+    durationMs: n % 50,
+    ok: true,
+    ...overrides,
+    attributes: { seq: n, ...overrides.attributes },
+  };
 }
 
 export function seqOf(span: Span): number {
