@@ -1,0 +1,142 @@
+import { TaskNotFoundError } from './errors.js';
+import {
+  assertFinitePriority,
+  createEntry,
+  indexEntry,
+  type QueueAddOptions,
+  type QueueEntry,
+  type Rank,
+  type RunFunction,
+} from './queue-entry.js';
+import type { SchedulingQueue } from './scheduling-queue.js';
+
+/** Past this many consumed slots (and over half the array) the array is compacted. */
+const COMPACT_AFTER = 1024;
+
+/**
+ * First in, first out, whatever the priority: O(1) enqueue, dequeue and `remove(id)` (a removed
+ * task leaves a hole that `dequeue` skips). `setPriority` records the new priority (for
+ * `sizeBy`) but does not reorder. A p-queue `queueClass` for 9.x and 10.x.
+ */
+export class FifoQueue implements SchedulingQueue {
+  readonly policy = 'fifo' as const;
+  #slots: (QueueEntry | undefined)[] = [];
+  #head = 0;
+  #size = 0;
+  #seq = 0;
+  readonly #byId = new Map<string, QueueEntry>();
+
+  get size(): number {
+    return this.#size;
+  }
+
+  enqueue(run: RunFunction, options?: Partial<QueueAddOptions>): void {
+    this.insert(run, options);
+  }
+
+  insert(run: RunFunction, options?: Partial<QueueAddOptions>): QueueEntry {
+    const entry = createEntry(run, options, this.#seq++, 0);
+    indexEntry(this.#byId, entry);
+    entry.heapIndex = this.#slots.length;
+    this.#slots.push(entry);
+    this.#size++;
+    return entry;
+  }
+
+  dequeue(): RunFunction | undefined {
+    return this.shift()?.run;
+  }
+
+  shift(): QueueEntry | undefined {
+    const entry = this.peek();
+    if (entry === undefined) return undefined;
+    this.#slots[this.#head++] = undefined;
+    this.#forget(entry);
+    return entry;
+  }
+
+  peek(): QueueEntry | undefined {
+    const slots = this.#slots;
+    while (this.#head < slots.length && slots[this.#head] === undefined) this.#head++;
+    return slots[this.#head];
+  }
+
+  get(id: string): QueueEntry | undefined {
+    return this.#byId.get(id);
+  }
+
+  remove(id: string): void {
+    const entry = this.#byId.get(id);
+    if (entry !== undefined) this.removeEntry(entry);
+  }
+
+  removeEntry(entry: QueueEntry): boolean {
+    const index = entry.heapIndex;
+    if (index < this.#head || this.#slots[index] !== entry) return false;
+    this.#slots[index] = undefined;
+    this.#forget(entry);
+    return true;
+  }
+
+  setPriority(id: string, priority: number): void {
+    const entry = this.#byId.get(id);
+    if (entry === undefined) throw new TaskNotFoundError(id);
+    this.updatePriority(entry, priority);
+  }
+
+  updatePriority(entry: QueueEntry, priority: number): void {
+    assertFinitePriority(priority);
+    entry.priority = priority;
+    entry.rankPriority = priority;
+  }
+
+  setBoost(entry: QueueEntry, boost: Rank | undefined): void {
+    // Recorded so that a boost can pass on to other queues' logic; FIFO order never changes.
+    entry.boost = boost;
+  }
+
+  compareRank(): number {
+    return 0;
+  }
+
+  filter(options: Readonly<Partial<QueueAddOptions>>): RunFunction[] {
+    const runs: RunFunction[] = [];
+    for (let i = this.#head; i < this.#slots.length; i++) {
+      const entry = this.#slots[i];
+      if (entry !== undefined && entry.priority === options.priority) runs.push(entry.run);
+    }
+    return runs;
+  }
+
+  drain(): QueueEntry[] {
+    const entries: QueueEntry[] = [];
+    for (let i = this.#head; i < this.#slots.length; i++) {
+      const entry = this.#slots[i];
+      if (entry !== undefined) {
+        entry.heapIndex = -1;
+        entries.push(entry);
+      }
+    }
+    this.#slots = [];
+    this.#head = 0;
+    this.#size = 0;
+    this.#byId.clear();
+    return entries;
+  }
+
+  #forget(entry: QueueEntry): void {
+    entry.heapIndex = -1;
+    if (entry.id !== '') this.#byId.delete(entry.id);
+    this.#size--;
+    if (this.#size === 0) {
+      this.#slots.length = 0;
+      this.#head = 0;
+    } else if (this.#head > COMPACT_AFTER && this.#head > this.#slots.length / 2) {
+      this.#slots = this.#slots.slice(this.#head);
+      this.#slots.forEach((slot, index) => {
+        if (slot !== undefined) slot.heapIndex = index;
+      });
+      this.#head = 0;
+    }
+  }
+}
