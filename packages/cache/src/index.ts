@@ -1,1 +1,34 @@
 // Every public export is named here explicitly.
+export { Cache } from './cache.js';
+export type {
+  CacheOptions,
+  CacheSetOptions,
+  CacheStats,
+  TierErrorContext,
+  TierStats,
+  WrapOptions,
+} from './cache.js';
+export { cacheKey } from './cache-key.js';
+export type { Clock } from './clock.js';
+export { DiskStore } from './disk-store.js';
+export type { DiskEntry, DiskStoreOptions, DiskStoreStats } from './disk-store.js';
+export {
+  InvalidKeyError,
+  InvalidTtlError,
+  StoreClosedError,
+  TierTimeoutError,
+  UnserializableValueError,
+} from './errors.js';
+export type { CacheErrorCode } from './errors.js';
+export { MemoryCache } from './memory-cache.js';
+export type {
+  EvictionPolicy,
+  EvictionReason,
+  MemoryCacheOptions,
+  MemoryCacheStats,
+  MemoryGetOptions,
+  MemorySetOptions,
+} from './memory-cache.js';
+export { MemoryKeyvAdapter } from './memory-keyv-adapter.js';
+export { estimateBytes } from './size-of.js';
+export type { TierStore } from './tier.js';

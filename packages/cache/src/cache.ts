@@ -1,0 +1,405 @@
+import { EventEmitter } from 'node:events';
+import { type Clock, systemClock } from './clock.js';
+import { TierTimeoutError } from './errors.js';
+import { MemoryCache, type MemoryCacheOptions } from './memory-cache.js';
+import { type Tier, type TierEntry, type TierStore, toTier } from './tier.js';
+import { assertKey, assertNonNegativeInteger, assertSerializable, normalizeTtl } from './validate.js';
+
+export interface CacheOptions {
+  /**
+   * The first tier: a MemoryCache, options for one, or `false` for none.
+   * @default new MemoryCache({ max: 10_000 })
+   */
+  memory?: MemoryCache | MemoryCacheOptions<unknown> | false;
+  /**
+   * Lower tiers, read in order after memory: DiskStore, a Keyv instance, or any Keyv storage
+   * adapter (`new KeyvRedis(url)`).
+   * @default []
+   */
+  stores?: TierStore[];
+  /**
+   * Default time to live in ms; 0 means entries never expire.
+   * @default 0
+   */
+  ttl?: number;
+  /**
+   * How long after its TTL `wrap()` may still return an entry while it refreshes it, once, in
+   * the background. `get()` never returns stale entries.
+   * @default 0
+   */
+  staleWhileRevalidateMs?: number;
+  /**
+   * Keyv namespace (key prefix) used for bare Keyv adapters, so several caches can share one Redis.
+   * @default 'x-cache'
+   */
+  namespace?: string;
+  /**
+   * A lower-tier operation slower than this counts as failed: a miss plus an error event.
+   * @default 1_000
+   */
+  tierTimeoutMs?: number;
+  /** Time source for TTL and staleness decisions. @default Date.now */
+  clock?: Clock;
+}
+
+export interface CacheSetOptions {
+  /** Time to live in ms; 0 means never expires. @default the cache's `ttl` */
+  ttl?: number;
+}
+
+export interface WrapOptions extends CacheSetOptions {
+  /**
+   * When `fn` fails, remember the error for this many ms and rethrow it without calling `fn`.
+   * @default 0 (errors are not cached)
+   */
+  errorTtl?: number;
+}
+
+export interface TierStats {
+  name: string;
+  hits: number;
+  misses: number;
+  errors: number;
+  /** Entries held, when the store can tell. */
+  size?: number;
+  evictions?: number;
+}
+
+export interface CacheStats {
+  hits: number;
+  misses: number;
+  hitRate: number;
+  sets: number;
+  deletes: number;
+  errors: number;
+  refreshes: number;
+  inflight: number;
+  tiers: TierStats[];
+}
+
+/** Context of an `'error'` event: which tier failed, doing what. */
+export interface TierErrorContext {
+  tier: string;
+  operation: 'get' | 'set' | 'delete' | 'clear' | 'close' | 'refresh';
+  key?: string;
+}
+
+interface Found {
+  value: unknown;
+  stale: boolean;
+}
+
+interface TierCounters {
+  hits: number;
+  misses: number;
+  errors: number;
+}
+
+/**
+ * Tiers in order — memory, then each store — with read-through promotion keeping the remaining
+ * TTL, writes to every tier, and `wrap()` that runs a loader once per key however many callers
+ * miss at once. A failing lower tier is a miss plus an `'error'` event, never a failed call.
+ */
+export class Cache extends EventEmitter {
+  readonly #memory: MemoryCache | undefined;
+  readonly #tiers: Tier[];
+  readonly #counters: TierCounters[];
+  readonly #defaultTtl: number;
+  readonly #staleMs: number;
+  readonly #timeoutMs: number;
+  readonly #clock: Clock;
+  readonly #inflight = new Map<string, Promise<unknown>>();
+  readonly #errors = new Map<string, { error: unknown; until: number }>();
+  #hits = 0;
+  #misses = 0;
+  #sets = 0;
+  #deletes = 0;
+  #refreshes = 0;
+  #closed: Promise<void> | undefined;
+
+  constructor(options: CacheOptions = {}) {
+    super();
+    const {
+      memory = {},
+      stores = [],
+      staleWhileRevalidateMs = 0,
+      namespace = 'x-cache',
+      tierTimeoutMs = 1_000,
+      clock = systemClock,
+    } = options;
+    assertNonNegativeInteger(staleWhileRevalidateMs, 'staleWhileRevalidateMs');
+    assertNonNegativeInteger(tierTimeoutMs, 'tierTimeoutMs');
+    if (tierTimeoutMs === 0) throw new RangeError('tierTimeoutMs must be > 0.');
+    if (!Array.isArray(stores)) throw new TypeError('stores must be an array.');
+    if (typeof clock?.now !== 'function') throw new TypeError('clock must have a now() method.');
+    this.#defaultTtl = normalizeTtl(options.ttl) ?? 0;
+    this.#staleMs = staleWhileRevalidateMs;
+    this.#timeoutMs = tierTimeoutMs;
+    this.#clock = clock;
+    this.#memory =
+      memory === false
+        ? undefined
+        : memory instanceof MemoryCache
+          ? memory
+          : new MemoryCache({ clock, ...memory });
+    this.#tiers = stores.map((store) => toTier(store, namespace));
+    this.#counters = [this.#memory, ...this.#tiers].map(() => ({ hits: 0, misses: 0, errors: 0 }));
+  }
+
+  /** The fresh value from the first tier that has it, promoted to the tiers above. */
+  async get<V = unknown>(key: string): Promise<V | undefined> {
+    assertKey(key);
+    // The L1 hit is the hot path of the whole project: no allocation, no extra promise.
+    const memory = this.#memory;
+    let memoryChecked = false;
+    if (memory !== undefined && this.#staleMs === 0) {
+      const value = memory.get(key);
+      if (value !== undefined) {
+        this.#counters[0]!.hits++;
+        this.#hits++;
+        return value as V;
+      }
+      this.#counters[0]!.misses++;
+      memoryChecked = true;
+    }
+    const found = await this.#lookup(key, memoryChecked);
+    if (found === undefined || found.stale) {
+      this.#misses++;
+      return undefined;
+    }
+    this.#hits++;
+    return found.value as V;
+  }
+
+  /** Whether a fresh value exists in any tier (no promotion). */
+  async has(key: string): Promise<boolean> {
+    assertKey(key);
+    if (this.#memory?.has(key) && !this.#memoryIsStale(key)) return true;
+    for (const tier of this.#tiers) {
+      const entry = await this.#tierCall(tier, 'get', key, () => tier.get(key));
+      if (entry && this.#freshness(entry) === 'fresh') return true;
+    }
+    return false;
+  }
+
+  /**
+   * Writes to every tier. A lower tier that fails is reported as an `'error'` event; the value
+   * stays in the tiers that took it. Throws only on bad input, before storing anything.
+   */
+  async set(key: string, value: unknown, options?: CacheSetOptions): Promise<void> {
+    assertKey(key);
+    assertSerializable(value);
+    const ttl = normalizeTtl(options?.ttl) ?? this.#defaultTtl;
+    this.#sets++;
+    this.#errors.delete(key);
+    await this.#write(key, value, ttl === 0 ? 0 : ttl + this.#staleMs, this.#tiers.length);
+  }
+
+  /** Deletes from every tier; true if any tier had the key. */
+  async delete(key: string): Promise<boolean> {
+    assertKey(key);
+    this.#deletes++;
+    this.#errors.delete(key);
+    let deleted = this.#memory?.delete(key) ?? false;
+    const results = await Promise.all(
+      this.#tiers.map((tier) => this.#tierCall(tier, 'delete', key, () => tier.delete(key))),
+    );
+    for (const result of results) deleted = result === true || deleted;
+    return deleted;
+  }
+
+  /** Empties every tier (Keyv tiers: only this cache's namespace). */
+  async clear(): Promise<void> {
+    this.#memory?.clear();
+    this.#errors.clear();
+    await Promise.all(this.#tiers.map((tier) => this.#tierCall(tier, 'clear', undefined, () => tier.clear())));
+  }
+
+  /**
+   * Returns the cached value, or runs `fn` once for every concurrent caller that misses `key`
+   * and caches its result; all of them get that result or its error. With
+   * `staleWhileRevalidateMs`, a stale value is returned at once and refreshed in the background.
+   */
+  async wrap<V>(key: string, fn: () => V | Promise<V>, options?: WrapOptions): Promise<V> {
+    assertKey(key);
+    if (typeof fn !== 'function') throw new TypeError('wrap(key, fn): fn must be a function.');
+    const ttl = normalizeTtl(options?.ttl);
+    const errorTtl = normalizeTtl(options?.errorTtl, 'errorTtl') ?? 0;
+    const opts = { ttl, errorTtl };
+    const remembered = this.#errors.get(key);
+    if (remembered !== undefined) {
+      if (remembered.until > this.#clock.now()) throw remembered.error;
+      this.#errors.delete(key);
+    }
+    const pending = this.#inflight.get(key);
+    if (pending !== undefined) return pending as Promise<V>;
+    const promise = this.#lookup(key).then((found) => {
+      if (found === undefined) {
+        this.#misses++;
+        return this.#load(key, fn, opts);
+      }
+      this.#hits++;
+      if (found.stale) queueMicrotask(() => this.#refresh(key, fn, opts));
+      return found.value as V;
+    });
+    return this.#track(key, promise);
+  }
+
+  stats(): CacheStats {
+    const reads = this.#hits + this.#misses;
+    const tiers: TierStats[] = [];
+    let errors = 0;
+    const all: Array<{ name: string; counts: () => { size?: number; evictions?: number } }> = [
+      ...(this.#memory ? [{ name: 'memory', counts: () => memoryCounts(this.#memory!) }] : []),
+      ...this.#tiers,
+    ];
+    all.forEach((tier, i) => {
+      const counters = this.#counters[i] ?? { hits: 0, misses: 0, errors: 0 };
+      errors += counters.errors;
+      tiers.push({ name: tier.name, ...counters, ...safeCounts(tier.counts) });
+    });
+    return {
+      hits: this.#hits,
+      misses: this.#misses,
+      hitRate: reads === 0 ? 0 : this.#hits / reads,
+      sets: this.#sets,
+      deletes: this.#deletes,
+      errors,
+      refreshes: this.#refreshes,
+      inflight: this.#inflight.size,
+      tiers,
+    };
+  }
+
+  /** Closes (disconnects) every lower tier. Idempotent; pending loaders are not awaited. */
+  close(): Promise<void> {
+    this.#closed ??= Promise.all(
+      this.#tiers.map((tier) => this.#tierCall(tier, 'close', undefined, () => tier.close())),
+    ).then(() => undefined);
+    return this.#closed;
+  }
+
+  async #lookup(key: string, memoryChecked = false): Promise<Found | undefined> {
+    const memory = this.#memory;
+    if (memory !== undefined && !memoryChecked) {
+      const value = this.#staleMs > 0 ? memory.get(key, { allowStale: true }) : memory.get(key);
+      if (value !== undefined) {
+        this.#counters[0]!.hits++;
+        return { value, stale: this.#staleMs > 0 && this.#memoryIsStale(key) };
+      }
+      this.#counters[0]!.misses++;
+    }
+    const offset = memory === undefined ? 0 : 1;
+    for (let i = 0; i < this.#tiers.length; i++) {
+      const tier = this.#tiers[i]!;
+      const counters = this.#counters[i + offset]!;
+      const entry = await this.#tierCall(tier, 'get', key, () => tier.get(key));
+      const freshness = entry === undefined ? 'gone' : this.#freshness(entry);
+      if (entry === undefined || freshness === 'gone') {
+        counters.misses++;
+        continue;
+      }
+      counters.hits++;
+      const remaining = entry.expiresAt === 0 ? 0 : entry.expiresAt - this.#clock.now();
+      await this.#write(key, entry.value, remaining, i);
+      return { value: entry.value, stale: freshness === 'stale' };
+    }
+    return undefined;
+  }
+
+  #memoryIsStale(key: string): boolean {
+    return this.#memory!.getRemainingTtl(key) <= this.#staleMs && this.#staleMs > 0;
+  }
+
+  #freshness(entry: TierEntry): 'fresh' | 'stale' | 'gone' {
+    if (entry.expiresAt === 0) return 'fresh';
+    const now = this.#clock.now();
+    if (entry.expiresAt <= now) return 'gone';
+    return entry.expiresAt - this.#staleMs > now ? 'fresh' : 'stale';
+  }
+
+  /** Writes to memory and to the first `tierCount` lower tiers; `physicalTtl` includes the stale window. */
+  async #write(key: string, value: unknown, physicalTtl: number, tierCount: number): Promise<void> {
+    this.#memory?.set(key, value, { ttl: physicalTtl });
+    await Promise.all(
+      this.#tiers
+        .slice(0, tierCount)
+        .map((tier) => this.#tierCall(tier, 'set', key, () => tier.set(key, value, physicalTtl))),
+    );
+  }
+
+  async #load<V>(key: string, fn: () => V | Promise<V>, options: { ttl?: number; errorTtl: number }) {
+    let value: V;
+    try {
+      value = await fn();
+    } catch (error) {
+      if (options.errorTtl > 0) this.#errors.set(key, { error, until: this.#clock.now() + options.errorTtl });
+      throw error;
+    }
+    await this.set(key, value, { ttl: options.ttl });
+    return value;
+  }
+
+  #refresh<V>(key: string, fn: () => V | Promise<V>, options: { ttl?: number; errorTtl: number }) {
+    if (this.#inflight.has(key) || this.#closed !== undefined) return;
+    this.#refreshes++;
+    const promise = this.#load(key, fn, options);
+    this.#track(key, promise).catch((error: unknown) =>
+      this.#report(error, { tier: 'loader', operation: 'refresh', key }),
+    );
+  }
+
+  #track<V>(key: string, promise: Promise<V>): Promise<V> {
+    this.#inflight.set(key, promise);
+    const forget = () => {
+      if (this.#inflight.get(key) === promise) this.#inflight.delete(key);
+    };
+    promise.then(forget, forget);
+    return promise;
+  }
+
+  /** Runs one lower-tier operation under the timeout; failures become `undefined` plus an event. */
+  async #tierCall<T>(
+    tier: Tier,
+    operation: TierErrorContext['operation'],
+    key: string | undefined,
+    call: () => Promise<T>,
+  ): Promise<T | undefined> {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new TierTimeoutError(tier.name, operation, this.#timeoutMs)),
+          this.#timeoutMs,
+        );
+        timer.unref();
+      });
+      return await Promise.race([call(), timeout]);
+    } catch (error) {
+      const index = this.#tiers.indexOf(tier) + (this.#memory === undefined ? 0 : 1);
+      const counters = this.#counters[index];
+      if (counters) counters.errors++;
+      this.#report(error, { tier: tier.name, operation, ...(key === undefined ? {} : { key }) });
+      return undefined;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  #report(error: unknown, context: TierErrorContext): void {
+    if (this.listenerCount('error') > 0) this.emit('error', error, context);
+  }
+}
+
+function memoryCounts(memory: MemoryCache): { size: number; evictions: number } {
+  const { size, evictions } = memory.stats();
+  return { size, evictions };
+}
+
+function safeCounts(counts: () => { size?: number; evictions?: number }) {
+  try {
+    return counts();
+  } catch {
+    return {};
+  }
+}

@@ -1,0 +1,495 @@
+import { EventEmitter } from 'node:events';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { type Database, open, type RootDatabase } from 'lmdb';
+import { type Clock, systemClock } from './clock.js';
+import { type DecodedRecord, decodeRecord, encodeRecord, recordExpiresAt } from './disk-record.js';
+import { InvalidKeyError, StoreClosedError } from './errors.js';
+import { assertKey, assertNonNegativeInteger, assertSerializable, normalizeTtl } from './validate.js';
+
+export interface DiskStoreOptions {
+  /** Directory of the store; created if missing. Several processes may open the same one. */
+  dir: string;
+  /**
+   * Upper bound of the stored bytes (keys + encoded values). Past it, the least recently used
+   * entries are evicted down to 90% of it.
+   * @default 1 GiB
+   */
+  maxBytes?: number;
+  /**
+   * Upper bound of the number of entries, enforced like `maxBytes`; 0 means no entry bound.
+   * @default 0
+   */
+  maxEntries?: number;
+  /**
+   * Default time to live in ms when `set` gets none; 0 means never expires.
+   * @default 0
+   */
+  ttl?: number;
+  /**
+   * How often expired entries are swept from disk (and read times persisted); 0 turns the timer
+   * off (call `sweep()` yourself). The timer is unref'd.
+   * @default 60_000
+   */
+  sweepIntervalMs?: number;
+  /**
+   * Reads update the LRU order in memory and persist it in one write at most this often, so a
+   * read never costs a write transaction.
+   * @default 1_000
+   */
+  accessFlushIntervalMs?: number;
+  /** Time source for TTLs and recency. @default Date.now */
+  clock?: Clock;
+}
+
+export interface DiskEntry<V = unknown> {
+  value: V;
+  /** Epoch ms after which the entry is gone; 0 when it never expires. */
+  expiresAt: number;
+}
+
+export interface DiskStoreStats {
+  entries: number;
+  bytes: number;
+  maxBytes: number;
+  maxEntries: number;
+  hits: number;
+  misses: number;
+  hitRate: number;
+  sets: number;
+  deletes: number;
+  evictions: number;
+  expirations: number;
+}
+
+/** LMDB's key limit is 1978 bytes; the ordered-binary key encoding takes a few of them. */
+const MAX_KEY_BYTES = 1900;
+/** Fixed cost counted per entry for its metadata and index rows, so tiny values still count. */
+const ENTRY_OVERHEAD_BYTES = 64;
+const LOW_WATER = 0.9;
+const CHUNK = 512;
+const TOUCH_FLUSH_THRESHOLD = 4096;
+const BYTES_KEY = 'bytes';
+
+/** [lastAccessTick, expiresAt (0 = never), bytes] */
+type Meta = [number, number, number];
+
+/**
+ * A persistent, crash-safe, size-bounded key-value store on LMDB, usable directly or as a
+ * Keyv v5 storage adapter: `new Keyv({ store: new DiskStore({ dir }) })`.
+ *
+ * Every change (value, metadata, LRU and expiry indexes, byte total) commits in one LMDB
+ * transaction, so a crash at any moment leaves either the old or the new state.
+ */
+export class DiskStore extends EventEmitter {
+  /** Keyv reads `opts`; its iterator is only wired for the dialects it knows, hence the name. */
+  opts: Record<string, unknown>;
+  /** Set by Keyv: `clear()` and `iterator()` then stay inside `namespace:` keys. */
+  namespace: string | undefined;
+  readonly #root: RootDatabase;
+  readonly #entries: Database<Buffer, string>;
+  readonly #meta: Database<Meta, string>;
+  readonly #byAccess: Database<number, [number, string]>;
+  readonly #byExpiry: Database<number, [number, string]>;
+  readonly #info: Database<number, string>;
+  readonly #clock: Clock;
+  readonly #maxBytes: number;
+  readonly #maxEntries: number;
+  readonly #defaultTtl: number;
+  readonly #accessFlushMs: number;
+  readonly #sweepTimer: NodeJS.Timeout | undefined;
+  #touchTimer: NodeJS.Timeout | undefined;
+  #touched = new Map<string, number>();
+  #lastTick = 0;
+  #boundsCheckQueued = false;
+  #closed: Promise<void> | undefined;
+  #hits = 0;
+  #misses = 0;
+  #sets = 0;
+  #deletes = 0;
+  #evictions = 0;
+  #expirations = 0;
+
+  constructor(options: DiskStoreOptions) {
+    super();
+    if (typeof options?.dir !== 'string' || options.dir === '') {
+      throw new TypeError('dir must be a non-empty directory path.');
+    }
+    const {
+      maxBytes = 1024 ** 3,
+      maxEntries = 0,
+      sweepIntervalMs = 60_000,
+      accessFlushIntervalMs = 1_000,
+      clock = systemClock,
+    } = options;
+    assertNonNegativeInteger(maxBytes, 'maxBytes');
+    assertNonNegativeInteger(maxEntries, 'maxEntries');
+    assertNonNegativeInteger(sweepIntervalMs, 'sweepIntervalMs');
+    assertNonNegativeInteger(accessFlushIntervalMs, 'accessFlushIntervalMs');
+    if (maxBytes === 0) throw new RangeError('maxBytes must be > 0.');
+    if (typeof clock?.now !== 'function') throw new TypeError('clock must have a now() method.');
+    this.#defaultTtl = normalizeTtl(options.ttl) ?? 0;
+    this.#maxBytes = maxBytes;
+    this.#maxEntries = maxEntries;
+    this.#accessFlushMs = accessFlushIntervalMs;
+    this.#clock = clock;
+    this.opts = { dialect: 'sqlite', url: `lmdb://${options.dir}`, dir: options.dir };
+    mkdirSync(options.dir, { recursive: true });
+    this.#root = open({ path: join(options.dir, 'cache.mdb'), maxDbs: 8, compression: false });
+    this.#entries = this.#root.openDB({ name: 'entries', encoding: 'binary' });
+    this.#meta = this.#root.openDB({ name: 'meta' });
+    this.#byAccess = this.#root.openDB({ name: 'by-access' });
+    this.#byExpiry = this.#root.openDB({ name: 'by-expiry' });
+    this.#info = this.#root.openDB({ name: 'info' });
+    if (sweepIntervalMs > 0) {
+      this.#sweepTimer = setInterval(() => {
+        this.sweep().catch((error: unknown) => this.#report(error));
+      }, sweepIntervalMs);
+      this.#sweepTimer.unref();
+    }
+  }
+
+  /** The entry with its expiry, or undefined when absent or expired. */
+  async getEntry<V = unknown>(key: string): Promise<DiskEntry<V> | undefined> {
+    return this.#read(key) as DiskEntry<V> | undefined;
+  }
+
+  async get<V = unknown>(key: string): Promise<V | undefined> {
+    return this.#read(key)?.value as V | undefined;
+  }
+
+  async getMany<V = unknown>(keys: string[]): Promise<Array<V | undefined>> {
+    return keys.map((key) => this.#read(key)?.value as V | undefined);
+  }
+
+  async has(key: string): Promise<boolean> {
+    this.#assertOpen();
+    assertKey(key);
+    const record = this.#readRaw(key);
+    return record !== undefined && !this.#isExpired(recordExpiresAt(record));
+  }
+
+  /**
+   * Stores a value: JSON-like data, Dates, Buffers or Uint8Arrays. `ttl` is in ms (0: never
+   * expires; omitted: the store's `ttl`). Resolves once the write is committed.
+   */
+  async set(key: string, value: unknown, ttl?: number): Promise<boolean> {
+    this.#assertOpen();
+    this.#assertStorableKey(key);
+    assertSerializable(value);
+    const ms = normalizeTtl(ttl) ?? this.#defaultTtl;
+    const expiresAt = ms > 0 ? this.#clock.now() + ms : 0;
+    const record = encodeRecord(value, expiresAt);
+    const bytes = ENTRY_OVERHEAD_BYTES + Buffer.byteLength(key) + record.byteLength;
+    const tick = this.#nextTick();
+    this.#touched.delete(key);
+    await this.#root.transaction(() => {
+      let total = (this.#info.get(BYTES_KEY) ?? 0) + bytes;
+      const old = this.#meta.get(key);
+      if (old) total -= this.#unindex(key, old);
+      this.#entries.put(key, record);
+      this.#meta.put(key, [tick, expiresAt, bytes]);
+      this.#byAccess.put([tick, key], 1);
+      if (expiresAt > 0) this.#byExpiry.put([expiresAt, key], 1);
+      this.#info.put(BYTES_KEY, total);
+    });
+    this.#sets++;
+    this.#queueBoundsCheck();
+    return true;
+  }
+
+  async delete(key: string): Promise<boolean> {
+    this.#assertOpen();
+    assertKey(key);
+    const deleted = await this.#root.transaction(() => this.#removeInTxn(key));
+    if (deleted) this.#deletes++;
+    return deleted;
+  }
+
+  /** Deletes every key given; resolves true if at least one existed. */
+  async deleteMany(keys: string[]): Promise<boolean> {
+    this.#assertOpen();
+    for (const key of keys) assertKey(key);
+    const deleted = await this.#root.transaction(() => {
+      let count = 0;
+      for (const key of keys) if (this.#removeInTxn(key)) count++;
+      return count;
+    });
+    this.#deletes += deleted;
+    return deleted > 0;
+  }
+
+  /** Removes every entry, or only the `namespace:` keys when Keyv set a namespace. */
+  async clear(): Promise<void> {
+    this.#assertOpen();
+    this.#touched.clear();
+    const prefix = this.namespace ? `${this.namespace}:` : undefined;
+    if (prefix === undefined) {
+      await this.#root.transaction(() => {
+        for (const db of [this.#entries, this.#meta, this.#byAccess, this.#byExpiry, this.#info]) {
+          db.clearSync();
+        }
+      });
+      return;
+    }
+    for (;;) {
+      const keys = [...this.#entries.getKeys({ ...prefixRange(prefix), limit: CHUNK })];
+      if (keys.length === 0) return;
+      await this.#root.transaction(() => {
+        for (const key of keys) this.#removeInTxn(key);
+      });
+    }
+  }
+
+  /** Yields `[key, value]` for live entries, only `namespace:` keys when one is given. */
+  async *iterator(namespace?: string): AsyncGenerator<[string, unknown]> {
+    this.#assertOpen();
+    const range = namespace ? prefixRange(`${namespace}:`) : {};
+    for (const { key, value } of this.#entries.getRange(range)) {
+      const record = decodeRecord(value);
+      if (!this.#isExpired(record.expiresAt)) yield [key, record.value];
+    }
+  }
+
+  /**
+   * Deletes expired entries, persists pending read times and enforces the bounds. Runs on the
+   * sweep timer; call it yourself when the timer is off.
+   */
+  async sweep(): Promise<{ expired: number; evicted: number }> {
+    this.#assertOpen();
+    await this.#flushTouches();
+    const now = this.#clock.now();
+    let expired = 0;
+    for (;;) {
+      const due: Array<[number, string]> = [];
+      for (const key of this.#byExpiry.getKeys({ limit: CHUNK })) {
+        if (key[0] > now) break;
+        due.push(key);
+      }
+      if (due.length === 0) break;
+      expired += await this.#root.transaction(() => {
+        let count = 0;
+        for (const [expiresAt, key] of due) {
+          this.#byExpiry.remove([expiresAt, key]);
+          const meta = this.#meta.get(key);
+          if (meta && meta[1] === expiresAt && this.#removeInTxn(key)) count++;
+        }
+        return count;
+      });
+      if (due.length < CHUNK) break;
+    }
+    this.#expirations += expired;
+    const evicted = await this.#enforceBounds();
+    return { expired, evicted };
+  }
+
+  stats(): DiskStoreStats {
+    const reads = this.#hits + this.#misses;
+    const open = this.#closed === undefined;
+    return {
+      entries: open ? this.#count() : 0,
+      bytes: open ? (this.#info.get(BYTES_KEY) ?? 0) : 0,
+      maxBytes: this.#maxBytes,
+      maxEntries: this.#maxEntries,
+      hits: this.#hits,
+      misses: this.#misses,
+      hitRate: reads === 0 ? 0 : this.#hits / reads,
+      sets: this.#sets,
+      deletes: this.#deletes,
+      evictions: this.#evictions,
+      expirations: this.#expirations,
+    };
+  }
+
+  /** Persists read times, stops the timers and closes LMDB. Idempotent. */
+  close(): Promise<void> {
+    this.#closed ??= (async () => {
+      clearInterval(this.#sweepTimer);
+      clearTimeout(this.#touchTimer);
+      await this.#flushTouches().catch((error: unknown) => this.#report(error));
+      await this.#root.close();
+    })();
+    return this.#closed;
+  }
+
+  /** Keyv calls this on `keyv.disconnect()`. */
+  disconnect(): Promise<void> {
+    return this.close();
+  }
+
+  #read(key: string): DecodedRecord | undefined {
+    this.#assertOpen();
+    assertKey(key);
+    const raw = this.#readRaw(key);
+    if (raw === undefined) {
+      this.#misses++;
+      return undefined;
+    }
+    const record = decodeRecord(raw);
+    if (this.#isExpired(record.expiresAt)) {
+      this.#misses++;
+      this.#removeExpired(key, record.expiresAt);
+      return undefined;
+    }
+    this.#hits++;
+    this.#touch(key);
+    return record;
+  }
+
+  /**
+   * The stored bytes without a copy: LMDB may hand back its shared read buffer, valid until the
+   * next read and longer than the value, so callers decode (and copy) at once.
+   */
+  #readRaw(key: string): Buffer | undefined {
+    const raw = this.#entries.getBinaryFast(key) as (Buffer & { isGlobal?: boolean }) | undefined;
+    if (raw === undefined || !raw.isGlobal) return raw;
+    return raw.subarray(0, (this.#entries as unknown as { lastSize: number }).lastSize);
+  }
+
+  #isExpired(expiresAt: number): boolean {
+    return expiresAt > 0 && expiresAt <= this.#clock.now();
+  }
+
+  #removeExpired(key: string, expiresAt: number): void {
+    this.#root
+      .transaction(() => {
+        const meta = this.#meta.get(key);
+        return meta !== undefined && meta[1] === expiresAt && this.#removeInTxn(key);
+      })
+      .then((removed) => {
+        if (removed) this.#expirations++;
+      })
+      .catch((error: unknown) => this.#report(error));
+  }
+
+  /** Removes a key and its index rows; must run inside a write transaction. */
+  #removeInTxn(key: string): boolean {
+    const meta = this.#meta.get(key);
+    if (meta === undefined) return false;
+    const bytes = this.#unindex(key, meta);
+    this.#entries.remove(key);
+    this.#meta.remove(key);
+    this.#info.put(BYTES_KEY, Math.max(0, (this.#info.get(BYTES_KEY) ?? 0) - bytes));
+    return true;
+  }
+
+  #unindex(key: string, [tick, expiresAt, bytes]: Meta): number {
+    this.#byAccess.remove([tick, key]);
+    if (expiresAt > 0) this.#byExpiry.remove([expiresAt, key]);
+    return bytes;
+  }
+
+  // Several entries can share a millisecond; a tiny increment keeps their order strict.
+  #nextTick(): number {
+    const now = this.#clock.now();
+    this.#lastTick = now > this.#lastTick ? now : this.#lastTick + 0.001;
+    return this.#lastTick;
+  }
+
+  #touch(key: string): void {
+    this.#touched.set(key, this.#nextTick());
+    if (this.#touched.size >= TOUCH_FLUSH_THRESHOLD) {
+      this.#flushTouches().catch((error: unknown) => this.#report(error));
+    } else if (this.#touchTimer === undefined) {
+      this.#touchTimer = setTimeout(() => {
+        this.#flushTouches().catch((error: unknown) => this.#report(error));
+      }, this.#accessFlushMs);
+      this.#touchTimer.unref();
+    }
+  }
+
+  async #flushTouches(): Promise<void> {
+    clearTimeout(this.#touchTimer);
+    this.#touchTimer = undefined;
+    if (this.#touched.size === 0) return;
+    const touched = this.#touched;
+    this.#touched = new Map();
+    await this.#root.transaction(() => {
+      for (const [key, tick] of touched) {
+        const meta = this.#meta.get(key);
+        if (meta === undefined || meta[0] >= tick) continue;
+        this.#byAccess.remove([meta[0], key]);
+        this.#byAccess.put([tick, key], 1);
+        this.#meta.put(key, [tick, meta[1], meta[2]]);
+      }
+    });
+  }
+
+  #queueBoundsCheck(): void {
+    if (this.#boundsCheckQueued) return;
+    this.#boundsCheckQueued = true;
+    queueMicrotask(() => {
+      this.#boundsCheckQueued = false;
+      if (this.#closed === undefined && this.#overBound(this.#maxBytes, this.#maxEntries)) {
+        this.#enforceBounds().catch((error: unknown) => this.#report(error));
+      }
+    });
+  }
+
+  #overBound(bytes: number, entries: number): boolean {
+    return (
+      (this.#info.get(BYTES_KEY) ?? 0) > bytes ||
+      (entries > 0 && this.#count() > entries)
+    );
+  }
+
+  /** Evicts least recently used entries down to 90% of whichever bound was passed. */
+  async #enforceBounds(): Promise<number> {
+    if (!this.#overBound(this.#maxBytes, this.#maxEntries)) return 0;
+    await this.#flushTouches();
+    const targetBytes = Math.floor(this.#maxBytes * LOW_WATER);
+    const targetEntries = Math.floor(this.#maxEntries * LOW_WATER);
+    let evicted = 0;
+    while (this.#closed === undefined && this.#overBound(targetBytes, targetEntries)) {
+      const count = await this.#root.transaction(() => {
+        let removed = 0;
+        let entries = this.#count();
+        for (const [tick, key] of [...this.#byAccess.getKeys({ limit: CHUNK })]) {
+          const over =
+            (this.#info.get(BYTES_KEY) ?? 0) > targetBytes ||
+            (targetEntries > 0 && entries > targetEntries);
+          if (!over) break;
+          this.#byAccess.remove([tick, key]);
+          const meta = this.#meta.get(key);
+          if (meta?.[0] === tick && this.#removeInTxn(key)) {
+            removed++;
+            entries--;
+          }
+        }
+        return removed;
+      });
+      evicted += count;
+      if (count === 0) break;
+    }
+    this.#evictions += evicted;
+    return evicted;
+  }
+
+  #count(): number {
+    return (this.#entries.getStats() as { entryCount: number }).entryCount;
+  }
+
+  #assertStorableKey(key: string): void {
+    assertKey(key);
+    if (Buffer.byteLength(key) > MAX_KEY_BYTES) {
+      throw new InvalidKeyError(
+        key,
+        `DiskStore keys are limited to ${MAX_KEY_BYTES} bytes (LMDB); hash long inputs with cacheKey(name, inputs).`,
+      );
+    }
+  }
+
+  #assertOpen(): void {
+    if (this.#closed !== undefined) throw new StoreClosedError('DiskStore');
+  }
+
+  #report(error: unknown): void {
+    if (this.listenerCount('error') > 0) this.emit('error', error);
+  }
+}
+
+/** Ordered-binary keys sort by UTF-8 bytes: every `prefix…` key lies in [prefix, prefix+1). */
+function prefixRange(prefix: string): { start: string; end: string } {
+  const last = prefix.charCodeAt(prefix.length - 1);
+  return { start: prefix, end: prefix.slice(0, -1) + String.fromCharCode(last + 1) };
+}
