@@ -70,9 +70,13 @@ export class CreateBackoff {
     return Math.max(0, this.#nextAttemptAt - nowMs);
   }
 
-  /** Called when an attempt starts; while failing, it takes the whole window for itself. */
-  begin(nowMs: number): void {
+  /**
+   * Called when an attempt starts; while failing, it takes the whole window for itself. Returns
+   * a ticket for {@link CreateBackoff.failed}.
+   */
+  begin(nowMs: number): number {
     if (this.#failures > 0) this.#nextAttemptAt = nowMs + this.#delay(this.#failures);
+    return this.#failures;
   }
 
   succeeded(): void {
@@ -81,13 +85,19 @@ export class CreateBackoff {
     this.#lastError = undefined;
   }
 
-  /** Records a failure and returns the wait before the next attempt, in ms. */
-  failed(nowMs: number, error: unknown): number {
-    this.#failures += 1;
+  /**
+   * Records a failure and returns the wait before the next attempt, in ms. Attempts that began
+   * together (generic-pool starts up to maxPerPeer at once) and fail together count as one
+   * failure, so a burst does not escalate the backoff by its size.
+   */
+  failed(nowMs: number, error: unknown, ticket: number = this.#failures): number {
     this.#lastError = error;
-    const delay = this.#delay(this.#failures);
-    this.#nextAttemptAt = Math.max(this.#nextAttemptAt, nowMs + delay);
-    return this.#nextAttemptAt - nowMs;
+    if (ticket === this.#failures) {
+      this.#failures += 1;
+      const delay = this.#delay(this.#failures);
+      this.#nextAttemptAt = Math.max(this.#nextAttemptAt, nowMs + delay);
+    }
+    return Math.max(0, this.#nextAttemptAt - nowMs);
   }
 
   #delay(failures: number): number {

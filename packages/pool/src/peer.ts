@@ -172,9 +172,9 @@ export class Peer<Conn extends object> implements SlotClaimant {
       await this.#sleep(waitMs);
       if (!this.wantsConnection) throw new CreateCancelledError();
     }
+    const ticket = this.#backoff.begin(now());
     const reserved = limiter.reserve(this);
     if (reserved !== true && !(await reserved)) throw new CreateCancelledError();
-    this.#backoff.begin(now());
     let conn: Conn;
     try {
       conn = await withTimeout(
@@ -185,7 +185,7 @@ export class Peer<Conn extends object> implements SlotClaimant {
       );
     } catch (error) {
       limiter.release();
-      const retryInMs = this.#backoff.failed(now(), error);
+      const retryInMs = this.#backoff.failed(now(), error, ticket);
       this.counters.createErrors += 1;
       totals.createErrors += 1;
       events.emit('createError', {
