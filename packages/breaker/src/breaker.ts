@@ -255,7 +255,7 @@ export class CircuitBreaker {
     try {
       let call: PromiseLike<T> | T;
       try {
-        call = fn({ signal: timeout.signal });
+        call = fn(timeout);
       } catch (error) {
         call = Promise.reject(error);
       }

@@ -30,7 +30,18 @@ export class BrokenCircuitError extends Error {
   }
 }
 
+// While a circuit is open every rejection has the same message; formatting the date each time
+// would cost as much as the rest of the rejection, so the last message is kept.
+let last = { name: '', state: '', retryAt: undefined as number | undefined, message: '' };
+
 function brokenMessage(name: string, state: string, retryAt: number | undefined): string {
+  if (last.name !== name || last.state !== state || last.retryAt !== retryAt) {
+    last = { name, state, retryAt, message: formatMessage(name, state, retryAt) };
+  }
+  return last.message;
+}
+
+function formatMessage(name: string, state: string, retryAt: number | undefined): string {
   if (state === 'forced-open') {
     return `Circuit "${name}" is forced open: calls are rejected until breaker.reset() is called.`;
   }
