@@ -1,3 +1,5 @@
+import { Cache, DiskStore, cacheKey } from '@x/cache';
+
 export interface ResultCacheFigures {
   hits: number;
   misses: number;
@@ -12,4 +14,58 @@ export interface ResultCache {
   set(key: string, value: unknown, ttlMs: number): Promise<void>;
   stats(): ResultCacheFigures;
   close(): Promise<void>;
+}
+
+export interface TieredResultCacheOptions {
+  /** Entries kept in memory. @default 10_000 */
+  memoryMaxEntries?: number;
+  /** Directory of the disk tier; no disk tier when undefined. @default undefined */
+  diskDir?: string;
+  /** Size bound of the disk tier. @default 100 MiB */
+  diskMaxBytes?: number;
+}
+
+/**
+ * `@x/cache` with a memory tier and, optionally, a disk tier, keyed by
+ * `cacheKey(category + '.' + tool, params)` so param order never splits entries.
+ */
+export class TieredResultCache implements ResultCache {
+  readonly #cache: Cache;
+  #errors = 0;
+
+  constructor(options: TieredResultCacheOptions = {}) {
+    const stores = options.diskDir
+      ? [new DiskStore({ dir: options.diskDir, maxBytes: options.diskMaxBytes ?? 100 * 1024 * 1024 })]
+      : [];
+    this.#cache = new Cache({
+      memory: { max: options.memoryMaxEntries ?? 10_000 },
+      stores,
+      namespace: 'x-server',
+    });
+    // A failing disk tier is a miss, never a failed call; count it for server_stats.
+    this.#cache.on('error', () => {
+      this.#errors++;
+    });
+  }
+
+  key(category: string, tool: string, params: unknown): string {
+    return cacheKey(`${category}.${tool}`, params);
+  }
+
+  async get(key: string): Promise<{ value: unknown } | undefined> {
+    return this.#cache.get<{ value: unknown }>(key);
+  }
+
+  async set(key: string, value: unknown, ttlMs: number): Promise<void> {
+    await this.#cache.set(key, { value }, { ttl: ttlMs });
+  }
+
+  stats(): ResultCacheFigures & { tierErrors: number; sets: number } {
+    const stats = this.#cache.stats();
+    return { hits: stats.hits, misses: stats.misses, hitRate: stats.hitRate, sets: stats.sets, tierErrors: this.#errors };
+  }
+
+  close(): Promise<void> {
+    return this.#cache.close();
+  }
 }

@@ -167,7 +167,10 @@ export class HttpTransportServer {
         rpcError(res, 404, -32001, 'Session not found or expired: initialize a new session.');
         return;
       }
-      await this.#sessions.track(sessionId, () => transport.handleRequest(req, res, body));
+      // A GET is the client's listening stream, open for the session's whole life: it must not
+      // count as activity, or a client that went quiet would hold its session forever.
+      if (req.method === 'GET') await transport.handleRequest(req, res, body);
+      else await this.#sessions.track(sessionId, () => transport.handleRequest(req, res, body));
       return;
     }
     if (req.method !== 'POST' || !isInitializeRequest(body)) {

@@ -9,7 +9,7 @@ interface Session {
 
 /**
  * Open Streamable HTTP sessions, closed after `idleMs` without a request. A session with a
- * request in progress (a long call, an open event stream) is never idle.
+ * call in progress is never idle.
  */
 export class SessionTable {
   readonly #sessions = new Map<string, Session>();

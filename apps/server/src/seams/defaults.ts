@@ -1,0 +1,42 @@
+import type { Seams } from '../app.js';
+import type { XServerConfig } from '../config.js';
+import { BreakerGuard } from './breaker.js';
+import { TieredResultCache } from './cache.js';
+import { PriorityScheduler } from './scheduler.js';
+import { SpanRecorder } from './telemetry.js';
+
+/** Telemetry switched off in the config: calls leave no span. */
+const noTelemetry: Seams['telemetry'] = {
+  onCall() {},
+  async shutdown() {},
+  stats: () => ({ recorded: 0, exported: 0, queued: 0, dropped: 0, exportErrors: 0 }),
+};
+
+/**
+ * The embedded backends from the config: `@x/scheduler`, a `@x/breaker` per category, `@x/cache`
+ * with memory + disk tiers, `@x/telemetry-batcher` to rotating JSONL (and OTLP when set).
+ */
+export async function createSeams(config: XServerConfig): Promise<Seams> {
+  return {
+    scheduler: new PriorityScheduler({ concurrency: config.scheduler.concurrency }),
+    guard: new BreakerGuard({
+      failureThreshold: config.breaker.failureThreshold,
+      recoveryTimeoutMs: config.breaker.recoveryTimeoutMs,
+      timeoutMsFor: (category) => config.categories[category]?.timeoutMs,
+    }),
+    cache: new TieredResultCache({
+      memoryMaxEntries: config.cache.memoryMaxEntries,
+      diskDir: config.cache.disk ? config.cache.dir : undefined,
+      diskMaxBytes: config.cache.diskMaxBytes,
+    }),
+    telemetry: config.telemetry.enabled
+      ? new SpanRecorder({
+          dir: config.telemetry.dir,
+          maxFileBytes: config.telemetry.maxFileBytes,
+          maxFiles: config.telemetry.maxFiles,
+          flushIntervalMs: config.telemetry.flushIntervalMs,
+          otlpUrl: config.telemetry.otlpUrl,
+        })
+      : noTelemetry,
+  };
+}

@@ -1,0 +1,93 @@
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { XServer } from '../src/app.js';
+import { type XServerConfigInput, parseConfig } from '../src/config.js';
+import { createSeams } from '../src/seams/defaults.js';
+import { HttpTransportServer } from '../src/transport/http.js';
+
+export const CLI = join(import.meta.dirname, '..', 'src', 'cli.ts');
+
+/** A scratch working directory with an fs root holding one file. */
+export async function workdir(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'x-server-test-'));
+  await mkdir(join(dir, 'files'));
+  await writeFile(join(dir, 'files', 'hello.txt'), 'hello from the fs root');
+  return dir;
+}
+
+export async function testConfig(dir: string, input: XServerConfigInput = {}) {
+  const config = parseConfig({
+    ...input,
+    http: { port: 0, ...input.http },
+    fs: { root: join(dir, 'files') },
+    cache: { dir: join(dir, 'cache'), ...input.cache },
+    telemetry: { dir: join(dir, 'telemetry'), flushIntervalMs: 60_000, ...input.telemetry },
+    shutdownGraceMs: input.shutdownGraceMs ?? 2_000,
+  });
+  return config;
+}
+
+export interface HttpHarness {
+  app: XServer;
+  http: HttpTransportServer;
+  url: string;
+  base: string;
+  dir: string;
+  close(): Promise<void>;
+}
+
+export async function startHttp(input: XServerConfigInput = {}): Promise<HttpHarness> {
+  const dir = await workdir();
+  const config = await testConfig(dir, input);
+  const app = new XServer({ config, seams: await createSeams(config) });
+  const http = new HttpTransportServer(app, config.http);
+  const { url } = await http.listen();
+  return {
+    app,
+    http,
+    url,
+    base: url.replace(/\/mcp$/, ''),
+    dir,
+    async close() {
+      await http.close(() => app.dispatcher.drain(config.shutdownGraceMs));
+      await app.close();
+    },
+  };
+}
+
+export async function connectHttp(url: string, headers: Record<string, string> = {}): Promise<Client> {
+  const client = new Client({ name: 'x-server-test', version: '1.0.0' });
+  await client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers } }));
+  return client;
+}
+
+export async function connectStdio(cwd: string, args: string[] = []) {
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: ['--import', 'tsx', CLI, ...args],
+    cwd,
+    env: { ...(process.env as Record<string, string>), X_SERVER_FS_ROOT: join(cwd, 'files') },
+    stderr: 'pipe',
+  });
+  const client = new Client({ name: 'x-server-test', version: '1.0.0' });
+  await client.connect(transport);
+  return { client, transport };
+}
+
+/** The structured content of a successful call; throws with the error text otherwise. */
+export function ok<T = Record<string, unknown>>(result: unknown): T {
+  const call = result as CallToolResult;
+  if (call.isError) throw new Error(`tool error: ${JSON.stringify(call.content)}`);
+  return call.structuredContent as T;
+}
+
+export function errorText(result: unknown): string {
+  const call = result as CallToolResult;
+  if (!call.isError) throw new Error(`expected a tool error, got ${JSON.stringify(call.structuredContent)}`);
+  return (call.content[0] as { text: string }).text;
+}

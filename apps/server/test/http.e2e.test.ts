@@ -1,0 +1,153 @@
+import { readFile } from 'node:fs/promises';
+import { request } from 'node:http';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { XServer } from '../src/app.js';
+import { ConfigError } from '../src/errors.js';
+import { createSeams } from '../src/seams/defaults.js';
+import { HttpTransportServer } from '../src/transport/http.js';
+import { type HttpHarness, connectHttp, ok, startHttp, testConfig, workdir } from './helpers.js';
+
+const TOKEN = 'test-token-0123456789abcdef';
+const initialize = {
+  jsonrpc: '2.0',
+  id: 1,
+  method: 'initialize',
+  params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
+};
+const mcpHeaders = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
+
+describe('HTTP transport', () => {
+  let server: HttpHarness | undefined;
+  afterEach(async () => {
+    await server?.close();
+    server = undefined;
+  });
+
+  it('answers /health without a token', async () => {
+    server = await startHttp({ http: { token: TOKEN } });
+
+    const response = await fetch(`${server.base}/health`);
+
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({ status: 'ok' });
+  });
+
+  it('answers 401 without the bearer token, and serves with it', async () => {
+    server = await startHttp({ http: { token: TOKEN } });
+
+    const refused = await fetch(server.url, { method: 'POST', headers: mcpHeaders, body: JSON.stringify(initialize) });
+    const client = await connectHttp(server.url, { authorization: `Bearer ${TOKEN}` });
+    const { tools } = await client.listTools();
+    await client.close();
+
+    expect(refused.status).toBe(401);
+    expect(refused.headers.get('www-authenticate')).toBe('Bearer');
+    expect(tools.length).toBe(7);
+  });
+
+  it('answers 403 to a foreign Origin and to a foreign Host', async () => {
+    server = await startHttp();
+
+    const origin = await fetch(server.url, {
+      method: 'POST',
+      headers: { ...mcpHeaders, origin: 'https://evil.example' },
+      body: JSON.stringify(initialize),
+    });
+    // fetch will not send a Host of our choosing; node:http will, as a rebinding attack would.
+    const hostStatus = await new Promise<number | undefined>((resolve, reject) => {
+      const req = request(server!.url, { method: 'POST', headers: { ...mcpHeaders, host: 'evil.example' } }, (res) => {
+        res.resume();
+        resolve(res.statusCode);
+      });
+      req.on('error', reject);
+      req.end(JSON.stringify(initialize));
+    });
+
+    expect(origin.status).toBe(403);
+    expect(hostStatus).toBe(403);
+  });
+
+  it('answers 413 to a body over the limit', async () => {
+    server = await startHttp({ http: { maxBodyBytes: 10_000 } });
+
+    const response = await fetch(server.url, {
+      method: 'POST',
+      headers: mcpHeaders,
+      body: JSON.stringify({ ...initialize, padding: 'x'.repeat(50_000) }),
+    });
+
+    expect(response.status).toBe(413);
+  });
+
+  it('answers malformed JSON-RPC with an error and keeps serving', async () => {
+    server = await startHttp();
+
+    const garbage = await fetch(server.url, { method: 'POST', headers: mcpHeaders, body: '{"jsonrpc": "2.0", oops' });
+    const notRpc = await fetch(server.url, { method: 'POST', headers: mcpHeaders, body: JSON.stringify({ hello: 1 }) });
+    const client = await connectHttp(server.url);
+    const stats = ok<{ stats: object }>(await client.callTool({ name: 'server_stats', arguments: {} }));
+    await client.close();
+
+    expect(garbage.status).toBe(400);
+    expect(await garbage.json()).toMatchObject({ jsonrpc: '2.0', error: { code: -32700 } });
+    expect(notRpc.status).toBe(400);
+    expect((await notRpc.json()) as object).toHaveProperty('error');
+    expect(stats).toHaveProperty('stats');
+  });
+
+  it('exposes Prometheus metrics: calls, latency, cache hit ratio, breaker states, queue depth', async () => {
+    server = await startHttp();
+    const client = await connectHttp(server.url);
+    await client.callTool({ name: 'dispatch', arguments: { category: 'text', tool: 'hash', params: { text: 'm' } } });
+    await client.close();
+
+    const text = await (await fetch(`${server.base}/metrics`)).text();
+
+    expect(text).toMatch(/x_server_calls_total\{category="text",tool="hash",outcome="ok"\} 1/);
+    expect(text).toContain('x_server_call_duration_seconds_bucket');
+    expect(text).toContain('x_server_cache_hit_ratio');
+    expect(text).toContain('x_server_breaker_state{category="text"} 0');
+    expect(text).toContain('x_server_queue_depth 0');
+  });
+
+  it('serves stateless mode: every request stands alone', async () => {
+    server = await startHttp({ http: { stateless: true } });
+    const client = await connectHttp(server.url);
+
+    const done = ok<{ result: { value: string } }>(
+      await client.callTool({ name: 'dispatch', arguments: { category: 'demo', tool: 'echo', params: { value: 'hi' } } }),
+    );
+    await client.close();
+
+    expect(done.result.value).toBe('hi');
+    expect(server.http.stats().sessions).toBe(0);
+  });
+
+  it('refuses to bind a non-loopback address without a token', async () => {
+    const config = await testConfig(await workdir(), { http: { host: '0.0.0.0' } });
+    const app = new XServer({ config, seams: await createSeams(config) });
+
+    expect(() => new HttpTransportServer(app, config.http)).toThrow(ConfigError);
+    expect(() => new HttpTransportServer(app, config.http)).toThrow(/http\.token/);
+    await app.close();
+  });
+
+  it('writes one telemetry span per call, flushed at shutdown', async () => {
+    server = await startHttp();
+    const client = await connectHttp(server.url);
+    await client.callTool({ name: 'dispatch', arguments: { category: 'demo', tool: 'echo', params: { value: 1 } } });
+    await client.callTool({ name: 'dispatch', arguments: { category: 'demo', tool: 'nope' } });
+    await client.close();
+    const { dir } = server;
+
+    await server.close();
+    server = undefined;
+    const lines = (await readFile(join(dir, 'telemetry', 'spans.jsonl'), 'utf8')).trim().split('\n');
+    const spans = lines.map((line) => JSON.parse(line));
+
+    expect(spans).toHaveLength(2);
+    expect(spans[0]).toMatchObject({ name: 'demo.echo', ok: true, attributes: { category: 'demo', cached: false } });
+    expect(spans[1]).toMatchObject({ name: 'demo.nope', ok: false, errorCode: 'UNKNOWN_TOOL' });
+  });
+});
