@@ -1,10 +1,10 @@
 import { EventEmitter } from 'node:events';
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { type Database, open, type RootDatabase } from 'lmdb';
+import { resolve } from 'node:path';
 import { type Clock, systemClock } from './clock.js';
 import { type DecodedRecord, decodeRecord, encodeRecord, recordExpiresAt } from './disk-record.js';
 import { InvalidKeyError, StoreClosedError } from './errors.js';
+import { acquireEnv, type DiskEnv, type Meta } from './lmdb-env.js';
 import { assertKey, assertNonNegativeInteger, assertSerializable, normalizeTtl } from './validate.js';
 
 export interface DiskStoreOptions {
@@ -71,9 +71,6 @@ const CHUNK = 512;
 const TOUCH_FLUSH_THRESHOLD = 4096;
 const BYTES_KEY = 'bytes';
 
-/** [lastAccessTick, expiresAt (0 = never), bytes] */
-type Meta = [number, number, number];
-
 /**
  * A persistent, crash-safe, size-bounded key-value store on LMDB, usable directly or as a
  * Keyv v5 storage adapter: `new Keyv({ store: new DiskStore({ dir }) })`.
@@ -86,12 +83,13 @@ export class DiskStore extends EventEmitter {
   opts: Record<string, unknown>;
   /** Set by Keyv: `clear()` and `iterator()` then stay inside `namespace:` keys. */
   namespace: string | undefined;
-  readonly #root: RootDatabase;
-  readonly #entries: Database<Buffer, string>;
-  readonly #meta: Database<Meta, string>;
-  readonly #byAccess: Database<number, [number, string]>;
-  readonly #byExpiry: Database<number, [number, string]>;
-  readonly #info: Database<number, string>;
+  readonly #root: DiskEnv['root'];
+  readonly #entries: DiskEnv['entries'];
+  readonly #meta: DiskEnv['meta'];
+  readonly #byAccess: DiskEnv['byAccess'];
+  readonly #byExpiry: DiskEnv['byExpiry'];
+  readonly #info: DiskEnv['info'];
+  readonly #release: () => Promise<void>;
   readonly #clock: Clock;
   readonly #maxBytes: number;
   readonly #maxEntries: number;
@@ -135,12 +133,14 @@ export class DiskStore extends EventEmitter {
     this.#clock = clock;
     this.opts = { dialect: 'sqlite', url: `lmdb://${options.dir}`, dir: options.dir };
     mkdirSync(options.dir, { recursive: true });
-    this.#root = open({ path: join(options.dir, 'cache.mdb'), maxDbs: 8, compression: false });
-    this.#entries = this.#root.openDB({ name: 'entries', encoding: 'binary' });
-    this.#meta = this.#root.openDB({ name: 'meta' });
-    this.#byAccess = this.#root.openDB({ name: 'by-access' });
-    this.#byExpiry = this.#root.openDB({ name: 'by-expiry' });
-    this.#info = this.#root.openDB({ name: 'info' });
+    const { env, release } = acquireEnv(resolve(options.dir, 'cache.mdb'));
+    this.#release = release;
+    this.#root = env.root;
+    this.#entries = env.entries;
+    this.#meta = env.meta;
+    this.#byAccess = env.byAccess;
+    this.#byExpiry = env.byExpiry;
+    this.#info = env.info;
     if (sweepIntervalMs > 0) {
       this.#sweepTimer = setInterval(() => {
         this.sweep().catch((error: unknown) => this.#report(error));
@@ -307,7 +307,7 @@ export class DiskStore extends EventEmitter {
       clearInterval(this.#sweepTimer);
       clearTimeout(this.#touchTimer);
       await this.#flushTouches().catch((error: unknown) => this.#report(error));
-      await this.#root.close();
+      await this.#release();
     })();
     return this.#closed;
   }
