@@ -308,14 +308,15 @@ export class Cache extends EventEmitter {
   }
 
   #memoryIsStale(key: string): boolean {
-    return this.#memory!.getRemainingTtl(key) <= this.#staleMs && this.#staleMs > 0;
+    return this.#staleMs > 0 && this.#memory!.getRemainingTtl(key) < this.#staleMs;
   }
 
   #freshness(entry: TierEntry): 'fresh' | 'stale' | 'gone' {
     if (entry.expiresAt === 0) return 'fresh';
     const now = this.#clock.now();
-    if (entry.expiresAt <= now) return 'gone';
-    return entry.expiresAt - this.#staleMs > now ? 'fresh' : 'stale';
+    // Live through the expiresAt millisecond, as in Keyv and lru-cache.
+    if (entry.expiresAt < now) return 'gone';
+    return entry.expiresAt - this.#staleMs >= now ? 'fresh' : 'stale';
   }
 
   /** Writes to memory and to the first `tierCount` lower tiers; `physicalTtl` includes the stale window. */

@@ -263,7 +263,7 @@ export class DiskStore extends EventEmitter {
     for (;;) {
       const due: Array<[number, string]> = [];
       for (const key of this.#byExpiry.getKeys({ limit: CHUNK })) {
-        if (key[0] > now) break;
+        if (key[0] >= now) break;
         due.push(key);
       }
       if (due.length === 0) break;
@@ -347,7 +347,8 @@ export class DiskStore extends EventEmitter {
   }
 
   #isExpired(expiresAt: number): boolean {
-    return expiresAt > 0 && expiresAt <= this.#clock.now();
+    // Live through its expiresAt millisecond, like Keyv and lru-cache.
+    return expiresAt > 0 && expiresAt < this.#clock.now();
   }
 
   #removeExpired(key: string, expiresAt: number): void {

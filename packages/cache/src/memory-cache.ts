@@ -179,7 +179,7 @@ export class MemoryCache<V = unknown> {
   /** Whether the entry is past its TTL but still inside the stale window. */
   isStale(key: string): boolean {
     const remaining = this.#lru.getRemainingTTL(key);
-    return remaining !== Number.POSITIVE_INFINITY && remaining <= this.#staleMs;
+    return remaining !== Number.POSITIVE_INFINITY && remaining < this.#staleMs;
   }
 
   /**

@@ -53,7 +53,7 @@ describe('DiskStore', () => {
     const { clock, store } = setup();
     await store.set('k', 'v', 1_000);
 
-    clock.advance(999);
+    clock.advance(1_000);
     expect(await store.get('k')).toBe('v');
     clock.advance(1);
 
@@ -162,7 +162,7 @@ describe('DiskStore', () => {
     await store.set('ns:a', 1);
     await store.set('ns:b', 2, 10);
     await store.set('other:c', 3);
-    clock.advance(10);
+    clock.advance(11);
 
     const seen: Array<[string, unknown]> = [];
     for await (const entry of store.iterator('ns')) seen.push(entry);
