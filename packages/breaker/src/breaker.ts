@@ -1,4 +1,13 @@
 import type { CircuitBreakerStats, ExecuteContext, ExecuteOptions } from './breaker-types.js';
+import {
+  Circuit,
+  CLOSED,
+  DISABLED,
+  FORCED_OPEN,
+  NOT_A_PROBE,
+  NOT_ADMITTED,
+  OPEN,
+} from './circuit.js';
 import type { Clock } from './clock.js';
 import { BrokenCircuitError, type TimeoutError } from './errors.js';
 import { type Disposer, Listeners } from './listeners.js';
@@ -8,21 +17,6 @@ import type { CircuitState, CircuitStateName } from './state.js';
 import { CallTimeout } from './timeout.js';
 import type { TripPolicy } from './trip-policy.js';
 import { checkMs } from './validate.js';
-
-const CLOSED = 0;
-const OPEN = 1;
-const HALF_OPEN = 2;
-const DISABLED = 3;
-const FORCED_OPEN = 4;
-const NAMES: readonly CircuitStateName[] = [
-  'closed',
-  'open',
-  'half-open',
-  'disabled',
-  'forced-open',
-];
-/** Passed as `probe` for calls admitted while closed. */
-const NOT_A_PROBE = -1;
 
 let sharedContext: ExecuteContext | undefined;
 // One frozen context for every call without a signal or timeout: nothing to allocate per call.
@@ -43,67 +37,53 @@ export class CircuitBreaker {
   readonly name: string;
   readonly #clock: Clock;
   readonly #policy: TripPolicy;
-  readonly #recoveryDelay: (reopenCount: number) => number;
-  readonly #halfOpenMaxCalls: number;
+  readonly #circuit: Circuit;
   readonly #slowCallMs: number | undefined;
   readonly #timeout: number | undefined;
   readonly #isFailure: ((error: unknown) => boolean) | undefined;
-  readonly #stateChange = new Listeners<[next: CircuitState, previous: CircuitState]>();
   readonly #success = new Listeners<[durationMs: number]>();
   readonly #failure = new Listeners<[error: unknown, durationMs: number]>();
   readonly #rejected = new Listeners<[error: BrokenCircuitError]>();
   readonly #timedOut = new Listeners<[error: TimeoutError]>();
   /** Whether calls must read the clock: for slow calls, or for listeners that get durations. */
   #timed: boolean;
-  #phase = CLOSED;
-  /** Bumped on every transition, so a probe that settles after one is not counted. */
-  #generation = 0;
-  #openedAt = 0;
-  #retryAt = 0;
-  #reopenCount = 0;
-  #probesInFlight = 0;
-  #probesSucceeded = 0;
   #successes = 0;
   #failures = 0;
   #ignoredErrors = 0;
   #rejections = 0;
   #timeouts = 0;
   #slowCalls = 0;
-  #opens = 0;
 
   constructor(options: CircuitBreakerOptions = {}) {
     const resolved = resolveOptions(options);
     this.name = resolved.name;
     this.#clock = resolved.clock;
     this.#policy = resolved.policy;
-    this.#recoveryDelay = resolved.recoveryDelay;
-    this.#halfOpenMaxCalls = resolved.halfOpenMaxCalls;
+    this.#circuit = new Circuit(
+      resolved.clock,
+      resolved.policy,
+      resolved.recoveryDelay,
+      resolved.halfOpenMaxCalls,
+    );
     this.#slowCallMs = resolved.slowCallMs;
     this.#timeout = resolved.timeout;
     this.#isFailure = resolved.isFailure;
     this.#timed = this.#slowCallMs !== undefined;
     if (options.initialState !== undefined) {
-      const state = restoreState(options.initialState);
-      this.#phase = NAMES.indexOf(state.name);
-      if (state.name === 'open') this.#retryAt = state.retryAt;
-      if (state.name === 'open' || state.name === 'half-open') {
-        this.#openedAt = state.openedAt;
-        this.#reopenCount = state.reopenCount;
-      }
+      this.#circuit.restore(restoreState(options.initialState));
       this.#policy.restore(options.initialState.window, this.#clock.now());
     }
   }
 
   /** The state's name; reading it may move an open circuit whose time is up to half-open. */
   get state(): CircuitStateName {
-    if (this.#phase === OPEN && this.#clock.now() >= this.#retryAt) this.#toHalfOpen();
-    return NAMES[this.#phase]!;
+    return this.#circuit.name;
   }
 
   /** The state with its facts (when it opened, when it retries): see {@link CircuitState}. */
   get circuitState(): CircuitState {
-    void this.state;
-    return this.#describe();
+    void this.#circuit.name;
+    return this.#circuit.describe();
   }
 
   /**
@@ -114,7 +94,8 @@ export class CircuitBreaker {
     fn: (context: ExecuteContext) => PromiseLike<T> | T,
     options?: ExecuteOptions,
   ): Promise<T> {
-    if (this.#phase === CLOSED && options === undefined && this.#timeout === undefined) {
+    const circuit = this.#circuit;
+    if (circuit.phase === CLOSED && options === undefined && this.#timeout === undefined) {
       return this.#run(fn, contextWithoutSignal(), undefined, NOT_A_PROBE);
     }
     let timeout = this.#timeout;
@@ -126,45 +107,31 @@ export class CircuitBreaker {
       }
     }
     const signal = options?.signal;
-    switch (this.#phase) {
-      case CLOSED:
-        return this.#start(fn, signal, timeout, NOT_A_PROBE);
-      case DISABLED:
-        return this.#passThrough(fn, signal);
-      case OPEN:
-        if (this.#clock.now() < this.#retryAt) return this.#reject();
-        this.#toHalfOpen();
-        break;
-    }
-    if (
-      this.#phase === HALF_OPEN &&
-      this.#probesInFlight + this.#probesSucceeded < this.#halfOpenMaxCalls
-    ) {
-      this.#probesInFlight++;
-      return this.#start(fn, signal, timeout, this.#generation);
-    }
-    return this.#reject();
+    if (circuit.phase === CLOSED) return this.#start(fn, signal, timeout, NOT_A_PROBE);
+    if (circuit.phase === DISABLED) return this.#passThrough(fn, signal);
+    const probe = circuit.admitProbe();
+    if (probe === NOT_ADMITTED) return this.#reject();
+    return this.#start(fn, signal, timeout, probe);
   }
 
   /** Closes the circuit by hand, from any state, and forgets the outcomes it has seen. */
   reset(): void {
-    this.#reopenCount = 0;
-    this.#transition(CLOSED);
+    this.#circuit.close();
   }
 
   /** Lets every call through uncounted until `reset()`; the circuit never trips. */
   disable(): void {
-    this.#transition(DISABLED);
+    this.#circuit.transition(DISABLED);
   }
 
   /** Rejects every call until `reset()`, e.g. while a backend is in maintenance. */
   forceOpen(): void {
-    this.#transition(FORCED_OPEN);
+    this.#circuit.transition(FORCED_OPEN);
   }
 
   /** Listens to every state change; returns the function that stops listening. */
   onStateChange(listener: (next: CircuitState, previous: CircuitState) => void): Disposer {
-    return this.#stateChange.add(listener);
+    return this.#circuit.stateChange.add(listener);
   }
 
   /** Listens to calls that succeeded, with how long they took. */
@@ -197,8 +164,8 @@ export class CircuitBreaker {
       rejections: this.#rejections,
       timeouts: this.#timeouts,
       slowCalls: this.#slowCalls,
-      opens: this.#opens,
-      halfOpenProbesInFlight: this.#probesInFlight,
+      opens: this.#circuit.opens,
+      halfOpenProbesInFlight: this.#circuit.probesInFlight,
       windowCalls: window.calls,
       windowFailures: window.failures,
       windowSlowCalls: window.slowCalls,
@@ -207,7 +174,7 @@ export class CircuitBreaker {
 
   /** The state and the window's contents, as plain JSON; pass it back as `initialState`. */
   toJSON(): CircuitBreakerJSON {
-    return { version: 1, state: this.#describe(), window: this.#policy.toJSON() };
+    return { version: 1, state: this.#circuit.describe(), window: this.#policy.toJSON() };
   }
 
   #start<T>(
@@ -218,7 +185,7 @@ export class CircuitBreaker {
   ): Promise<T> {
     if (signal?.aborted) {
       this.#ignoredErrors++;
-      this.#releaseProbe(probe);
+      this.#circuit.releaseProbe(probe);
       return Promise.reject(signal.reason);
     }
     if (timeout !== undefined) return this.#runWithTimeout(fn, signal, timeout, probe);
@@ -299,17 +266,17 @@ export class CircuitBreaker {
     }
     if (probe !== NOT_A_PROBE) {
       // A slow probe is as bad a sign as a failed one.
-      this.#probeSettled(probe, !slow);
-    } else if (this.#phase === CLOSED) {
+      this.#circuit.probeSettled(probe, !slow);
+    } else if (this.#circuit.phase === CLOSED) {
       if (this.#policy.needsTime && now === 0) now = this.#clock.now();
-      if (this.#policy.record(false, slow, now)) this.#open(0);
+      if (this.#policy.record(false, slow, now)) this.#circuit.open(0);
     }
   }
 
   #onError(error: unknown, startedAt: number, signal: AbortSignal | undefined, probe: number) {
     if (signal?.aborted || !this.#counts(error)) {
       this.#ignoredErrors++;
-      this.#releaseProbe(probe);
+      this.#circuit.releaseProbe(probe);
       return;
     }
     this.#onFailure(error, this.#timed ? this.#clock.now() - startedAt : 0, probe);
@@ -319,10 +286,10 @@ export class CircuitBreaker {
     this.#failures++;
     if (this.#failure.size > 0) this.#failure.emit(error, durationMs);
     if (probe !== NOT_A_PROBE) {
-      this.#probeSettled(probe, false);
-    } else if (this.#phase === CLOSED) {
+      this.#circuit.probeSettled(probe, false);
+    } else if (this.#circuit.phase === CLOSED) {
       const now = this.#policy.needsTime ? this.#clock.now() : 0;
-      if (this.#policy.record(true, false, now)) this.#open(0);
+      if (this.#policy.record(true, false, now)) this.#circuit.open(0);
     }
   }
 
@@ -339,70 +306,18 @@ export class CircuitBreaker {
     }
   }
 
-  #probeSettled(generation: number, succeeded: boolean): void {
-    if (generation !== this.#generation) return;
-    this.#probesInFlight--;
-    if (!succeeded) this.#open(this.#reopenCount + 1);
-    else if (++this.#probesSucceeded >= this.#halfOpenMaxCalls) this.reset();
-  }
-
-  #releaseProbe(generation: number): void {
-    if (generation === this.#generation) this.#probesInFlight--;
-  }
-
   #reject<T>(): Promise<T> {
     this.#rejections++;
-    const state = NAMES[this.#phase] as 'open' | 'half-open' | 'forced-open';
+    const circuit = this.#circuit;
+    const state =
+      circuit.phase === OPEN ? 'open' : circuit.phase === FORCED_OPEN ? 'forced-open' : 'half-open';
     const error = new BrokenCircuitError(
       this.name,
       state,
-      state === 'open' ? this.#retryAt : undefined,
+      state === 'open' ? circuit.retryAt : undefined,
     );
     if (this.#rejected.size > 0) this.#rejected.emit(error);
     return Promise.reject(error);
-  }
-
-  #open(reopenCount: number): void {
-    const now = this.#clock.now();
-    const delayMs = this.#recoveryDelay(reopenCount);
-    this.#opens++;
-    this.#openedAt = now;
-    this.#retryAt = now + delayMs;
-    this.#reopenCount = reopenCount;
-    this.#transition(OPEN);
-  }
-
-  #toHalfOpen(): void {
-    this.#transition(HALF_OPEN);
-  }
-
-  #transition(phase: number): void {
-    const previous = this.#stateChange.size > 0 ? this.#describe() : undefined;
-    const changed = phase !== this.#phase;
-    this.#phase = phase;
-    this.#generation++;
-    this.#probesInFlight = 0;
-    this.#probesSucceeded = 0;
-    this.#policy.reset();
-    if (previous !== undefined && (changed || phase === OPEN)) {
-      this.#stateChange.emit(this.#describe(), previous);
-    }
-  }
-
-  #describe(): CircuitState {
-    switch (this.#phase) {
-      case OPEN:
-        return {
-          name: 'open',
-          openedAt: this.#openedAt,
-          retryAt: this.#retryAt,
-          reopenCount: this.#reopenCount,
-        };
-      case HALF_OPEN:
-        return { name: 'half-open', openedAt: this.#openedAt, reopenCount: this.#reopenCount };
-      default:
-        return { name: NAMES[this.#phase] as 'closed' | 'disabled' | 'forced-open' };
-    }
   }
 
   #timedListener(dispose: Disposer): Disposer {
