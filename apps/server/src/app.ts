@@ -5,7 +5,7 @@ import { fsCategory } from './builtins/fs.js';
 import { textCategory } from './builtins/text.js';
 import { timeCategory } from './builtins/time.js';
 import { pluginCategory } from './catalog/plugins.js';
-import { type CategorySpec, CategoryRegistry } from './catalog/registry.js';
+import { CategoryRegistry, type CategorySpec } from './catalog/registry.js';
 import type { XServerConfig } from './config.js';
 import { Dispatcher } from './dispatcher.js';
 import { IdempotencyStore } from './idempotency.js';
@@ -15,7 +15,7 @@ import type { ResultCache } from './seams/cache.js';
 import type { CallScheduler } from './seams/scheduler.js';
 import type { CallObserver } from './seams/telemetry.js';
 import { registerCallTools } from './surface/call-tools.js';
-import { SchemaCache, registerCatalogTools } from './surface/catalog-tools.js';
+import { registerCatalogTools, SchemaCache } from './surface/catalog-tools.js';
 
 /** The four backends every call goes through; each is one of our packages behind a seam. */
 export interface Seams {

@@ -48,7 +48,12 @@ async function main(argv: string[]): Promise<void> {
     file: values.config ?? process.env.X_SERVER_CONFIG,
     overrides: { 'http.port': port, 'http.host': values.host, 'http.stateless': values.stateless },
   });
-  const app = new XServer({ config, seams: await createSeams(config), baseDir, defaultMetrics: true });
+  const app = new XServer({
+    config,
+    seams: await createSeams(config),
+    baseDir,
+    defaultMetrics: true,
+  });
 
   let stopTransport: () => Promise<void>;
   if (values.http) {
@@ -61,6 +66,8 @@ async function main(argv: string[]): Promise<void> {
     log('serving over stdio');
     stopTransport = async () => {
       await app.dispatcher.drain(config.shutdownGraceMs);
+      // The answers of the calls just finished are sent a few microtasks later: let them out.
+      await new Promise((resolve) => setImmediate(resolve));
       await stdio.close();
     };
   }

@@ -5,7 +5,10 @@ import { ConfigError } from './errors.js';
 
 const categoryName = z
   .string()
-  .regex(/^[a-z][a-z0-9_-]{0,63}$/, 'lowercase letters, digits, "-" or "_", starting with a letter');
+  .regex(
+    /^[a-z][a-z0-9_-]{0,63}$/,
+    'lowercase letters, digits, "-" or "_", starting with a letter',
+  );
 
 /** The whole configuration; every field has a default, so `{}` is a valid config. */
 export const configSchema = z
@@ -27,7 +30,11 @@ export const configSchema = z
         /** Largest accepted request body; larger gets 413. */
         maxBodyBytes: z.number().int().positive().default(1_000_000),
         /** A session unused this long is closed. */
-        sessionIdleMs: z.number().int().positive().default(15 * 60_000),
+        sessionIdleMs: z
+          .number()
+          .int()
+          .positive()
+          .default(15 * 60_000),
         /** Most sessions at once; beyond it new sessions get 503. */
         maxSessions: z.number().int().positive().default(1000),
       })
@@ -39,7 +46,9 @@ export const configSchema = z
       })
       .prefault({}),
     /** Built-in categories to offer. */
-    builtins: z.array(z.enum(['text', 'time', 'fs', 'demo'])).default(['text', 'time', 'fs', 'demo']),
+    builtins: z
+      .array(z.enum(['text', 'time', 'fs', 'demo']))
+      .default(['text', 'time', 'fs', 'demo']),
     plugins: z
       .array(
         z.object({
@@ -70,9 +79,17 @@ export const configSchema = z
         /** Keep a disk tier next to memory. */
         disk: z.boolean().default(true),
         memoryMaxEntries: z.number().int().positive().default(10_000),
-        diskMaxBytes: z.number().int().positive().default(100 * 1024 * 1024),
+        diskMaxBytes: z
+          .number()
+          .int()
+          .positive()
+          .default(100 * 1024 * 1024),
         /** TTL of cached results for tools that declare none. */
-        defaultTtlMs: z.number().int().positive().default(5 * 60_000),
+        defaultTtlMs: z
+          .number()
+          .int()
+          .positive()
+          .default(5 * 60_000),
       })
       .prefault({}),
     telemetry: z
@@ -80,7 +97,11 @@ export const configSchema = z
         enabled: z.boolean().default(true),
         /** JSONL directory, relative to the working directory. */
         dir: z.string().default('.x-server/telemetry'),
-        maxFileBytes: z.number().int().positive().default(10 * 1024 * 1024),
+        maxFileBytes: z
+          .number()
+          .int()
+          .positive()
+          .default(10 * 1024 * 1024),
         maxFiles: z.number().int().positive().default(5),
         flushIntervalMs: z.number().int().positive().default(5_000),
         /** OTLP/HTTP traces endpoint, e.g. http://127.0.0.1:4318/v1/traces. */
@@ -155,7 +176,10 @@ const ENV: Record<string, { path: string[]; kind: 'string' | 'int' | 'bool' }> =
 export const envOverrides: readonly string[] = Object.keys(ENV);
 
 /** Applies `X_SERVER_*` variables over a raw config object. */
-export function applyEnv(raw: Record<string, unknown>, env: NodeJS.ProcessEnv): Record<string, unknown> {
+export function applyEnv(
+  raw: Record<string, unknown>,
+  env: NodeJS.ProcessEnv,
+): Record<string, unknown> {
   const out = { ...raw };
   for (const [name, { path, kind }] of Object.entries(ENV)) {
     const text = env[name];
@@ -163,9 +187,11 @@ export function applyEnv(raw: Record<string, unknown>, env: NodeJS.ProcessEnv): 
     let value: unknown = text;
     if (kind === 'int') {
       value = Number(text);
-      if (!Number.isInteger(value)) throw new ConfigError(path.join('.'), `${name}="${text}" is not an integer`, 'environment');
+      if (!Number.isInteger(value))
+        throw new ConfigError(path.join('.'), `${name}="${text}" is not an integer`, 'environment');
     } else if (kind === 'bool') {
-      if (!/^(1|0|true|false)$/i.test(text)) throw new ConfigError(path.join('.'), `${name}="${text}" is not true/false`, 'environment');
+      if (!/^(1|0|true|false)$/i.test(text))
+        throw new ConfigError(path.join('.'), `${name}="${text}" is not true/false`, 'environment');
       value = /^(1|true)$/i.test(text);
     }
     setPath(out, path, value);
@@ -178,7 +204,12 @@ export function applyEnv(raw: Record<string, unknown>, env: NodeJS.ProcessEnv): 
  * relative directories against the config file's directory (or `cwd` without a file).
  */
 export async function loadConfig(
-  options: { file?: string; env?: NodeJS.ProcessEnv; cwd?: string; overrides?: Record<string, unknown> } = {},
+  options: {
+    file?: string;
+    env?: NodeJS.ProcessEnv;
+    cwd?: string;
+    overrides?: Record<string, unknown>;
+  } = {},
 ): Promise<{ config: XServerConfig; baseDir: string }> {
   const cwd = options.cwd ?? process.cwd();
   let raw: Record<string, unknown> = {};

@@ -1,11 +1,11 @@
 import type { CategoryRegistry } from './catalog/registry.js';
-import { type ResolvedTool, isCacheable } from './catalog/tool.js';
+import { isCacheable, type ResolvedTool } from './catalog/tool.js';
 import {
   CallCancelledError,
-  InvalidParamsError,
-  ServerClosedError,
   errorCode,
   errorMessage,
+  InvalidParamsError,
+  ServerClosedError,
 } from './errors.js';
 import type { IdempotencyStore } from './idempotency.js';
 import type { CategoryGuard } from './seams/breaker.js';
@@ -144,7 +144,11 @@ export class Dispatcher {
     const result = await scheduler.schedule(
       () => {
         if (signal.aborted) throw new CallCancelledError(signal.reason);
-        return guard.execute(tool.category, (guardSignal) => tool.run(params, { signal: guardSignal }), signal);
+        return guard.execute(
+          tool.category,
+          (guardSignal) => tool.run(params, { signal: guardSignal }),
+          signal,
+        );
       },
       { priority, signal },
     );

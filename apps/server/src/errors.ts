@@ -9,7 +9,9 @@ export abstract class XServerError extends Error {
 export class UnknownCategoryError extends XServerError {
   readonly code = 'UNKNOWN_CATEGORY';
   constructor(readonly category: string) {
-    super(`Unknown category "${category}". Call list_categories to see the categories this server has.`);
+    super(
+      `Unknown category "${category}". Call list_categories to see the categories this server has.`,
+    );
     this.name = 'UnknownCategoryError';
   }
 }
@@ -100,7 +102,9 @@ export class CallCancelledError extends XServerError {
 export class ServerClosedError extends XServerError {
   readonly code = 'SERVER_CLOSED';
   constructor() {
-    super('The server is shutting down and accepts no new calls. Retry against a running instance.');
+    super(
+      'The server is shutting down and accepts no new calls. Retry against a running instance.',
+    );
     this.name = 'ServerClosedError';
   }
 }

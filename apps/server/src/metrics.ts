@@ -1,4 +1,4 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { GuardState } from './seams/breaker.js';
 import type { CallObserver, CallSpan } from './seams/telemetry.js';
 
@@ -93,7 +93,8 @@ export class ServerMetrics implements CallObserver {
         this.set(sources.sessions());
       },
     });
-    if (options.defaultMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'x_server_' });
+    if (options.defaultMetrics)
+      collectDefaultMetrics({ register: this.registry, prefix: 'x_server_' });
   }
 
   onCall(span: CallSpan): void {

@@ -9,7 +9,12 @@ describe('config', () => {
   it('fills every field with its default from an empty object', () => {
     const config = parseConfig({});
 
-    expect(config.http).toMatchObject({ port: 3000, host: '127.0.0.1', stateless: false, maxBodyBytes: 1_000_000 });
+    expect(config.http).toMatchObject({
+      port: 3000,
+      host: '127.0.0.1',
+      stateless: false,
+      maxBodyBytes: 1_000_000,
+    });
     expect(config.builtins).toEqual(['text', 'time', 'fs', 'demo']);
     expect(config.cache).toMatchObject({ dir: '.x-server/cache', disk: true });
     expect(config.telemetry).toMatchObject({ dir: '.x-server/telemetry', enabled: true });
@@ -27,7 +32,10 @@ describe('config', () => {
   });
 
   it('applies X_SERVER_* environment overrides', () => {
-    const raw = applyEnv({ http: { port: 1 } }, { X_SERVER_PORT: '8080', X_SERVER_STATELESS: 'true', X_SERVER_TOKEN: 't' });
+    const raw = applyEnv(
+      { http: { port: 1 } },
+      { X_SERVER_PORT: '8080', X_SERVER_STATELESS: 'true', X_SERVER_TOKEN: 't' },
+    );
 
     expect(raw).toEqual({ http: { port: 8080, stateless: true, token: 't' } });
   });
@@ -38,7 +46,10 @@ describe('config', () => {
 
   it('reads a file, resolving fs.root from its directory and CLI overrides on top', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'x-server-config-'));
-    await writeFile(join(dir, 'x.json'), JSON.stringify({ fs: { root: 'data' }, http: { port: 1234 } }));
+    await writeFile(
+      join(dir, 'x.json'),
+      JSON.stringify({ fs: { root: 'data' }, http: { port: 1234 } }),
+    );
 
     const { config, baseDir } = await loadConfig({
       file: join(dir, 'x.json'),
@@ -57,6 +68,8 @@ describe('config', () => {
     const dir = await mkdtemp(join(tmpdir(), 'x-server-config-'));
     await writeFile(join(dir, 'bad.json'), '{ nope');
 
-    await expect(loadConfig({ file: join(dir, 'bad.json'), env: {} })).rejects.toThrow(/not valid JSON/);
+    await expect(loadConfig({ file: join(dir, 'bad.json'), env: {} })).rejects.toThrow(
+      /not valid JSON/,
+    );
   });
 });

@@ -6,11 +6,13 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { XServer } from '../src/app.js';
-import { type XServerConfigInput, parseConfig } from '../src/config.js';
+import { parseConfig, type XServerConfigInput } from '../src/config.js';
 import { createSeams } from '../src/seams/defaults.js';
 import { HttpTransportServer } from '../src/transport/http.js';
 
 export const CLI = join(import.meta.dirname, '..', 'src', 'cli.ts');
+/** Node args that run the CLI from source (tsx resolved here, as the child's cwd is a temp dir). */
+export const NODE_ARGS = ['--import', import.meta.resolve('tsx'), CLI];
 
 /** A scratch working directory with an fs root holding one file. */
 export async function workdir(): Promise<string> {
@@ -60,16 +62,21 @@ export async function startHttp(input: XServerConfigInput = {}): Promise<HttpHar
   };
 }
 
-export async function connectHttp(url: string, headers: Record<string, string> = {}): Promise<Client> {
+export async function connectHttp(
+  url: string,
+  headers: Record<string, string> = {},
+): Promise<Client> {
   const client = new Client({ name: 'x-server-test', version: '1.0.0' });
-  await client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers } }));
+  await client.connect(
+    new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers } }),
+  );
   return client;
 }
 
 export async function connectStdio(cwd: string, args: string[] = []) {
   const transport = new StdioClientTransport({
     command: process.execPath,
-    args: ['--import', 'tsx', CLI, ...args],
+    args: [...NODE_ARGS, ...args],
     cwd,
     env: { ...(process.env as Record<string, string>), X_SERVER_FS_ROOT: join(cwd, 'files') },
     stderr: 'pipe',
@@ -88,6 +95,7 @@ export function ok<T = Record<string, unknown>>(result: unknown): T {
 
 export function errorText(result: unknown): string {
   const call = result as CallToolResult;
-  if (!call.isError) throw new Error(`expected a tool error, got ${JSON.stringify(call.structuredContent)}`);
+  if (!call.isError)
+    throw new Error(`expected a tool error, got ${JSON.stringify(call.structuredContent)}`);
   return (call.content[0] as { text: string }).text;
 }

@@ -6,16 +6,23 @@ import { XServer } from '../src/app.js';
 import { ConfigError } from '../src/errors.js';
 import { createSeams } from '../src/seams/defaults.js';
 import { HttpTransportServer } from '../src/transport/http.js';
-import { type HttpHarness, connectHttp, ok, startHttp, testConfig, workdir } from './helpers.js';
+import { connectHttp, type HttpHarness, ok, startHttp, testConfig, workdir } from './helpers.js';
 
 const TOKEN = 'test-token-0123456789abcdef';
 const initialize = {
   jsonrpc: '2.0',
   id: 1,
   method: 'initialize',
-  params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
+  params: {
+    protocolVersion: '2025-06-18',
+    capabilities: {},
+    clientInfo: { name: 'raw', version: '1' },
+  },
 };
-const mcpHeaders = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
+const mcpHeaders = {
+  'content-type': 'application/json',
+  accept: 'application/json, text/event-stream',
+};
 
 describe('HTTP transport', () => {
   let server: HttpHarness | undefined;
@@ -36,7 +43,11 @@ describe('HTTP transport', () => {
   it('answers 401 without the bearer token, and serves with it', async () => {
     server = await startHttp({ http: { token: TOKEN } });
 
-    const refused = await fetch(server.url, { method: 'POST', headers: mcpHeaders, body: JSON.stringify(initialize) });
+    const refused = await fetch(server.url, {
+      method: 'POST',
+      headers: mcpHeaders,
+      body: JSON.stringify(initialize),
+    });
     const client = await connectHttp(server.url, { authorization: `Bearer ${TOKEN}` });
     const { tools } = await client.listTools();
     await client.close();
@@ -56,10 +67,14 @@ describe('HTTP transport', () => {
     });
     // fetch will not send a Host of our choosing; node:http will, as a rebinding attack would.
     const hostStatus = await new Promise<number | undefined>((resolve, reject) => {
-      const req = request(server!.url, { method: 'POST', headers: { ...mcpHeaders, host: 'evil.example' } }, (res) => {
-        res.resume();
-        resolve(res.statusCode);
-      });
+      const req = request(
+        server!.url,
+        { method: 'POST', headers: { ...mcpHeaders, host: 'evil.example' } },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode);
+        },
+      );
       req.on('error', reject);
       req.end(JSON.stringify(initialize));
     });
@@ -83,10 +98,20 @@ describe('HTTP transport', () => {
   it('answers malformed JSON-RPC with an error and keeps serving', async () => {
     server = await startHttp();
 
-    const garbage = await fetch(server.url, { method: 'POST', headers: mcpHeaders, body: '{"jsonrpc": "2.0", oops' });
-    const notRpc = await fetch(server.url, { method: 'POST', headers: mcpHeaders, body: JSON.stringify({ hello: 1 }) });
+    const garbage = await fetch(server.url, {
+      method: 'POST',
+      headers: mcpHeaders,
+      body: '{"jsonrpc": "2.0", oops',
+    });
+    const notRpc = await fetch(server.url, {
+      method: 'POST',
+      headers: mcpHeaders,
+      body: JSON.stringify({ hello: 1 }),
+    });
     const client = await connectHttp(server.url);
-    const stats = ok<{ stats: object }>(await client.callTool({ name: 'server_stats', arguments: {} }));
+    const stats = ok<{ stats: object }>(
+      await client.callTool({ name: 'server_stats', arguments: {} }),
+    );
     await client.close();
 
     expect(garbage.status).toBe(400);
@@ -99,7 +124,10 @@ describe('HTTP transport', () => {
   it('exposes Prometheus metrics: calls, latency, cache hit ratio, breaker states, queue depth', async () => {
     server = await startHttp();
     const client = await connectHttp(server.url);
-    await client.callTool({ name: 'dispatch', arguments: { category: 'text', tool: 'hash', params: { text: 'm' } } });
+    await client.callTool({
+      name: 'dispatch',
+      arguments: { category: 'text', tool: 'hash', params: { text: 'm' } },
+    });
     await client.close();
 
     const text = await (await fetch(`${server.base}/metrics`)).text();
@@ -116,7 +144,10 @@ describe('HTTP transport', () => {
     const client = await connectHttp(server.url);
 
     const done = ok<{ result: { value: string } }>(
-      await client.callTool({ name: 'dispatch', arguments: { category: 'demo', tool: 'echo', params: { value: 'hi' } } }),
+      await client.callTool({
+        name: 'dispatch',
+        arguments: { category: 'demo', tool: 'echo', params: { value: 'hi' } },
+      }),
     );
     await client.close();
 
@@ -136,18 +167,27 @@ describe('HTTP transport', () => {
   it('writes one telemetry span per call, flushed at shutdown', async () => {
     server = await startHttp();
     const client = await connectHttp(server.url);
-    await client.callTool({ name: 'dispatch', arguments: { category: 'demo', tool: 'echo', params: { value: 1 } } });
+    await client.callTool({
+      name: 'dispatch',
+      arguments: { category: 'demo', tool: 'echo', params: { value: 1 } },
+    });
     await client.callTool({ name: 'dispatch', arguments: { category: 'demo', tool: 'nope' } });
     await client.close();
     const { dir } = server;
 
     await server.close();
     server = undefined;
-    const lines = (await readFile(join(dir, 'telemetry', 'spans.jsonl'), 'utf8')).trim().split('\n');
+    const lines = (await readFile(join(dir, 'telemetry', 'spans.jsonl'), 'utf8'))
+      .trim()
+      .split('\n');
     const spans = lines.map((line) => JSON.parse(line));
 
     expect(spans).toHaveLength(2);
-    expect(spans[0]).toMatchObject({ name: 'demo.echo', ok: true, attributes: { category: 'demo', cached: false } });
+    expect(spans[0]).toMatchObject({
+      name: 'demo.echo',
+      ok: true,
+      attributes: { category: 'demo', cached: false },
+    });
     expect(spans[1]).toMatchObject({ name: 'demo.nope', ok: false, errorCode: 'UNKNOWN_TOOL' });
   });
 });

@@ -49,7 +49,9 @@ describe('IdempotencyStore', () => {
 
   it('forgets a failed call so a retry runs', async () => {
     const store = new IdempotencyStore();
-    await expect(store.run('k', async () => Promise.reject(new Error('boom'))).promise).rejects.toThrow('boom');
+    await expect(
+      store.run('k', async () => Promise.reject(new Error('boom'))).promise,
+    ).rejects.toThrow('boom');
 
     const retry = store.run('k', async () => 'ok');
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { textTools } from '../src/builtins/text.js';
 import { CategoryRegistry } from '../src/catalog/registry.js';
 import { resolveZodTool } from '../src/catalog/tool.js';
 import { CategoryLoadError, UnknownCategoryError, UnknownToolError } from '../src/errors.js';
-import { textTools } from '../src/builtins/text.js';
 
 const tools = () => textTools.map((tool) => resolveZodTool('text', tool));
 
@@ -10,11 +10,20 @@ describe('CategoryRegistry', () => {
   it('lists categories without loading them', () => {
     const registry = new CategoryRegistry();
     let loads = 0;
-    registry.register({ name: 'text', description: 'Text', load: () => ((loads += 1), { tools: tools() }) });
+    registry.register({
+      name: 'text',
+      description: 'Text',
+      load: () => {
+        loads += 1;
+        return { tools: tools() };
+      },
+    });
 
     const listed = registry.list();
 
-    expect(listed).toEqual([{ name: 'text', description: 'Text', loaded: false, toolCount: undefined }]);
+    expect(listed).toEqual([
+      { name: 'text', description: 'Text', loaded: false, toolCount: undefined },
+    ]);
     expect(loads).toBe(0);
   });
 
@@ -77,18 +86,27 @@ describe('CategoryRegistry', () => {
     const registry = new CategoryRegistry();
     registry.register({ name: 'text', description: 'Text', load: () => ({ tools: [] }) });
 
-    expect(() => registry.register({ name: 'text', description: 'Again', load: () => ({ tools: [] }) })).toThrow(
-      TypeError,
-    );
-    expect(() => registry.register({ name: 'Bad Name', description: 'x', load: () => ({ tools: [] }) })).toThrow(
-      /lowercase/,
-    );
+    expect(() =>
+      registry.register({ name: 'text', description: 'Again', load: () => ({ tools: [] }) }),
+    ).toThrow(TypeError);
+    expect(() =>
+      registry.register({ name: 'Bad Name', description: 'x', load: () => ({ tools: [] }) }),
+    ).toThrow(/lowercase/);
   });
 
   it('closes loaded categories once', async () => {
     const registry = new CategoryRegistry();
     let closes = 0;
-    registry.register({ name: 'a', description: 'A', load: () => ({ tools: [], close: () => void (closes += 1) }) });
+    registry.register({
+      name: 'a',
+      description: 'A',
+      load: () => ({
+        tools: [],
+        close: () => {
+          closes += 1;
+        },
+      }),
+    });
     await registry.tools('a');
 
     await registry.close();

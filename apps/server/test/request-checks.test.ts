@@ -22,7 +22,12 @@ describe('request checks', () => {
   });
 
   it('accepts a loopback Host and a loopback Origin', () => {
-    expect(checkHostAndOrigin(request({ host: 'localhost:3000', origin: 'http://localhost:5173' }), policy)).toBeUndefined();
+    expect(
+      checkHostAndOrigin(
+        request({ host: 'localhost:3000', origin: 'http://localhost:5173' }),
+        policy,
+      ),
+    ).toBeUndefined();
   });
 
   it('refuses a foreign Host (DNS rebinding) with 403', () => {
@@ -33,13 +38,19 @@ describe('request checks', () => {
     const foreign = request({ host: '127.0.0.1:3000', origin: 'https://evil.example' });
 
     expect(checkHostAndOrigin(foreign, policy)).toMatchObject({ status: 403 });
-    expect(checkHostAndOrigin(foreign, { ...policy, allowedOrigins: ['https://evil.example'] })).toBeUndefined();
+    expect(
+      checkHostAndOrigin(foreign, { ...policy, allowedOrigins: ['https://evil.example'] }),
+    ).toBeUndefined();
   });
 
   it('requires the exact bearer token when one is configured', () => {
     expect(checkToken(request({}), 'secret-token-123456')?.status).toBe(401);
-    expect(checkToken(request({ authorization: 'Bearer wrong' }), 'secret-token-123456')?.status).toBe(401);
-    expect(checkToken(request({ authorization: 'Bearer secret-token-123456' }), 'secret-token-123456')).toBeUndefined();
+    expect(
+      checkToken(request({ authorization: 'Bearer wrong' }), 'secret-token-123456')?.status,
+    ).toBe(401);
+    expect(
+      checkToken(request({ authorization: 'Bearer secret-token-123456' }), 'secret-token-123456'),
+    ).toBeUndefined();
     expect(checkToken(request({}), undefined)).toBeUndefined();
   });
 });

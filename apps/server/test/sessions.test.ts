@@ -4,8 +4,18 @@ import { SessionTable } from '../src/transport/sessions.js';
 
 function fakeTransport() {
   const state = { closed: 0, serverClosed: 0 };
-  const transport = { close: async () => void (state.closed += 1) } as unknown as StreamableHTTPServerTransport;
-  return { state, transport, closeServer: async () => void (state.serverClosed += 1) };
+  const transport = {
+    close: async () => {
+      state.closed += 1;
+    },
+  } as unknown as StreamableHTTPServerTransport;
+  return {
+    state,
+    transport,
+    closeServer: async () => {
+      state.serverClosed += 1;
+    },
+  };
 }
 
 describe('SessionTable', () => {

@@ -1,6 +1,6 @@
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type HttpHarness, connectHttp, errorText, ok, startHttp } from './helpers.js';
+import { connectHttp, errorText, type HttpHarness, ok, startHttp } from './helpers.js';
 
 // The model-facing tools, driven by the SDK's own Client over real Streamable HTTP.
 describe('model-facing tools over Streamable HTTP', () => {
@@ -17,7 +17,8 @@ describe('model-facing tools over Streamable HTTP', () => {
     await server?.close();
   });
 
-  const call = (name: string, args: Record<string, unknown> = {}) => client.callTool({ name, arguments: args });
+  const call = (name: string, args: Record<string, unknown> = {}) =>
+    client.callTool({ name, arguments: args });
 
   it('offers the small stable surface, each tool with an output schema and annotations', async () => {
     const { tools } = await client.listTools();
@@ -38,17 +39,28 @@ describe('model-facing tools over Streamable HTTP', () => {
   });
 
   it('lists the built-in categories without loading them', async () => {
-    const { categories } = ok<{ categories: { name: string; loaded: boolean }[] }>(await call('list_categories'));
+    const { categories } = ok<{ categories: { name: string; loaded: boolean }[] }>(
+      await call('list_categories'),
+    );
 
     expect(categories.map((category) => category.name)).toEqual(['text', 'time', 'fs', 'demo']);
     expect(categories.find((category) => category.name === 'time')?.loaded).toBe(false);
   });
 
   it('lists the tools of a category and finds tools by search', async () => {
-    const listed = ok<{ tools: { name: string; cached: boolean }[] }>(await call('list_tools', { category: 'text' }));
-    const found = ok<{ hits: { category: string; tool: string }[] }>(await call('search_tools', { query: 'sha256 hash' }));
+    const listed = ok<{ tools: { name: string; cached: boolean }[] }>(
+      await call('list_tools', { category: 'text' }),
+    );
+    const found = ok<{ hits: { category: string; tool: string }[] }>(
+      await call('search_tools', { query: 'sha256 hash' }),
+    );
 
-    expect(listed.tools.map((tool) => tool.name)).toEqual(['hash', 'base64', 'json_query', 'regex_match']);
+    expect(listed.tools.map((tool) => tool.name)).toEqual([
+      'hash',
+      'base64',
+      'json_query',
+      'regex_match',
+    ]);
     expect(listed.tools.every((tool) => tool.cached)).toBe(true);
     expect(found.hits[0]).toMatchObject({ category: 'text', tool: 'hash' });
   });
@@ -74,15 +86,27 @@ describe('model-facing tools over Streamable HTTP', () => {
   });
 
   it('answers invalid params with a tool error carrying the validation message', async () => {
-    const result = await call('dispatch', { category: 'demo', tool: 'sleep', params: { ms: 'soon' } });
+    const result = await call('dispatch', {
+      category: 'demo',
+      tool: 'sleep',
+      params: { ms: 'soon' },
+    });
 
     expect(errorText(result)).toMatch(/^\[INVALID_PARAMS\] Invalid params for demo\.sleep: ms: /);
   });
 
   it('answers an unknown tool or a path outside the fs root with a clear tool error', async () => {
-    expect(errorText(await call('dispatch', { category: 'demo', tool: 'nope' }))).toMatch(/UNKNOWN_TOOL.*list_tools/);
+    expect(errorText(await call('dispatch', { category: 'demo', tool: 'nope' }))).toMatch(
+      /UNKNOWN_TOOL.*list_tools/,
+    );
     expect(
-      errorText(await call('dispatch', { category: 'fs', tool: 'read_file', params: { path: '../../etc/passwd' } })),
+      errorText(
+        await call('dispatch', {
+          category: 'fs',
+          tool: 'read_file',
+          params: { path: '../../etc/passwd' },
+        }),
+      ),
     ).toMatch(/PATH_OUTSIDE_ROOT/);
   });
 
@@ -108,7 +132,11 @@ describe('model-facing tools over Streamable HTTP', () => {
   });
 
   it('runs dispatch_parallel calls concurrently, answering in input order', async () => {
-    const calls = Array.from({ length: 10 }, (_, i) => ({ category: 'demo', tool: 'sleep', params: { ms: 100 + i } }));
+    const calls = Array.from({ length: 10 }, (_, i) => ({
+      category: 'demo',
+      tool: 'sleep',
+      params: { ms: 100 + i },
+    }));
     const started = performance.now();
     const done = ok<{ results: { ok: boolean; result: { sleptMs: number } }[]; succeeded: number }>(
       await call('dispatch_parallel', { calls }),
@@ -116,7 +144,9 @@ describe('model-facing tools over Streamable HTTP', () => {
     const elapsedMs = performance.now() - started;
 
     expect(done.succeeded).toBe(10);
-    expect(done.results.map((outcome) => outcome.result.sleptMs)).toEqual(calls.map((c) => c.params.ms));
+    expect(done.results.map((outcome) => outcome.result.sleptMs)).toEqual(
+      calls.map((c) => c.params.ms),
+    );
     // In sequence this takes over 1,000 ms; concurrently about 110 ms. The bound is generous.
     expect(elapsedMs).toBeLessThan(700);
   });
@@ -139,7 +169,11 @@ describe('model-facing tools over Streamable HTTP', () => {
 
   it('sends one progress notification per finished call when asked', async () => {
     const progress: number[] = [];
-    const calls = Array.from({ length: 5 }, (_, i) => ({ category: 'demo', tool: 'sleep', params: { ms: i * 5 } }));
+    const calls = Array.from({ length: 5 }, (_, i) => ({
+      category: 'demo',
+      tool: 'sleep',
+      params: { ms: i * 5 },
+    }));
 
     await client.callTool({ name: 'dispatch_parallel', arguments: { calls } }, undefined, {
       onprogress: (event) => progress.push(event.progress),
@@ -150,12 +184,20 @@ describe('model-facing tools over Streamable HTTP', () => {
 
   it('cancels a whole dispatch_parallel batch', async () => {
     const controller = new AbortController();
-    const calls = Array.from({ length: 4 }, () => ({ category: 'demo', tool: 'sleep', params: { ms: 30_000 } }));
+    const calls = Array.from({ length: 4 }, () => ({
+      category: 'demo',
+      tool: 'sleep',
+      params: { ms: 30_000 },
+    }));
     const before = server.app.dispatcher.stats();
 
-    const pending = client.callTool({ name: 'dispatch_parallel', arguments: { calls } }, undefined, {
-      signal: controller.signal,
-    });
+    const pending = client.callTool(
+      { name: 'dispatch_parallel', arguments: { calls } },
+      undefined,
+      {
+        signal: controller.signal,
+      },
+    );
     await expect.poll(() => server.app.dispatcher.stats().inFlight).toBe(4);
     controller.abort();
 
@@ -166,20 +208,22 @@ describe('model-facing tools over Streamable HTTP', () => {
 
   it('opens the category breaker on demo.flaky and then refuses at once, naming the category', async () => {
     const flaky = { category: 'demo', tool: 'flaky', params: { failureRate: 1 } };
-    for (let i = 0; i < 3; i++) expect(errorText(await call('dispatch', flaky))).toMatch(/FLAKY_FAILURE/);
+    for (let i = 0; i < 3; i++)
+      expect(errorText(await call('dispatch', flaky))).toMatch(/FLAKY_FAILURE/);
 
     const refused = errorText(await call('dispatch', flaky));
 
     expect(refused).toMatch(/^\[CIRCUIT_OPEN\] Category "demo" is failing.*retried after \d{4}-/);
-    expect(ok<{ stats: { breakers: Record<string, string> } }>(await call('server_stats')).stats.breakers.demo).toBe(
-      'open',
-    );
+    expect(
+      ok<{ stats: { breakers: Record<string, string> } }>(await call('server_stats')).stats.breakers
+        .demo,
+    ).toBe('open');
   });
 
   it('reports server statistics', async () => {
-    const { stats } = ok<{ stats: { dispatcher: { calls: number }; registry: { loaded: number } } }>(
-      await call('server_stats'),
-    );
+    const { stats } = ok<{
+      stats: { dispatcher: { calls: number }; registry: { loaded: number } };
+    }>(await call('server_stats'));
 
     expect(stats.dispatcher.calls).toBeGreaterThan(10);
     expect(stats.registry.loaded).toBeGreaterThanOrEqual(3);

@@ -35,7 +35,12 @@ export function timeTools(now: () => number = Date.now) {
       hints: { readOnlyHint: true },
       run: ({ timeZone }) => {
         const epochMs = now();
-        return { iso: new Date(epochMs).toISOString(), epochMs, local: zoned(epochMs, timeZone), timeZone };
+        return {
+          iso: new Date(epochMs).toISOString(),
+          epochMs,
+          local: zoned(epochMs, timeZone),
+          timeZone,
+        };
       },
     }),
     defineTool({
@@ -45,7 +50,12 @@ export function timeTools(now: () => number = Date.now) {
       hints: { readOnlyHint: true, idempotentHint: true },
       run: ({ date, timeZone }) => {
         const epochMs = parseDate(date, 'date');
-        return { iso: new Date(epochMs).toISOString(), epochMs, local: zoned(epochMs, timeZone), timeZone };
+        return {
+          iso: new Date(epochMs).toISOString(),
+          epochMs,
+          local: zoned(epochMs, timeZone),
+          timeZone,
+        };
       },
     }),
     defineTool({

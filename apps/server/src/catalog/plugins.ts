@@ -1,7 +1,7 @@
-import { pathToFileURL } from 'node:url';
 import { isAbsolute, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { CategorySpec, LoadedCategory } from './registry.js';
-import { type ToolDefinition, resolveZodTool } from './tool.js';
+import { resolveZodTool, type ToolDefinition } from './tool.js';
 
 /** A plugin category from the config: a module that is imported only when first used. */
 export interface PluginConfig {
@@ -23,7 +23,9 @@ export interface PluginModule {
   close?: () => Promise<void> | void;
 }
 
-type PluginExport = PluginModule | ((options: Record<string, unknown>) => PluginModule | Promise<PluginModule>);
+type PluginExport =
+  | PluginModule
+  | ((options: Record<string, unknown>) => PluginModule | Promise<PluginModule>);
 
 function specifierFor(module: string, baseDir: string): string {
   if (module.startsWith('.') || isAbsolute(module)) {

@@ -63,7 +63,9 @@ export class CategoryRegistry {
       throw new TypeError(`Category "${spec.name}" needs a load function.`);
     }
     if (this.#entries.has(spec.name)) {
-      throw new TypeError(`Category "${spec.name}" is registered twice; category names are unique.`);
+      throw new TypeError(
+        `Category "${spec.name}" is registered twice; category names are unique.`,
+      );
     }
     this.#entries.set(spec.name, { spec, tools: undefined, pending: undefined, loaded: undefined });
   }

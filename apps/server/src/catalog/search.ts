@@ -53,6 +53,8 @@ export async function searchTools(
       if (score > 0) hits.push({ category, tool: tool.name, description: tool.description, score });
     }
   });
-  hits.sort((a, b) => b.score - a.score || (a.category + a.tool).localeCompare(b.category + b.tool));
+  hits.sort(
+    (a, b) => b.score - a.score || (a.category + a.tool).localeCompare(b.category + b.tool),
+  );
   return { hits: hits.slice(0, limit), unavailable };
 }

@@ -9,7 +9,11 @@ export type GuardState = 'closed' | 'open' | 'half-open' | 'disabled' | 'forced-
  * touching the others. An open circuit rejects at once with `CircuitOpenError`.
  */
 export interface CategoryGuard {
-  execute<T>(category: string, fn: (signal: AbortSignal) => Promise<T>, signal: AbortSignal): Promise<T>;
+  execute<T>(
+    category: string,
+    fn: (signal: AbortSignal) => Promise<T>,
+    signal: AbortSignal,
+  ): Promise<T>;
   states(): Record<string, GuardState>;
 }
 
@@ -64,9 +68,12 @@ export class BreakerGuard implements CategoryGuard {
     signal: AbortSignal,
   ): Promise<T> {
     try {
-      return await this.#breaker(category).execute(({ signal: callSignal }) => fn(callSignal), { signal });
+      return await this.#breaker(category).execute(({ signal: callSignal }) => fn(callSignal), {
+        signal,
+      });
     } catch (error) {
-      if (error instanceof BrokenCircuitError) throw new CircuitOpenError(category, error.retryAt, error);
+      if (error instanceof BrokenCircuitError)
+        throw new CircuitOpenError(category, error.retryAt, error);
       throw error;
     }
   }

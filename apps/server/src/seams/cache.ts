@@ -1,4 +1,4 @@
-import { Cache, DiskStore, cacheKey } from '@x/cache';
+import { Cache, cacheKey, DiskStore } from '@x/cache';
 
 export interface ResultCacheFigures {
   hits: number;
@@ -35,7 +35,12 @@ export class TieredResultCache implements ResultCache {
 
   constructor(options: TieredResultCacheOptions = {}) {
     const stores = options.diskDir
-      ? [new DiskStore({ dir: options.diskDir, maxBytes: options.diskMaxBytes ?? 100 * 1024 * 1024 })]
+      ? [
+          new DiskStore({
+            dir: options.diskDir,
+            maxBytes: options.diskMaxBytes ?? 100 * 1024 * 1024,
+          }),
+        ]
       : [];
     this.#cache = new Cache({
       memory: { max: options.memoryMaxEntries ?? 10_000 },
@@ -62,7 +67,13 @@ export class TieredResultCache implements ResultCache {
 
   stats(): ResultCacheFigures & { tierErrors: number; sets: number } {
     const stats = this.#cache.stats();
-    return { hits: stats.hits, misses: stats.misses, hitRate: stats.hitRate, sets: stats.sets, tierErrors: this.#errors };
+    return {
+      hits: stats.hits,
+      misses: stats.misses,
+      hitRate: stats.hitRate,
+      sets: stats.sets,
+      tierErrors: this.#errors,
+    };
   }
 
   close(): Promise<void> {

@@ -30,7 +30,10 @@ export class PriorityScheduler implements CallScheduler {
     this.#scheduler = new Scheduler({ policy: 'priority', concurrency: options.concurrency ?? 32 });
   }
 
-  schedule<T>(fn: () => Promise<T>, options: { priority: number; signal: AbortSignal }): Promise<T> {
+  schedule<T>(
+    fn: () => Promise<T>,
+    options: { priority: number; signal: AbortSignal },
+  ): Promise<T> {
     return this.#scheduler.add(() => fn(), options);
   }
 

@@ -1,5 +1,10 @@
 import { join } from 'node:path';
-import { JsonlFileExporter, OtlpHttpExporter, type Span, TelemetryBatcher } from '@x/telemetry-batcher';
+import {
+  JsonlFileExporter,
+  OtlpHttpExporter,
+  type Span,
+  TelemetryBatcher,
+} from '@x/telemetry-batcher';
 
 /** One finished call, as the dispatcher reports it to telemetry and metrics. */
 export interface CallSpan {

@@ -10,8 +10,8 @@ const callShape = {
   params: z
     .record(z.string(), z.unknown())
     .default({})
-    .describe('The tool\'s params; see get_tool_schema'),
-  priority: z.number().int().optional().describe('Higher runs first; defaults to the category\'s'),
+    .describe("The tool's params; see get_tool_schema"),
+  priority: z.number().int().optional().describe("Higher runs first; defaults to the category's"),
 };
 
 const MAX_BATCH = 1000;

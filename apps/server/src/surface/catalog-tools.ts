@@ -24,7 +24,11 @@ export class SchemaCache {
   #hits = 0;
   #misses = 0;
 
-  async get(registry: CategoryRegistry, category: string, tool: string): Promise<Record<string, unknown>> {
+  async get(
+    registry: CategoryRegistry,
+    category: string,
+    tool: string,
+  ): Promise<Record<string, unknown>> {
     const key = `${category}\u0000${tool}`;
     const known = this.#answers.get(key);
     if (known) {
@@ -113,7 +117,12 @@ export function registerCatalogTools(
       },
       outputSchema: {
         hits: z.array(
-          z.object({ category: z.string(), tool: z.string(), description: z.string(), score: z.number() }),
+          z.object({
+            category: z.string(),
+            tool: z.string(),
+            description: z.string(),
+            score: z.number(),
+          }),
         ),
         unavailable: z.array(z.object({ category: z.string(), error: z.string() })),
       },
@@ -126,7 +135,7 @@ export function registerCatalogTools(
     'get_tool_schema',
     {
       title: 'Get a tool input schema',
-      description: 'The JSON Schema of a tool\'s params, to build a correct dispatch call.',
+      description: "The JSON Schema of a tool's params, to build a correct dispatch call.",
       inputSchema: { category: z.string(), tool: z.string() },
       outputSchema: {
         category: z.string(),

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
@@ -8,10 +8,10 @@ import type { XServerConfig } from '../config.js';
 import { ConfigError } from '../errors.js';
 import {
   BodyTooLargeError,
-  type RequestPolicy,
   checkHostAndOrigin,
   checkToken,
   isLoopback,
+  type RequestPolicy,
   readBody,
 } from './request-checks.js';
 import { SessionTable } from './sessions.js';
@@ -24,13 +24,24 @@ export interface HttpStats {
   rejected: number;
 }
 
-function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
+function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+) {
   if (res.headersSent) return;
   res.writeHead(status, { 'content-type': 'application/json', ...headers });
   res.end(JSON.stringify(body));
 }
 
-function rpcError(res: ServerResponse, status: number, code: number, message: string, headers?: Record<string, string>) {
+function rpcError(
+  res: ServerResponse,
+  status: number,
+  code: number,
+  message: string,
+  headers?: Record<string, string>,
+) {
   sendJson(res, status, { jsonrpc: '2.0', error: { code, message }, id: null }, headers);
 }
 
@@ -82,7 +93,11 @@ export class HttpTransportServer {
         this.#server.off('error', reject);
         const address = this.#server.address() as AddressInfo;
         const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-        resolve({ host: address.address, port: address.port, url: `http://${host}:${address.port}/mcp` });
+        resolve({
+          host: address.address,
+          port: address.port,
+          url: `http://${host}:${address.port}/mcp`,
+        });
       });
     });
   }
@@ -97,7 +112,10 @@ export class HttpTransportServer {
       return;
     }
     if (path === '/health' && req.method === 'GET') {
-      sendJson(res, 200, { status: this.#closing ? 'closing' : 'ok', sessions: this.#sessions.size });
+      sendJson(res, 200, {
+        status: this.#closing ? 'closing' : 'ok',
+        sessions: this.#sessions.size,
+      });
       return;
     }
     const unauthorized = checkToken(req, this.#policy.token);
@@ -122,7 +140,9 @@ export class HttpTransportServer {
     }
     if (req.method === 'POST') await this.#post(req, res);
     else if (this.#options.stateless) {
-      rpcError(res, 405, -32000, 'Method not allowed in stateless mode: use POST.', { allow: 'POST' });
+      rpcError(res, 405, -32000, 'Method not allowed in stateless mode: use POST.', {
+        allow: 'POST',
+      });
     } else await this.#sessionRequest(req, res, undefined);
   }
 
@@ -174,11 +194,21 @@ export class HttpTransportServer {
       return;
     }
     if (req.method !== 'POST' || !isInitializeRequest(body)) {
-      rpcError(res, 400, -32000, 'Bad request: send an initialize request without mcp-session-id first.');
+      rpcError(
+        res,
+        400,
+        -32000,
+        'Bad request: send an initialize request without mcp-session-id first.',
+      );
       return;
     }
     if (this.#sessions.size >= this.#options.maxSessions) {
-      rpcError(res, 503, -32000, `Too many sessions (http.maxSessions = ${this.#options.maxSessions}).`);
+      rpcError(
+        res,
+        503,
+        -32000,
+        `Too many sessions (http.maxSessions = ${this.#options.maxSessions}).`,
+      );
       return;
     }
     const server = this.#app.createMcpServer();
@@ -204,6 +234,8 @@ export class HttpTransportServer {
       const stopped = new Promise<void>((resolve) => this.#server.close(() => resolve()));
       this.#server.closeIdleConnections();
       await drain();
+      // The answers of the calls just finished are sent a few microtasks later: let them out.
+      await new Promise((resolve) => setImmediate(resolve));
       await this.#sessions.closeAll();
       this.#server.closeAllConnections();
       await stopped;

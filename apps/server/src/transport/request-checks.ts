@@ -33,7 +33,10 @@ export type CheckFailure = { status: 401 | 403; message: string };
  * request, but it cannot forge Host or Origin: so Host must name this server and an Origin, when
  * sent, must be one we trust.
  */
-export function checkHostAndOrigin(req: IncomingMessage, policy: RequestPolicy): CheckFailure | undefined {
+export function checkHostAndOrigin(
+  req: IncomingMessage,
+  policy: RequestPolicy,
+): CheckFailure | undefined {
   const host = req.headers.host;
   if (!host) return { status: 403, message: 'Missing Host header.' };
   const hostname = hostnameOf(host);
@@ -57,7 +60,8 @@ export function checkHostAndOrigin(req: IncomingMessage, policy: RequestPolicy):
       return { status: 403, message: `Origin "${origin}" is not a URL.` };
     }
     const originOk =
-      policy.allowedOrigins.includes(origin) || (isLoopback(originHost) && isLoopback(policy.bindHost));
+      policy.allowedOrigins.includes(origin) ||
+      (isLoopback(originHost) && isLoopback(policy.bindHost));
     if (!originOk) {
       return {
         status: 403,
@@ -71,7 +75,10 @@ export function checkHostAndOrigin(req: IncomingMessage, policy: RequestPolicy):
 }
 
 /** Bearer-token check in constant time; passes when no token is configured. */
-export function checkToken(req: IncomingMessage, token: string | undefined): CheckFailure | undefined {
+export function checkToken(
+  req: IncomingMessage,
+  token: string | undefined,
+): CheckFailure | undefined {
   if (token === undefined) return undefined;
   const header = req.headers.authorization ?? '';
   const match = /^Bearer\s+(.+)$/i.exec(header);

@@ -28,7 +28,11 @@ export class SessionTable {
     return this.#sessions.size;
   }
 
-  add(id: string, transport: StreamableHTTPServerTransport, closeServer: () => Promise<void>): void {
+  add(
+    id: string,
+    transport: StreamableHTTPServerTransport,
+    closeServer: () => Promise<void>,
+  ): void {
     this.#sessions.set(id, { transport, closeServer, lastSeenMs: this.#now(), active: 0 });
   }
 

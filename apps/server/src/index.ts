@@ -1,0 +1,62 @@
+// Every public export is named here explicitly.
+
+export type { Seams, XServerOptions } from './app.js';
+export { SERVER_NAME, SERVER_VERSION, XServer } from './app.js';
+export { demoCategory } from './builtins/demo.js';
+export { fsCategory } from './builtins/fs.js';
+export { textCategory } from './builtins/text.js';
+export { timeCategory } from './builtins/time.js';
+export type { PluginConfig, PluginModule } from './catalog/plugins.js';
+export { pluginCategory } from './catalog/plugins.js';
+export type {
+  CategoryInfo,
+  CategorySpec,
+  LoadedCategory,
+  RegistryStats,
+} from './catalog/registry.js';
+export { CategoryRegistry } from './catalog/registry.js';
+export type { SearchHit, SearchResult } from './catalog/search.js';
+export { searchTools } from './catalog/search.js';
+export type {
+  ResolvedTool,
+  ToolContext,
+  ToolDefinition,
+  ToolHints,
+  Validation,
+} from './catalog/tool.js';
+export { defineTool, isCacheable, resolveZodTool } from './catalog/tool.js';
+export type { XServerConfig, XServerConfigInput } from './config.js';
+export { configSchema, envOverrides, loadConfig, parseConfig } from './config.js';
+export type { DispatchCall, Dispatcher, DispatcherStats, DispatchResult } from './dispatcher.js';
+export {
+  CallCancelledError,
+  CategoryLoadError,
+  CircuitOpenError,
+  ConfigError,
+  InvalidParamsError,
+  PathOutsideRootError,
+  ServerClosedError,
+  UnknownCategoryError,
+  UnknownToolError,
+  XServerError,
+} from './errors.js';
+export type { IdempotencyOptions } from './idempotency.js';
+export { IdempotencyStore } from './idempotency.js';
+export type { ParallelOptions, ParallelOutcome } from './parallel.js';
+export { dispatchParallel } from './parallel.js';
+export type { BreakerGuardOptions, CategoryGuard, GuardState } from './seams/breaker.js';
+export { BreakerGuard } from './seams/breaker.js';
+export type { ResultCache, ResultCacheFigures, TieredResultCacheOptions } from './seams/cache.js';
+export { TieredResultCache } from './seams/cache.js';
+export { createSeams } from './seams/defaults.js';
+export type {
+  CallScheduler,
+  PrioritySchedulerOptions,
+  SchedulerFigures,
+} from './seams/scheduler.js';
+export { PriorityScheduler } from './seams/scheduler.js';
+export type { CallObserver, CallSpan, SpanRecorderOptions } from './seams/telemetry.js';
+export { SpanRecorder } from './seams/telemetry.js';
+export type { HttpOptions, HttpStats } from './transport/http.js';
+export { HttpTransportServer } from './transport/http.js';
+export { serveStdio } from './transport/stdio.js';
