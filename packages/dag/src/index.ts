@@ -18,10 +18,12 @@ export {
   WorkflowCancelledError,
 } from './errors.js';
 export {
+  type ParameterPlaceholder,
   type ParameterSpec,
   type ParameterType,
   type TemplateDefinition,
   type TemplateStats,
+  type TemplateStepDefinition,
   WorkflowTemplate,
 } from './template.js';
 export type {

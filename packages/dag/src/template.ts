@@ -23,13 +23,23 @@ export interface ParameterSpec {
   required?: boolean;
 }
 
+/** A whole-string parameter placeholder, e.g. `'${params.retries}'`. */
+export type ParameterPlaceholder = `\${params.${string}}`;
+
+/** A template step: like a `StepDefinition`, but any option may be a parameter placeholder. */
+export type TemplateStepDefinition = {
+  [K in keyof StepDefinition]: K extends 'id' | 'uses' | 'with'
+    ? StepDefinition[K]
+    : StepDefinition[K] | ParameterPlaceholder;
+};
+
 /** A reusable workflow: steps with `${params.<name>}` placeholders. */
 export interface TemplateDefinition {
   name: string;
   version: string;
   description?: string;
   parameters?: Record<string, ParameterSpec>;
-  steps: StepDefinition[];
+  steps: TemplateStepDefinition[];
 }
 
 /** Counters of a template, plain numbers. */
@@ -58,7 +68,7 @@ export class WorkflowTemplate {
   readonly version: string;
   readonly description: string | undefined;
   readonly parameters: Readonly<Record<string, ParameterSpec>>;
-  readonly #steps: StepDefinition[];
+  readonly #steps: TemplateStepDefinition[];
   readonly #stats: TemplateStats = { instantiations: 0, rejected: 0 };
 
   constructor(definition: TemplateDefinition) {

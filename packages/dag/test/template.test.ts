@@ -20,7 +20,7 @@ const definition: TemplateDefinition = {
       id: 'fetch',
       uses: 'http.get',
       with: { url: '${params.url}' },
-      retries: '${params.retries}' as unknown as number,
+      retries: '${params.retries}',
     },
     {
       id: 'summarize',
