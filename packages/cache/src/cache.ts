@@ -233,16 +233,23 @@ export class Cache extends EventEmitter {
     }
     const pending = this.#inflight.get(key);
     if (pending !== undefined) return pending as Promise<V>;
+    let stale = false;
     const promise = this.#lookup(key).then((found) => {
       if (found === undefined) {
         this.#misses++;
         return this.#load(key, fn, opts);
       }
       this.#hits++;
-      if (found.stale) queueMicrotask(() => this.#refresh(key, fn, opts));
+      stale = found.stale;
       return found.value as V;
     });
-    return this.#track(key, promise);
+    const tracked = this.#track(key, promise);
+    // Registered after #track's clean-up, so the refresh starts once this lookup left #inflight.
+    promise.then(
+      () => stale && this.#refresh(key, fn, opts),
+      () => {},
+    );
+    return tracked;
   }
 
   stats(): CacheStats {
