@@ -1,6 +1,35 @@
 import { type Clock, systemClock } from './clock.js';
-import type { ExecutionOptions, NormalizedStep } from './runner.js';
-import type { RunOptions, StepOptions, StepRun, TriggerRule } from './types.js';
+import type {
+  RunOptions,
+  SchedulerLike,
+  StepEvent,
+  StepOptions,
+  StepRun,
+  TriggerRule,
+} from './types.js';
+
+/** A step with its options checked and defaults filled in. */
+export interface NormalizedStep {
+  readonly id: string;
+  readonly run: StepRun;
+  readonly needs: readonly string[];
+  readonly retries: number;
+  readonly retryDelayMs: number;
+  readonly maxRetryDelayMs: number;
+  readonly retryIf: ((error: unknown, attempt: number) => boolean) | undefined;
+  readonly timeoutMs: number | undefined;
+  readonly trigger: TriggerRule;
+  readonly weight: number;
+}
+
+export interface ExecutionOptions {
+  readonly concurrency: number;
+  readonly signal: AbortSignal | undefined;
+  readonly failFast: boolean;
+  readonly scheduler: SchedulerLike | undefined;
+  readonly onStep: ((event: StepEvent) => void) | undefined;
+  readonly clock: Clock;
+}
 
 const TRIGGERS: readonly TriggerRule[] = ['all-success', 'all-done'];
 

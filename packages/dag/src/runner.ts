@@ -1,40 +1,10 @@
+import { runAttempt } from './attempt.js';
 import type { Clock } from './clock.js';
-import { StepTimeoutError, WorkflowCancelledError } from './errors.js';
+import { WorkflowCancelledError } from './errors.js';
 import type { CompiledGraph } from './graph.js';
+import type { ExecutionOptions, NormalizedStep } from './options.js';
 import { ReadyQueue } from './ready-queue.js';
-import { withTimeout } from './timeout.js';
-import type {
-  RunResult,
-  SchedulerLike,
-  StepEvent,
-  StepOutcome,
-  StepResult,
-  StepRun,
-  TriggerRule,
-} from './types.js';
-
-/** A step with its options checked and defaults filled in. */
-export interface NormalizedStep {
-  readonly id: string;
-  readonly run: StepRun;
-  readonly needs: readonly string[];
-  readonly retries: number;
-  readonly retryDelayMs: number;
-  readonly maxRetryDelayMs: number;
-  readonly retryIf: ((error: unknown, attempt: number) => boolean) | undefined;
-  readonly timeoutMs: number | undefined;
-  readonly trigger: TriggerRule;
-  readonly weight: number;
-}
-
-export interface ExecutionOptions {
-  readonly concurrency: number;
-  readonly signal: AbortSignal | undefined;
-  readonly failFast: boolean;
-  readonly scheduler: SchedulerLike | undefined;
-  readonly onStep: ((event: StepEvent) => void) | undefined;
-  readonly clock: Clock;
-}
+import type { RunResult, StepEvent, StepOutcome, StepResult } from './types.js';
 
 const PENDING = 0;
 const READY = 1;
@@ -182,21 +152,7 @@ export class Execution {
       if (state === SUCCEEDED) inputs[ids[j]!] = this.#outputs[j];
     }
 
-    const runSignal = this.#controller.signal;
-    const timeout = step.timeoutMs === undefined ? undefined : new AbortController();
-    const signal = timeout === undefined ? runSignal : timeout.signal;
-    let result: PromiseLike<unknown>;
-    try {
-      const value = step.run(inputs, { stepId: step.id, attempt, signal, dependencies });
-      result = isThenable(value) ? value : Promise.resolve(value);
-    } catch (error) {
-      result = Promise.reject(error);
-    }
-    if (timeout === undefined) return result;
-    const timeoutMs = step.timeoutMs!;
-    return withTimeout(result, timeoutMs, timeout, runSignal, this.#clock, () => {
-      return new StepTimeoutError(step.id, timeoutMs, attempt);
-    });
+    return runAttempt(step, attempt, inputs, dependencies, this.#controller.signal, this.#clock);
   }
 
   #succeed(i: number, attempt: number, output: unknown): void {
@@ -236,23 +192,8 @@ export class Execution {
     this.#running--;
     this.#state[i] = state;
     const step = this.#steps[i]!;
-    const now = this.#clock.now();
-    const startedAt = this.#startedAt[i]!;
-    const attempts = this.#started[i]!;
-    const durationMs = now - startedAt;
-    const type = state === SUCCEEDED ? 'succeeded' : 'failed';
-    this.#results[i] =
-      state === SUCCEEDED
-        ? { id: step.id, status: type, output: value, attempts, startedAt, durationMs }
-        : { id: step.id, status: type, error: value, attempts, startedAt, durationMs };
-    this.#settled++;
-    if (this.#options.onStep) {
-      const event: StepEvent =
-        state === SUCCEEDED
-          ? { type, stepId: step.id, attempt: attempts, timeMs: now, output: value }
-          : { type, stepId: step.id, attempt: attempts, timeMs: now, error: value };
-      this.#emit(event);
-    }
+    if (state === SUCCEEDED) this.#record(i, 'succeeded', { output: value });
+    else this.#record(i, 'failed', { error: value });
     if (state === FAILED) {
       this.#failure ??= { error: value };
       if (this.#options.failFast) {
@@ -309,21 +250,41 @@ export class Execution {
 
   #skip(i: number, reason: string, blockedBy: number): void {
     this.#state[i] = SKIPPED;
+    if (blockedBy === -1) this.#record(i, 'skipped', { skipReason: reason });
+    else this.#record(i, 'skipped', { skipReason: reason, blockedBy: this.#graph.ids[blockedBy]! });
+  }
+
+  /** Stores how step `i` ended and tells the listener; `detail` holds only the fields that apply. */
+  #record(
+    i: number,
+    status: StepOutcome,
+    detail: { output?: unknown; error?: unknown; skipReason?: string; blockedBy?: string },
+  ): void {
     const id = this.#steps[i]!.id;
-    const result: StepResult =
-      blockedBy === -1
-        ? { id, status: 'skipped', attempts: 0, skipReason: reason }
-        : {
-            id,
-            status: 'skipped',
-            attempts: 0,
-            skipReason: reason,
-            blockedBy: this.#graph.ids[blockedBy]!,
-          };
+    const attempts = this.#started[i]!;
+    const now = this.#clock.now();
+    const result: StepResult & { startedAt?: number; durationMs?: number } = {
+      id,
+      status,
+      ...detail,
+      attempts,
+    };
+    if (attempts > 0) {
+      result.startedAt = this.#startedAt[i]!;
+      result.durationMs = now - this.#startedAt[i]!;
+    }
     this.#results[i] = result;
     this.#settled++;
     if (this.#options.onStep) {
-      this.#emit({ type: 'skipped', stepId: id, attempt: 0, timeMs: this.#clock.now(), reason });
+      this.#emit({
+        type: status,
+        stepId: id,
+        attempt: attempts,
+        timeMs: now,
+        ...(status === 'succeeded' ? { output: detail.output } : {}),
+        ...(status === 'failed' || status === 'cancelled' ? { error: detail.error } : {}),
+        ...(status === 'skipped' ? { reason: detail.skipReason } : {}),
+      });
     }
   }
 
@@ -333,7 +294,6 @@ export class Execution {
     if (bySignal) this.#cancellation = { reason };
     this.#controller.abort(reason);
     this.#ready.drain();
-    const now = this.#clock.now();
     for (let i = 0; i < this.#state.length; i++) {
       const state = this.#state[i]!;
       if (state === RUNNING) {
@@ -341,30 +301,7 @@ export class Execution {
         this.#timers[i] = undefined;
         this.#running--;
         this.#state[i] = CANCELLED;
-        const step = this.#steps[i]!;
-        const startedAt = this.#startedAt[i]!;
-        const attempts = this.#started[i]!;
-        this.#results[i] =
-          attempts === 0
-            ? { id: step.id, status: 'cancelled', error: reason, attempts }
-            : {
-                id: step.id,
-                status: 'cancelled',
-                error: reason,
-                attempts,
-                startedAt,
-                durationMs: now - startedAt,
-              };
-        this.#settled++;
-        if (this.#options.onStep) {
-          this.#emit({
-            type: 'cancelled',
-            stepId: step.id,
-            attempt: attempts,
-            timeMs: now,
-            error: reason,
-          });
-        }
+        this.#record(i, 'cancelled', { error: reason });
       } else if (state === PENDING || state === READY) {
         this.#skip(i, skipReason, -1);
       }
@@ -404,12 +341,4 @@ export class Execution {
       // A listener's bug must not break the run it observes.
     }
   }
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (
-    value !== null &&
-    (typeof value === 'object' || typeof value === 'function') &&
-    typeof (value as { then?: unknown }).then === 'function'
-  );
 }

@@ -2,8 +2,8 @@ import { type ActionResolver, buildSteps, type WorkflowDefinition } from './decl
 import { DuplicateStepError } from './errors.js';
 import { type CompiledGraph, compileGraph } from './graph.js';
 import { renderMermaid } from './mermaid.js';
-import { normalizeRunOptions, normalizeStep } from './options.js';
-import { Execution, type NormalizedStep } from './runner.js';
+import { type NormalizedStep, normalizeRunOptions, normalizeStep } from './options.js';
+import { Execution } from './runner.js';
 import type { RunOptions, RunResult, StepOptions, StepRun } from './types.js';
 
 /** Counters of a workflow, plain numbers. */
