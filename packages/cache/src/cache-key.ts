@@ -29,7 +29,10 @@ function canonicalJson(value: unknown, path: string, ancestors: Set<object>): st
     case 'symbol':
     case 'bigint':
     case 'undefined':
-      throw new UnserializableValueError(path, `is ${typeof value === 'undefined' ? 'undefined' : `a ${typeof value}`}`);
+      throw new UnserializableValueError(
+        path,
+        `is ${typeof value === 'undefined' ? 'undefined' : `a ${typeof value}`}`,
+      );
   }
   if (value === null) return 'null';
   const object = value as { toJSON?: () => unknown };
@@ -45,7 +48,9 @@ function canonicalJson(value: unknown, path: string, ancestors: Set<object>): st
     for (const key of Object.keys(record).sort()) {
       // JSON drops undefined properties; doing the same keeps `{a: 1}` and `{a: 1, b: undefined}` equal.
       if (record[key] === undefined) continue;
-      parts.push(`${JSON.stringify(key)}:${canonicalJson(record[key], `${path}.${key}`, ancestors)}`);
+      parts.push(
+        `${JSON.stringify(key)}:${canonicalJson(record[key], `${path}.${key}`, ancestors)}`,
+      );
     }
     out = `{${parts.join(',')}}`;
   }

@@ -3,7 +3,12 @@ import { type Clock, systemClock } from './clock.js';
 import { TierTimeoutError } from './errors.js';
 import { MemoryCache, type MemoryCacheOptions } from './memory-cache.js';
 import { type Tier, type TierEntry, type TierStore, toTier } from './tier.js';
-import { assertKey, assertNonNegativeInteger, assertSerializable, normalizeTtl } from './validate.js';
+import {
+  assertKey,
+  assertNonNegativeInteger,
+  assertSerializable,
+  normalizeTtl,
+} from './validate.js';
 
 export interface CacheOptions {
   /**
@@ -212,7 +217,9 @@ export class Cache extends EventEmitter {
   async clear(): Promise<void> {
     this.#memory?.clear();
     this.#errors.clear();
-    await Promise.all(this.#tiers.map((tier) => this.#tierCall(tier, 'clear', undefined, () => tier.clear())));
+    await Promise.all(
+      this.#tiers.map((tier) => this.#tierCall(tier, 'clear', undefined, () => tier.clear())),
+    );
   }
 
   /**
@@ -336,12 +343,17 @@ export class Cache extends EventEmitter {
     );
   }
 
-  async #load<V>(key: string, fn: () => V | Promise<V>, options: { ttl?: number; errorTtl: number }) {
+  async #load<V>(
+    key: string,
+    fn: () => V | Promise<V>,
+    options: { ttl?: number; errorTtl: number },
+  ) {
     let value: V;
     try {
       value = await fn();
     } catch (error) {
-      if (options.errorTtl > 0) this.#errors.set(key, { error, until: this.#clock.now() + options.errorTtl });
+      if (options.errorTtl > 0)
+        this.#errors.set(key, { error, until: this.#clock.now() + options.errorTtl });
       throw error;
     }
     await this.set(key, value, { ttl: options.ttl });

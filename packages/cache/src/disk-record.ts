@@ -66,6 +66,8 @@ export function decodeRecord(record: Uint8Array): DecodedRecord {
     case KIND_PACKED:
       return { value: packr.unpack(Buffer.from(payload)), expiresAt };
     default:
-      throw new Error(`Unknown DiskStore record kind ${view[0]}; the directory was written by a newer version.`);
+      throw new Error(
+        `Unknown DiskStore record kind ${view[0]}; the directory was written by a newer version.`,
+      );
   }
 }

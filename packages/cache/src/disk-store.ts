@@ -5,7 +5,12 @@ import { type Clock, systemClock } from './clock.js';
 import { type DecodedRecord, decodeRecord, encodeRecord, recordExpiresAt } from './disk-record.js';
 import { InvalidKeyError, StoreClosedError } from './errors.js';
 import { acquireEnv, type DiskEnv, type Meta } from './lmdb-env.js';
-import { assertKey, assertNonNegativeInteger, assertSerializable, normalizeTtl } from './validate.js';
+import {
+  assertKey,
+  assertNonNegativeInteger,
+  assertSerializable,
+  normalizeTtl,
+} from './validate.js';
 
 export interface DiskStoreOptions {
   /** Directory of the store; created if missing. Several processes may open the same one. */
@@ -428,10 +433,7 @@ export class DiskStore extends EventEmitter {
   }
 
   #overBound(bytes: number, entries: number): boolean {
-    return (
-      (this.#info.get(BYTES_KEY) ?? 0) > bytes ||
-      (entries > 0 && this.#count() > entries)
-    );
+    return (this.#info.get(BYTES_KEY) ?? 0) > bytes || (entries > 0 && this.#count() > entries);
   }
 
   /** Evicts least recently used entries down to 90% of whichever bound was passed. */

@@ -1,5 +1,5 @@
 // Every public export is named here explicitly.
-export { Cache } from './cache.js';
+
 export type {
   CacheOptions,
   CacheSetOptions,
@@ -8,10 +8,12 @@ export type {
   TierStats,
   WrapOptions,
 } from './cache.js';
+export { Cache } from './cache.js';
 export { cacheKey } from './cache-key.js';
 export type { Clock } from './clock.js';
-export { DiskStore } from './disk-store.js';
 export type { DiskEntry, DiskStoreOptions, DiskStoreStats } from './disk-store.js';
+export { DiskStore } from './disk-store.js';
+export type { CacheErrorCode } from './errors.js';
 export {
   InvalidKeyError,
   InvalidTtlError,
@@ -19,8 +21,6 @@ export {
   TierTimeoutError,
   UnserializableValueError,
 } from './errors.js';
-export type { CacheErrorCode } from './errors.js';
-export { MemoryCache } from './memory-cache.js';
 export type {
   EvictionPolicy,
   EvictionReason,
@@ -29,6 +29,7 @@ export type {
   MemoryGetOptions,
   MemorySetOptions,
 } from './memory-cache.js';
+export { MemoryCache } from './memory-cache.js';
 export { MemoryKeyvAdapter } from './memory-keyv-adapter.js';
 export { estimateBytes } from './size-of.js';
 export type { TierStore } from './tier.js';

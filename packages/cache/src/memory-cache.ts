@@ -1,5 +1,5 @@
 import { LRUCache } from 'lru-cache';
-import { type Clock, systemClock } from './clock.js';
+import type { Clock } from './clock.js';
 import { FrequencySketch } from './frequency-sketch.js';
 import { estimateBytes } from './size-of.js';
 import { assertKey, assertNonNegativeInteger, normalizeTtl } from './validate.js';
@@ -133,7 +133,10 @@ export class MemoryCache<V = unknown> {
     const lruOptions = {
       ...(max > 0 ? { max } : {}),
       ...(maxSize > 0
-        ? { maxSize, sizeCalculation: (v: {}, k: string) => Math.max(1, Math.ceil(sizeOf(v as V, k))) }
+        ? {
+            maxSize,
+            sizeCalculation: (v: {}, k: string) => Math.max(1, Math.ceil(sizeOf(v as V, k))),
+          }
         : {}),
       ...(ttl > 0 ? { ttl: ttl + staleWhileRevalidateMs } : {}),
       ...(clock ? { perf: { now: () => clock.now() }, ttlResolution: 0 } : {}),
@@ -207,7 +210,9 @@ export class MemoryCache<V = unknown> {
     const victim = this.#lru.rkeys().next().value;
     if (victim === undefined) return true;
     // Caffeine admits on a strictly higher estimate: ties favour the resident entry.
-    return this.#sketch!.estimate(candidateHash) > this.#sketch!.estimate(FrequencySketch.hash(victim));
+    return (
+      this.#sketch!.estimate(candidateHash) > this.#sketch!.estimate(FrequencySketch.hash(victim))
+    );
   }
 
   delete(key: string): boolean {

@@ -10,7 +10,8 @@ export function assertKey(key: unknown): asserts key is string {
  */
 export function normalizeTtl(ttl: unknown, option = 'ttl'): number | undefined {
   if (ttl === undefined) return undefined;
-  if (typeof ttl !== 'number' || Number.isNaN(ttl) || ttl < 0) throw new InvalidTtlError(ttl, option);
+  if (typeof ttl !== 'number' || Number.isNaN(ttl) || ttl < 0)
+    throw new InvalidTtlError(ttl, option);
   if (ttl === Number.POSITIVE_INFINITY) return 0;
   return Math.ceil(ttl);
 }
@@ -33,7 +34,10 @@ function isPlainObject(value: object): boolean {
  */
 export function assertSerializable(value: unknown): void {
   if (value === undefined) {
-    throw new UnserializableValueError('value', 'is undefined (which reads back as a miss); use null');
+    throw new UnserializableValueError(
+      'value',
+      'is undefined (which reads back as a miss); use null',
+    );
   }
   check(value, 'value', new Set());
 }

@@ -3,7 +3,9 @@ import { cacheKey, UnserializableValueError } from '../src/index.js';
 
 describe('cacheKey', () => {
   it('ignores object key order, at every depth', () => {
-    expect(cacheKey('t', { a: 1, b: { c: 2, d: 3 } })).toBe(cacheKey('t', { b: { d: 3, c: 2 }, a: 1 }));
+    expect(cacheKey('t', { a: 1, b: { c: 2, d: 3 } })).toBe(
+      cacheKey('t', { b: { d: 3, c: 2 }, a: 1 }),
+    );
   });
 
   it('keeps array order significant', () => {

@@ -49,10 +49,11 @@ class BrokenStore extends EventEmitter {
 /** A Keyv adapter that never answers, like a hung connection. */
 class HangingStore extends EventEmitter {
   opts = {};
-  get = () => new Promise(() => {});
-  set = () => new Promise(() => {});
-  delete = () => new Promise(() => {});
-  clear = () => new Promise(() => {});
+  namespace: string | undefined;
+  get = (): Promise<undefined> => new Promise(() => {});
+  set = (): Promise<boolean> => new Promise(() => {});
+  delete = (): Promise<boolean> => new Promise(() => {});
+  clear = (): Promise<void> => new Promise(() => {});
 }
 
 describe('Cache', () => {
@@ -253,7 +254,13 @@ describe('Cache', () => {
     it('serves a stale value found in a lower tier and refreshes it', async () => {
       const clock = manualClock();
       const disk = diskStore(clock);
-      const cache = new Cache({ memory: false, stores: [disk], ttl: 1_000, staleWhileRevalidateMs: 500, clock });
+      const cache = new Cache({
+        memory: false,
+        stores: [disk],
+        ttl: 1_000,
+        staleWhileRevalidateMs: 500,
+        clock,
+      });
       await cache.set('k', 'old');
       clock.advance(1_200);
 
@@ -277,7 +284,9 @@ describe('Cache', () => {
       const cache = new Cache();
 
       await expect(cache.set(7 as unknown as string, 'v')).rejects.toBeInstanceOf(InvalidKeyError);
-      await expect(cache.get(undefined as unknown as string)).rejects.toBeInstanceOf(InvalidKeyError);
+      await expect(cache.get(undefined as unknown as string)).rejects.toBeInstanceOf(
+        InvalidKeyError,
+      );
       await expect(cache.wrap({} as unknown as string, async () => 1)).rejects.toBeInstanceOf(
         InvalidKeyError,
       );
@@ -317,12 +326,15 @@ describe('Cache', () => {
       expect(await cache.get('k')).toEqual({ a: { x: 1 }, b: { x: 1 } });
     });
 
-    it.each([-5, Number.NaN])('rejects ttl %s with InvalidTtlError and stores nothing', async (ttl) => {
-      const cache = new Cache();
+    it.each([-5, Number.NaN])(
+      'rejects ttl %s with InvalidTtlError and stores nothing',
+      async (ttl) => {
+        const cache = new Cache();
 
-      await expect(cache.set('k', 'v', { ttl })).rejects.toBeInstanceOf(InvalidTtlError);
-      expect(await cache.get('k')).toBeUndefined();
-    });
+        await expect(cache.set('k', 'v', { ttl })).rejects.toBeInstanceOf(InvalidTtlError);
+        expect(await cache.get('k')).toBeUndefined();
+      },
+    );
 
     it('rejects invalid options naming the option', () => {
       expect(() => new Cache({ ttl: -1 })).toThrow(InvalidTtlError);

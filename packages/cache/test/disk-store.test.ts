@@ -24,7 +24,11 @@ function setup(options: Partial<ConstructorParameters<typeof DiskStore>[0]> = {}
 describe('DiskStore', () => {
   it('round-trips JSON-like values, Dates, Buffers and Uint8Arrays', async () => {
     const { store } = setup();
-    const value = { a: [1, 'two', null, true], at: new Date(5), nested: { bin: Buffer.from('hi') } };
+    const value = {
+      a: [1, 'two', null, true],
+      at: new Date(5),
+      nested: { bin: Buffer.from('hi') },
+    };
 
     await store.set('obj', value);
     await store.set('str', 'plain');
@@ -197,11 +201,14 @@ describe('DiskStore', () => {
     ['a function', () => 1],
     ['a BigInt', 10n],
     ['a symbol', Symbol('s')],
-    ['a circular object', (() => {
-      const o: Record<string, unknown> = {};
-      o.self = o;
-      return o;
-    })()],
+    [
+      'a circular object',
+      (() => {
+        const o: Record<string, unknown> = {};
+        o.self = o;
+        return o;
+      })(),
+    ],
   ])('rejects %s and stores nothing', async (_name, value) => {
     const { store } = setup();
 

@@ -9,7 +9,10 @@ export function tempDir(prefix = 'x-cache-'): { dir: string; remove: () => void 
 }
 
 /** A hand-driven clock: tests move time with `advance`, never by sleeping. */
-export function manualClock(start = 1_700_000_000_000): { now: () => number; advance: (ms: number) => void } {
+export function manualClock(start = 1_700_000_000_000): {
+  now: () => number;
+  advance: (ms: number) => void;
+} {
   let t = start;
   return {
     now: () => t,

@@ -123,7 +123,12 @@ describe('MemoryCache', () => {
   describe('stale-while-revalidate', () => {
     it('hides stale entries from get() unless allowStale is set', () => {
       const clock = manualClock();
-      const cache = new MemoryCache<string>({ max: 10, ttl: 100, staleWhileRevalidateMs: 50, clock });
+      const cache = new MemoryCache<string>({
+        max: 10,
+        ttl: 100,
+        staleWhileRevalidateMs: 50,
+        clock,
+      });
       cache.set('a', 'old');
       clock.advance(120);
 
@@ -134,7 +139,12 @@ describe('MemoryCache', () => {
 
     it('serves a stale value from fetch() and refreshes it once in the background', async () => {
       const clock = manualClock();
-      const cache = new MemoryCache<string>({ max: 10, ttl: 100, staleWhileRevalidateMs: 50, clock });
+      const cache = new MemoryCache<string>({
+        max: 10,
+        ttl: 100,
+        staleWhileRevalidateMs: 50,
+        clock,
+      });
       cache.set('a', 'old');
       clock.advance(120);
       let release!: (value: string) => void;
@@ -152,7 +162,12 @@ describe('MemoryCache', () => {
 
     it('drops the entry once the stale window is over', () => {
       const clock = manualClock();
-      const cache = new MemoryCache<string>({ max: 10, ttl: 100, staleWhileRevalidateMs: 50, clock });
+      const cache = new MemoryCache<string>({
+        max: 10,
+        ttl: 100,
+        staleWhileRevalidateMs: 50,
+        clock,
+      });
       cache.set('a', 'old');
       clock.advance(151);
 

@@ -94,7 +94,10 @@ describe.skipIf(!redisUrl)(
 describe('an unreachable Redis tier', () => {
   it('turns get into a miss plus an error event, and set keeps the memory value', async () => {
     // Port 1 on loopback refuses connections at once.
-    const redis = new KeyvRedis('redis://127.0.0.1:1', { throwOnConnectError: true, connectionTimeout: 200 });
+    const redis = new KeyvRedis('redis://127.0.0.1:1', {
+      throwOnConnectError: true,
+      connectionTimeout: 200,
+    });
     const cache = new Cache({ stores: [redis], tierTimeoutMs: 500 });
     const errors: unknown[] = [];
     cache.on('error', (error) => errors.push(error));
