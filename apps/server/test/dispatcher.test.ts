@@ -1,0 +1,135 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { z } from 'zod';
+import { XServer } from '../src/app.js';
+import type { CategorySpec } from '../src/catalog/registry.js';
+import { defineTool, resolveZodTool } from '../src/catalog/tool.js';
+import { ServerClosedError } from '../src/errors.js';
+import { createSeams } from '../src/seams/defaults.js';
+import { testConfig, workdir } from './helpers.js';
+
+// A category whose calls wait for the test to release them, and record the order they ran in.
+function gatedCategory(order: string[]) {
+  const gates: (() => void)[] = [];
+  const spec: CategorySpec = {
+    name: 'gated',
+    description: 'Calls that wait for the test',
+    load: () => ({
+      tools: [
+        resolveZodTool(
+          'gated',
+          defineTool({
+            name: 'step',
+            description: 'Waits for release',
+            input: z.object({ label: z.string() }),
+            run: ({ label }) => {
+              order.push(label);
+              return new Promise<string>((resolve) => gates.push(() => resolve(label)));
+            },
+          }),
+        ),
+      ],
+    }),
+  };
+  return { spec, releaseNext: () => gates.shift()?.() };
+}
+
+async function app(input: Parameters<typeof testConfig>[1] = {}, categories: CategorySpec[] = []) {
+  const config = await testConfig(await workdir(), {
+    telemetry: { enabled: false },
+    cache: { disk: false },
+    ...input,
+  });
+  return new XServer({ config, seams: await createSeams(config), categories });
+}
+
+describe('Dispatcher', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('runs waiting calls by priority, highest first, when every slot is busy', async () => {
+    const order: string[] = [];
+    const gated = gatedCategory(order);
+    const server = await app({ scheduler: { concurrency: 1 } }, [gated.spec]);
+    const call = (label: string, priority?: number) =>
+      server.dispatcher.dispatch({ category: 'gated', tool: 'step', params: { label }, priority });
+
+    const first = call('first');
+    await vi.waitFor(() => expect(order).toEqual(['first']));
+    const rest = [call('low', 1), call('high', 10), call('mid', 5)];
+    await vi.waitFor(() => expect(server.stats().scheduler).toMatchObject({ queued: 3 }));
+    for (let i = 0; i < 4; i++) {
+      gated.releaseNext();
+      await vi.waitFor(() => expect(order.length).toBe(Math.min(4, i + 2)));
+    }
+    await Promise.all([first, ...rest]);
+
+    expect(order).toEqual(['first', 'high', 'mid', 'low']);
+    await server.close();
+  });
+
+  it('serves a cached call without scheduling the tool again', async () => {
+    const server = await app();
+    const call = { category: 'text', tool: 'hash', params: { text: 'a' } };
+
+    const first = await server.dispatcher.dispatch(call);
+    const second = await server.dispatcher.dispatch({
+      ...call,
+      params: { text: 'a', algorithm: 'sha256' },
+    });
+
+    expect(first.cached).toBe(false);
+    expect(second).toMatchObject({ cached: true, result: first.result });
+    expect(server.stats().scheduler).toMatchObject({ completed: 1 });
+    await server.close();
+  });
+
+  it('gives calls in flight the grace period at shutdown, then aborts them', async () => {
+    vi.useFakeTimers();
+    const server = await app({ shutdownGraceMs: 1_000 });
+    const long = server.dispatcher.dispatch({
+      category: 'demo',
+      tool: 'sleep',
+      params: { ms: 60_000 },
+    });
+    const outcome = long.then(
+      () => 'finished',
+      (error: unknown) => error,
+    );
+    await vi.waitFor(() => expect(server.stats().scheduler).toMatchObject({ running: 1 }));
+
+    const closing = server.close();
+    await vi.advanceTimersByTimeAsync(999);
+    expect(server.dispatcher.inFlight).toBe(1);
+    await vi.advanceTimersByTimeAsync(1);
+    await closing;
+
+    expect(await outcome).toBeInstanceOf(ServerClosedError);
+    expect(server.dispatcher.inFlight).toBe(0);
+  });
+
+  it('refuses new calls once closing', async () => {
+    const server = await app();
+    await server.close();
+
+    await expect(
+      server.dispatcher.dispatch({ category: 'demo', tool: 'echo', params: {} }),
+    ).rejects.toBeInstanceOf(ServerClosedError);
+  });
+
+  it('fails a call that outlives its category timeout', async () => {
+    vi.useFakeTimers();
+    const server = await app({ categories: { demo: { timeoutMs: 500 } } });
+
+    const slow = server.dispatcher.dispatch({
+      category: 'demo',
+      tool: 'sleep',
+      params: { ms: 10_000 },
+    });
+    const outcome = slow.catch((error: unknown) => error);
+    await vi.advanceTimersByTimeAsync(500);
+
+    expect(await outcome).toMatchObject({ code: 'ERR_TIMEOUT' });
+    await server.close();
+  });
+});
