@@ -79,8 +79,9 @@ export function normalizeStep(id: string, run: StepRun, options: StepOptions = {
   return {
     id,
     run,
-    // A dependency named twice is still one dependency.
-    needs: needs.length > 1 ? [...new Set(needs)] : needs,
+    // A copy, so later edits to the caller's array cannot change the graph; a dependency named
+    // twice is one dependency (indexOf beats a Set for the few needs a step has).
+    needs: needs.every((n, k) => needs.indexOf(n) === k) ? needs.slice() : [...new Set(needs)],
     retries,
     retryDelayMs,
     maxRetryDelayMs,
