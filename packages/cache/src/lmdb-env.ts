@@ -26,10 +26,14 @@ interface Shared {
 // breaks its file locks on close), so instances on the same path share one, reference-counted.
 const shared = new Map<string, Shared>();
 
-export function acquireEnv(path: string): { env: DiskEnv; release: () => Promise<void> } {
+/** `syncWrites` applies when this call opens the environment; later openers share it as it is. */
+export function acquireEnv(
+  path: string,
+  syncWrites: boolean,
+): { env: DiskEnv; release: () => Promise<void> } {
   let entry = shared.get(path);
   if (entry === undefined) {
-    const root = open({ path, maxDbs: 8, compression: false });
+    const root = open({ path, maxDbs: 8, compression: false, noSync: !syncWrites });
     entry = {
       refs: 0,
       env: {

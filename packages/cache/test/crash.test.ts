@@ -8,8 +8,13 @@ import { tempDir } from './helpers.js';
 const writer = fileURLToPath(new URL('./fixtures/crash-writer.ts', import.meta.url));
 const ROUNDS = 5;
 
-function startWriter(dir: string, round: number, afterBatches: number): Promise<ChildProcess> {
-  const child = fork(writer, [dir, String(round), String(afterBatches)], {
+function startWriter(
+  dir: string,
+  round: number,
+  afterBatches: number,
+  sync = true,
+): Promise<ChildProcess> {
+  const child = fork(writer, [dir, String(round), String(afterBatches), sync ? 'sync' : 'nosync'], {
     execArgv: ['--import', 'tsx'],
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
   });
@@ -48,7 +53,9 @@ describe('DiskStore crash safety', () => {
     let checked = 0;
     for (let round = 0; round < ROUNDS; round++) {
       // A random moment: after 1 to 12 batches, with the next batch's writes in flight.
-      const child = await startWriter(dir, round, 1 + Math.floor(Math.random() * 12));
+      // Odd rounds write with syncWrites: false, which must survive a process kill just as well.
+      const afterBatches = 1 + Math.floor(Math.random() * 12);
+      const child = await startWriter(dir, round, afterBatches, round % 2 === 0);
       await kill(child);
 
       const store = new DiskStore({ dir, sweepIntervalMs: 0 });

@@ -233,6 +233,9 @@ describe('DiskStore', () => {
     expect(() => new DiskStore({ dir, maxBytes: -1 })).toThrow(/maxBytes/);
     expect(() => new DiskStore({ dir, maxEntries: 1.5 })).toThrow(/maxEntries/);
     expect(() => new DiskStore({ dir, ttl: -5 })).toThrow(InvalidTtlError);
+    expect(() => new DiskStore({ dir, syncWrites: 'yes' as unknown as boolean })).toThrow(
+      /syncWrites/,
+    );
   });
 
   it('closes idempotently and then refuses work with StoreClosedError', async () => {
