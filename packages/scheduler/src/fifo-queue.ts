@@ -1,8 +1,8 @@
 import { TaskNotFoundError } from './errors.js';
+import { IdIndex } from './id-index.js';
 import {
   assertFinitePriority,
   createEntry,
-  indexEntry,
   type QueueAddOptions,
   type QueueEntry,
   type Rank,
@@ -15,16 +15,22 @@ const COMPACT_AFTER = 1024;
 
 /**
  * First in, first out, whatever the priority: O(1) enqueue, dequeue and `remove(id)` (a removed
- * task leaves a hole that `dequeue` skips). `setPriority` records the new priority (for
+ * task leaves a hole that `dequeue` skips; ids are indexed on the first lookup). `setPriority` records the new priority (for
  * `sizeBy`) but does not reorder. A p-queue `queueClass` for 9.x and 10.x.
  */
 export class FifoQueue implements SchedulingQueue {
   readonly policy = 'fifo' as const;
   #slots: (QueueEntry | undefined)[] = [];
+  /** First live slot. */
   #head = 0;
+  /**
+   * Entries hold their absolute position (`heapIndex`); the array holds positions from
+   * `#offset` on, so compaction shifts one number instead of renumbering every entry.
+   */
+  #offset = 0;
   #size = 0;
   #seq = 0;
-  readonly #byId = new Map<string, QueueEntry>();
+  readonly #ids = new IdIndex(() => this.#live());
 
   get size(): number {
     return this.#size;
@@ -36,10 +42,10 @@ export class FifoQueue implements SchedulingQueue {
 
   insert(run: RunFunction, options?: Partial<QueueAddOptions>): QueueEntry {
     const entry = createEntry(run, options, this.#seq++, 0);
-    indexEntry(this.#byId, entry);
-    entry.heapIndex = this.#slots.length;
+    entry.heapIndex = this.#offset + this.#slots.length;
     this.#slots.push(entry);
     this.#size++;
+    this.#ids.added(entry);
     return entry;
   }
 
@@ -62,16 +68,16 @@ export class FifoQueue implements SchedulingQueue {
   }
 
   get(id: string): QueueEntry | undefined {
-    return this.#byId.get(id);
+    return this.#ids.get(id);
   }
 
   remove(id: string): void {
-    const entry = this.#byId.get(id);
+    const entry = this.#ids.get(id);
     if (entry !== undefined) this.removeEntry(entry);
   }
 
   removeEntry(entry: QueueEntry): boolean {
-    const index = entry.heapIndex;
+    const index = entry.heapIndex - this.#offset;
     if (index < this.#head || this.#slots[index] !== entry) return false;
     this.#slots[index] = undefined;
     this.#forget(entry);
@@ -79,7 +85,7 @@ export class FifoQueue implements SchedulingQueue {
   }
 
   setPriority(id: string, priority: number): void {
-    const entry = this.#byId.get(id);
+    const entry = this.#ids.get(id);
     if (entry === undefined) throw new TaskNotFoundError(id);
     this.updatePriority(entry, priority);
   }
@@ -100,42 +106,42 @@ export class FifoQueue implements SchedulingQueue {
   }
 
   filter(options: Readonly<Partial<QueueAddOptions>>): RunFunction[] {
-    const runs: RunFunction[] = [];
-    for (let i = this.#head; i < this.#slots.length; i++) {
-      const entry = this.#slots[i];
-      if (entry !== undefined && entry.priority === options.priority) runs.push(entry.run);
-    }
-    return runs;
+    return this.#live()
+      .filter((entry) => entry.priority === options.priority)
+      .map((entry) => entry.run);
   }
 
   drain(): QueueEntry[] {
-    const entries: QueueEntry[] = [];
-    for (let i = this.#head; i < this.#slots.length; i++) {
-      const entry = this.#slots[i];
-      if (entry !== undefined) {
-        entry.heapIndex = -1;
-        entries.push(entry);
-      }
-    }
+    const entries = this.#live();
+    for (const entry of entries) entry.heapIndex = -1;
+    this.#offset += this.#slots.length;
     this.#slots = [];
     this.#head = 0;
     this.#size = 0;
-    this.#byId.clear();
+    this.#ids.clear();
+    return entries;
+  }
+
+  #live(): QueueEntry[] {
+    const entries: QueueEntry[] = [];
+    for (let i = this.#head; i < this.#slots.length; i++) {
+      const entry = this.#slots[i];
+      if (entry !== undefined) entries.push(entry);
+    }
     return entries;
   }
 
   #forget(entry: QueueEntry): void {
     entry.heapIndex = -1;
-    if (entry.id !== '') this.#byId.delete(entry.id);
+    this.#ids.removed(entry);
     this.#size--;
     if (this.#size === 0) {
+      this.#offset += this.#slots.length;
       this.#slots.length = 0;
       this.#head = 0;
     } else if (this.#head > COMPACT_AFTER && this.#head > this.#slots.length / 2) {
       this.#slots = this.#slots.slice(this.#head);
-      this.#slots.forEach((slot, index) => {
-        if (slot !== undefined) slot.heapIndex = index;
-      });
+      this.#offset += this.#head;
       this.#head = 0;
     }
   }

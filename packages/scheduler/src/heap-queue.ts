@@ -1,10 +1,10 @@
 import type { Clock } from './clock.js';
 import { TaskNotFoundError } from './errors.js';
+import { IdIndex } from './id-index.js';
 import { IndexedHeap } from './indexed-heap.js';
 import {
   assertFinitePriority,
   createEntry,
-  indexEntry,
   type Policy,
   type QueueAddOptions,
   type QueueEntry,
@@ -54,7 +54,7 @@ function compareNumbers(a: number, b: number): number {
 export class HeapQueue implements SchedulingQueue {
   readonly policy: Exclude<Policy, 'fifo'>;
   readonly #heap: IndexedHeap<QueueEntry>;
-  readonly #byId = new Map<string, QueueEntry>();
+  readonly #ids = new IdIndex(() => this.#heap.values());
   readonly #agingPerMs: number;
   readonly #clock: Pick<Clock, 'now'> | undefined;
   readonly #origin: number;
@@ -98,8 +98,8 @@ export class HeapQueue implements SchedulingQueue {
     const agingOffset =
       this.#clock === undefined ? 0 : (this.#clock.now() - this.#origin) * this.#agingPerMs;
     const entry = createEntry(run, options, this.#seq++, agingOffset);
-    indexEntry(this.#byId, entry);
     this.#heap.push(entry);
+    this.#ids.added(entry);
     return entry;
   }
 
@@ -109,7 +109,7 @@ export class HeapQueue implements SchedulingQueue {
 
   shift(): QueueEntry | undefined {
     const entry = this.#heap.pop();
-    if (entry !== undefined && entry.id !== '') this.#byId.delete(entry.id);
+    if (entry !== undefined) this.#ids.removed(entry);
     return entry;
   }
 
@@ -118,22 +118,22 @@ export class HeapQueue implements SchedulingQueue {
   }
 
   get(id: string): QueueEntry | undefined {
-    return this.#byId.get(id);
+    return this.#ids.get(id);
   }
 
   remove(id: string): void {
-    const entry = this.#byId.get(id);
+    const entry = this.#ids.get(id);
     if (entry !== undefined) this.removeEntry(entry);
   }
 
   removeEntry(entry: QueueEntry): boolean {
     if (!this.#heap.remove(entry)) return false;
-    if (entry.id !== '') this.#byId.delete(entry.id);
+    this.#ids.removed(entry);
     return true;
   }
 
   setPriority(id: string, priority: number): void {
-    const entry = this.#byId.get(id);
+    const entry = this.#ids.get(id);
     if (entry === undefined) throw new TaskNotFoundError(id);
     this.updatePriority(entry, priority);
   }
@@ -165,7 +165,7 @@ export class HeapQueue implements SchedulingQueue {
   }
 
   drain(): QueueEntry[] {
-    this.#byId.clear();
+    this.#ids.clear();
     return this.#heap.drain().sort((a, b) => a.seq - b.seq);
   }
 

@@ -31,10 +31,6 @@ export type {
   RunFunction,
 } from './queue-entry.js';
 export type { Task, TaskContext } from './run-with-timeout.js';
-export {
-  Scheduler,
-  type SchedulerStats,
-  type TaskInfo,
-  type TaskResult,
-} from './scheduler.js';
+export { Scheduler } from './scheduler.js';
+export type { SchedulerStats, TaskInfo, TaskResult } from './scheduler-types.js';
 export type { SchedulingQueue } from './scheduling-queue.js';

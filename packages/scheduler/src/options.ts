@@ -50,7 +50,7 @@ export interface SchedulerOptions<Miss extends DeadlineMissPolicy = DeadlineMiss
 export interface AddOptions {
   /**
    * Names the task for `setPriority`, `inheritPriority` and `peek`. Unique among waiting and
-   * running tasks. @default an id of the form `task-<n>`
+   * running tasks. @default undefined (the task cannot be addressed by id)
    */
   id?: string;
   /** Higher starts first. Must be finite. @default 0 */

@@ -1,4 +1,3 @@
-import { DuplicateTaskIdError } from './errors.js';
 import type { HeapNode } from './indexed-heap.js';
 
 /** How a queue orders its waiting tasks. Ties always go first-in, first-out. */
@@ -79,13 +78,6 @@ export function createEntry(
     boost: undefined,
     heapIndex: -1,
   };
-}
-
-/** Keeps the id index of a queue; shared by the heap and FIFO queues. */
-export function indexEntry(byId: Map<string, QueueEntry>, entry: QueueEntry): void {
-  if (entry.id === '') return;
-  if (byId.has(entry.id)) throw new DuplicateTaskIdError(entry.id);
-  byId.set(entry.id, entry);
 }
 
 export function assertFinitePriority(priority: unknown): asserts priority is number {

@@ -8,7 +8,6 @@ import {
   TaskNotFoundError,
   TaskTimeoutError,
 } from './errors.js';
-import type { HeapNode } from './indexed-heap.js';
 import {
   type AddOptions,
   checkAddOptions,
@@ -16,69 +15,17 @@ import {
   resolveOptions,
   type SchedulerOptions,
 } from './options.js';
-import { type InheritanceNode, PriorityInheritance } from './priority-inheritance.js';
+import { PriorityInheritance } from './priority-inheritance.js';
 import { boundQueueClass } from './queue-class.js';
 import type { Policy, QueueAddOptions } from './queue-entry.js';
 import { runWithTimeout, type Task } from './run-with-timeout.js';
+import type { SchedulerStats, TaskInfo, TaskResult } from './scheduler-types.js';
 import type { SchedulingQueue } from './scheduling-queue.js';
+import { createRecord, isThenable, NO_SIGNAL, type TaskRecord } from './task-record.js';
 import { WaitTimes } from './wait-times.js';
-
-/** What `add()` resolves to: with `onDeadlineMiss: 'drop'` a dropped task gives `undefined`. */
-export type TaskResult<T, Miss extends DeadlineMissPolicy> = Miss extends 'drop'
-  ? T | undefined
-  : T;
-
-/** The next task to start, as `peek()` shows it. */
-export interface TaskInfo {
-  id: string;
-  /** The task's own priority. */
-  priority: number;
-  /** The priority it ranks by: its own or an inherited one, whichever is higher (aging aside). */
-  effectivePriority: number;
-  /** Its deadline, if it has one. */
-  deadline: number | undefined;
-}
-
-/** Counters since creation, and the current queue; plain numbers. */
-export interface SchedulerStats {
-  /** Tasks waiting to start. */
-  queued: number;
-  /** Tasks started and not yet settled. */
-  running: number;
-  /** Tasks that ran and resolved. */
-  completed: number;
-  /** Tasks that ran and rejected (timeouts included). */
-  failed: number;
-  /** Tasks that ran past their `timeout`. */
-  timedOut: number;
-  /** Tasks aborted by their signal (waiting or running) or removed by `clear()`. */
-  cancelled: number;
-  /** Tasks rejected or dropped for a missed deadline, without running. */
-  expired: number;
-  /** Tasks that missed their deadline: started late, rejected or dropped. */
-  deadlineMisses: number;
-  /** Median time from `add()` to start over the latest 1,024 starts, ms. */
-  waitP50Ms: number;
-  /** 95th percentile of the same, ms. */
-  waitP95Ms: number;
-}
-
-type TaskState = 'waiting' | 'running' | 'expired' | 'cleared';
-
-interface TaskRecord extends InheritanceNode, HeapNode {
-  readonly id: string;
-  readonly deadline: number;
-  readonly addedAt: number;
-  state: TaskState;
-  stopAbortListener: (() => void) | undefined;
-}
-
-/** How the scheduler finds a task's record in the options p-queue passes to the queue. */
-const RECORD = Symbol('record');
 
 interface SchedulerAddOptions extends QueueAddOptions {
   readonly signal?: AbortSignal;
-  readonly [RECORD]?: TaskRecord;
 }
 
 /**
@@ -90,13 +37,17 @@ export class Scheduler<Miss extends DeadlineMissPolicy = 'run'> {
   readonly concurrency: number;
   readonly #pq: PQueue<SchedulingQueue, SchedulerAddOptions>;
   #queue!: SchedulingQueue;
-  readonly #tasks = new Map<string, TaskRecord>();
+  /** Tasks added with an id, waiting or running: the only ones that can be addressed by id. */
+  readonly #named = new Map<string, TaskRecord>();
+  /** The task p-queue is inserting right now; p-queue enqueues synchronously inside add(). */
+  #inserting: TaskRecord | undefined;
+  /** Set while clear() settles the removed tasks through p-queue. */
+  #clearing = false;
   readonly #clock: Clock;
   readonly #onDeadlineMiss: DeadlineMissPolicy;
   readonly #deadlines: DeadlineWatch<TaskRecord> | undefined;
   readonly #inheritance = new PriorityInheritance(() => this.#queue);
   readonly #waits = new WaitTimes();
-  #nextId = 1;
   #running = 0;
   #completed = 0;
   #failed = 0;
@@ -125,9 +76,8 @@ export class Scheduler<Miss extends DeadlineMissPolicy = 'run'> {
         onCreate: (queue) => {
           this.#queue = queue;
         },
-        onInsert: (entry, addOptions) => {
-          const record = (addOptions as SchedulerAddOptions | undefined)?.[RECORD];
-          if (record !== undefined) record.entry = entry;
+        onInsert: (entry) => {
+          if (this.#inserting !== undefined) this.#inserting.entry = entry;
         },
       },
     );
@@ -146,8 +96,10 @@ export class Scheduler<Miss extends DeadlineMissPolicy = 'run'> {
     if (this.#closed !== undefined) throw new SchedulerClosedError();
     if (typeof task !== 'function') throw new TypeError('task must be a function');
     const deadline = checkAddOptions(options);
-    const id = options.id ?? this.#autoId();
-    if (this.#tasks.has(id)) throw new DuplicateTaskIdError(id);
+    // Unnamed tasks get the empty id: nobody can address them, so they need no id at all.
+    const id = options.id ?? '';
+    const named = id !== '';
+    if (named && this.#named.has(id)) throw new DuplicateTaskIdError(id);
     const now = this.#clock.now();
     if (now > deadline && this.#onDeadlineMiss !== 'run') {
       this.#deadlineMisses++;
@@ -156,26 +108,21 @@ export class Scheduler<Miss extends DeadlineMissPolicy = 'run'> {
         ? Promise.reject(new DeadlineExceededError(id, deadline, now))
         : Promise.resolve(undefined as TaskResult<T, Miss>);
     }
-    const record: TaskRecord = {
-      id,
-      deadline,
-      addedAt: now,
-      state: 'waiting',
-      entry: undefined,
-      donors: undefined,
-      recipients: undefined,
-      stopAbortListener: undefined,
-      heapIndex: -1,
-    };
-    this.#tasks.set(id, record);
+    const record = createRecord(id, named, deadline, now);
+    if (named) this.#named.set(id, record);
     const { signal, timeout } = options;
-    const promise = this.#pq.add(() => this.#run(record, task, signal, timeout), {
-      id,
-      priority: options.priority ?? 0,
-      ...(options.deadline === undefined ? {} : { deadline }),
-      ...(signal === undefined ? {} : { signal }),
-      [RECORD]: record,
-    }) as Promise<TaskResult<T, Miss>>;
+    this.#inserting = record;
+    let promise: Promise<TaskResult<T, Miss>>;
+    try {
+      promise = this.#pq.add(() => this.#run(record, task, signal, timeout), {
+        id,
+        priority: options.priority,
+        deadline: options.deadline,
+        signal,
+      }) as Promise<TaskResult<T, Miss>>;
+    } finally {
+      this.#inserting = undefined;
+    }
     if (record.state === 'waiting') {
       if (deadline !== Number.POSITIVE_INFINITY) this.#deadlines?.watch(record);
       if (signal !== undefined) this.#listenForAbort(record, signal);
@@ -207,7 +154,7 @@ export class Scheduler<Miss extends DeadlineMissPolicy = 'run'> {
     const entry = this.#queue.peek();
     if (entry === undefined) return undefined;
     return {
-      id: entry.id,
+      id: entry.id === '' ? undefined : entry.id,
       priority: entry.priority,
       effectivePriority: entry.rankPriority + entry.agingOffset,
       deadline: entry.deadline === Number.POSITIVE_INFINITY ? undefined : entry.deadline,
@@ -246,14 +193,14 @@ export class Scheduler<Miss extends DeadlineMissPolicy = 'run'> {
 
   /** Removes every waiting task; each one's promise rejects with an `AbortError`. */
   clear(): void {
-    for (const entry of this.#queue.drain()) {
-      const record = this.#tasks.get(entry.id);
-      if (record === undefined) continue;
-      record.state = 'cleared';
-      this.#forget(record);
-      this.#cancelled++;
-      // p-queue settles a task's promise only by running it; #run rejects a cleared task at once.
-      void entry.run();
+    const entries = this.#queue.drain();
+    // p-queue settles a task's promise only by running it: it calls #run synchronously, which
+    // sees #clearing and rejects at once instead of starting the task.
+    this.#clearing = true;
+    try {
+      for (const entry of entries) void entry.run();
+    } finally {
+      this.#clearing = false;
     }
   }
 
@@ -281,14 +228,22 @@ export class Scheduler<Miss extends DeadlineMissPolicy = 'run'> {
     };
   }
 
-  async #run<T>(
+  /**
+   * Starts a task that p-queue dequeued. Not `async`: a plain task result and the bookkeeping
+   * cost no extra promise, which is most of this wrapper's overhead over bare p-queue.
+   */
+  #run<T>(
     record: TaskRecord,
     task: Task<T>,
     signal: AbortSignal | undefined,
     timeoutMs: number | undefined,
-  ): Promise<T | undefined> {
-    if (record.state === 'cleared')
+  ): T | PromiseLike<T> | undefined {
+    if (this.#clearing) {
+      record.state = 'cleared';
+      this.#cancelled++;
+      this.#forget(record);
       throw new DOMException('The scheduler was cleared', 'AbortError');
+    }
     const now = this.#clock.now();
     if (record.state === 'expired') return this.#missed(record, now);
     this.#waits.record(now - record.addedAt);
@@ -303,22 +258,40 @@ export class Scheduler<Miss extends DeadlineMissPolicy = 'run'> {
     this.#deadlines?.unwatch(record);
     record.stopAbortListener?.();
     this.#running++;
+    let result: T | PromiseLike<T>;
     try {
-      const value = await (timeoutMs === undefined
-        ? task(signal === undefined ? {} : { signal })
-        : runWithTimeout(task, record.id, timeoutMs, signal, this.#clock));
-      if (signal?.aborted) this.#cancelled++;
-      else this.#completed++;
-      return value;
+      result =
+        timeoutMs === undefined
+          ? task(signal === undefined ? NO_SIGNAL : { signal })
+          : runWithTimeout(task, record.id, timeoutMs, signal, this.#clock);
     } catch (error) {
-      if (error instanceof TaskTimeoutError) this.#timedOut++;
-      if (signal?.aborted) this.#cancelled++;
-      else this.#failed++;
+      this.#finish(record, signal, error);
       throw error;
-    } finally {
-      this.#running--;
-      this.#forget(record);
     }
+    if (!isThenable(result)) {
+      this.#finish(record, signal, undefined);
+      return result;
+    }
+    return Promise.resolve(result).then(
+      (value) => {
+        this.#finish(record, signal, undefined);
+        return value;
+      },
+      (error: unknown) => {
+        this.#finish(record, signal, error ?? new Error('Task rejected with no reason'));
+        throw error;
+      },
+    );
+  }
+
+  /** Counts a started task's outcome; `error` is `undefined` when it resolved. */
+  #finish(record: TaskRecord, signal: AbortSignal | undefined, error: unknown): void {
+    this.#running--;
+    if (signal?.aborted) this.#cancelled++;
+    else if (error === undefined) this.#completed++;
+    else this.#failed++;
+    if (error instanceof TaskTimeoutError) this.#timedOut++;
+    this.#forget(record);
   }
 
   /** The deadline watch found a waiting task past its deadline. */
@@ -348,6 +321,9 @@ export class Scheduler<Miss extends DeadlineMissPolicy = 'run'> {
     // p-queue removes the task from the queue and rejects it; this only does the bookkeeping.
     const onAbort = () => {
       if (record.state !== 'waiting') return;
+      // p-queue removes by id, and unnamed tasks have none; removing the entry covers both.
+      if (record.entry !== undefined) this.#queue.removeEntry(record.entry);
+      record.state = 'cancelled';
       this.#cancelled++;
       this.#forget(record);
     };
@@ -360,7 +336,7 @@ export class Scheduler<Miss extends DeadlineMissPolicy = 'run'> {
   }
 
   #forget(record: TaskRecord): void {
-    if (this.#tasks.get(record.id) === record) this.#tasks.delete(record.id);
+    if (record.named && this.#named.get(record.id) === record) this.#named.delete(record.id);
     this.#deadlines?.unwatch(record);
     record.stopAbortListener?.();
     record.stopAbortListener = undefined;
@@ -370,14 +346,8 @@ export class Scheduler<Miss extends DeadlineMissPolicy = 'run'> {
   }
 
   #record(id: string): TaskRecord {
-    const record = this.#tasks.get(id);
+    const record = this.#named.get(id);
     if (record === undefined) throw new TaskNotFoundError(id);
     return record;
-  }
-
-  #autoId(): string {
-    let id = `task-${this.#nextId++}`;
-    while (this.#tasks.has(id)) id = `task-${this.#nextId++}`;
-    return id;
   }
 }

@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import {
   createQueueClass,
   DeadlineHeapQueue,
-  DuplicateTaskIdError,
   FifoQueue,
   HeapQueue,
   PriorityDeadlineHeapQueue,
@@ -69,11 +68,14 @@ describe('PriorityHeapQueue', () => {
     expect(() => queue.setPriority('ghost', 1)).toThrow(ReferenceError);
   });
 
-  it('rejects a second waiting task with the same id', () => {
+  it('finds the most recently added of two waiting tasks that share an id', () => {
     const queue = new PriorityHeapQueue();
-    queue.enqueue(named('a'), { id: 'a' });
+    queue.enqueue(named('first'), { id: 'same' });
+    queue.enqueue(named('second'), { id: 'same' });
 
-    expect(() => queue.enqueue(named('a2'), { id: 'a' })).toThrow(DuplicateTaskIdError);
+    queue.remove('same');
+
+    expect(order(queue)).toEqual(['first']);
   });
 
   it('rejects NaN and infinite priorities and non-finite deadlines', () => {

@@ -268,13 +268,26 @@ describe('Scheduler', () => {
     await expect(scheduler.add(async () => 3, { id: 'x' })).resolves.toBe(3);
   });
 
-  it('gives tasks without an id distinct ids', () => {
+  it('leaves a task added without an id anonymous', () => {
     const scheduler = new Scheduler({ autoStart: false });
-    void scheduler.add(async () => 1, { id: 'task-2' });
-    void scheduler.add(async () => 1);
-    void scheduler.add(async () => 1);
+    void scheduler.add(async () => 1, { priority: 1 });
+    void scheduler.add(async () => 1, { id: 'named' });
 
-    expect(scheduler.size).toBe(3);
+    expect(scheduler.peek()).toMatchObject({ id: undefined, priority: 1 });
+    expect(scheduler.size).toBe(2);
+  });
+
+  it('removes an aborted task without an id from the queue at once', async () => {
+    const scheduler = new Scheduler({ autoStart: false });
+    const controller = new AbortController();
+    const anonymous = scheduler.add(async () => 1, { signal: controller.signal });
+    void scheduler.add(async () => 2, { id: 'kept' });
+
+    controller.abort();
+
+    await expect(anonymous).rejects.toMatchObject({ name: 'AbortError' });
+    expect(scheduler.size).toBe(1);
+    expect(scheduler.peek()?.id).toBe('kept');
   });
 
   it('close() refuses new tasks and resolves once running work is done, every time it is called', async () => {

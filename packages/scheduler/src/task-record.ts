@@ -1,0 +1,44 @@
+import type { HeapNode } from './indexed-heap.js';
+import type { InheritanceNode } from './priority-inheritance.js';
+import type { TaskContext } from './run-with-timeout.js';
+
+export type TaskState = 'waiting' | 'running' | 'expired' | 'cleared' | 'cancelled';
+
+/** The scheduler's view of one task from `add()` until it settles. */
+export interface TaskRecord extends InheritanceNode, HeapNode {
+  readonly id: string;
+  /** Whether the caller named it, so it can be found by id. */
+  readonly named: boolean;
+  /** Clock milliseconds; `Infinity` when none. */
+  readonly deadline: number;
+  readonly addedAt: number;
+  state: TaskState;
+  stopAbortListener: (() => void) | undefined;
+}
+
+export function createRecord(
+  id: string,
+  named: boolean,
+  deadline: number,
+  addedAt: number,
+): TaskRecord {
+  return {
+    id,
+    named,
+    deadline,
+    addedAt,
+    state: 'waiting',
+    entry: undefined,
+    donors: undefined,
+    recipients: undefined,
+    stopAbortListener: undefined,
+    heapIndex: -1,
+  };
+}
+
+/** Handed to tasks that have neither a signal nor a timeout, to save an object per task. */
+export const NO_SIGNAL: TaskContext = Object.freeze({});
+
+export function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
+  return typeof (value as PromiseLike<T> | null)?.then === 'function';
+}
