@@ -89,6 +89,8 @@ export interface TierErrorContext {
   key?: string;
 }
 
+const ALLOW_STALE = { allowStale: true } as const;
+
 interface Found {
   value: unknown;
   stale: boolean;
@@ -233,6 +235,20 @@ export class Cache extends EventEmitter {
     const ttl = normalizeTtl(options?.ttl);
     const errorTtl = normalizeTtl(options?.errorTtl, 'errorTtl') ?? 0;
     const opts = { ttl, errorTtl };
+    // A memory hit answers without a lookup promise or an #inflight entry: the common case.
+    const memory = this.#memory;
+    let memoryChecked = false;
+    if (memory !== undefined) {
+      const value = this.#staleMs > 0 ? memory.get(key, ALLOW_STALE) : memory.get(key);
+      if (value !== undefined) {
+        this.#counters[0]!.hits++;
+        this.#hits++;
+        if (this.#staleMs > 0 && this.#memoryIsStale(key)) this.#refresh(key, fn, opts);
+        return value as V;
+      }
+      this.#counters[0]!.misses++;
+      memoryChecked = true;
+    }
     const remembered = this.#errors.get(key);
     if (remembered !== undefined) {
       if (remembered.until > this.#clock.now()) throw remembered.error;
@@ -241,7 +257,7 @@ export class Cache extends EventEmitter {
     const pending = this.#inflight.get(key);
     if (pending !== undefined) return pending as Promise<V>;
     let stale = false;
-    const promise = this.#lookup(key).then((found) => {
+    const promise = this.#lookup(key, memoryChecked).then((found) => {
       if (found === undefined) {
         this.#misses++;
         return this.#load(key, fn, opts);
@@ -296,7 +312,7 @@ export class Cache extends EventEmitter {
   async #lookup(key: string, memoryChecked = false): Promise<Found | undefined> {
     const memory = this.#memory;
     if (memory !== undefined && !memoryChecked) {
-      const value = this.#staleMs > 0 ? memory.get(key, { allowStale: true }) : memory.get(key);
+      const value = this.#staleMs > 0 ? memory.get(key, ALLOW_STALE) : memory.get(key);
       if (value !== undefined) {
         this.#counters[0]!.hits++;
         return { value, stale: this.#staleMs > 0 && this.#memoryIsStale(key) };
