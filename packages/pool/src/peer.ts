@@ -55,6 +55,8 @@ export class Peer<Conn extends object> implements SlotClaimant {
   /** Found dead by an idle check: evicted at the next check, refused at the next borrow. */
   #dead = new WeakSet<Conn>();
   #checking = new WeakSet<Conn>();
+  /** Created and not lent yet. */
+  #fresh = new WeakSet<Conn>();
   #skipNextValidation = false;
 
   constructor(id: string, ctx: PeerContext<Conn>) {
@@ -66,8 +68,8 @@ export class Peer<Conn extends object> implements SlotClaimant {
     const idleChecks = options.idleTimeoutMs > 0 || options.testWhileIdle;
     this.pool = createGenericPool<Conn>(
       class PeerEvictor {
-        evict(_config: unknown, resource: PooledResource<Conn>, availableCount: number): boolean {
-          return peer.#shouldEvict(resource, availableCount);
+        evict(_config: unknown, resource: PooledResource<Conn>): boolean {
+          return peer.#shouldEvict(resource);
         }
       },
       {
@@ -196,7 +198,9 @@ export class Peer<Conn extends object> implements SlotClaimant {
       });
       throw error;
     }
-    this.#backoff.succeeded();
+    // With validate, a create only counts as a success once its connection passes a check.
+    if (options.validate === undefined) this.#backoff.succeeded();
+    else this.#fresh.add(conn);
     this.counters.creates += 1;
     totals.creates += 1;
     events.emit('create', { peerId: this.id, conn });
@@ -231,7 +235,12 @@ export class Peer<Conn extends object> implements SlotClaimant {
       return Promise.resolve(true);
     }
     if (this.#dead.has(conn)) return Promise.resolve(this.#invalid());
-    return this.#check(conn).then((valid) => valid || this.#invalid());
+    const fresh = this.#fresh.delete(conn);
+    return this.#check(conn).then((valid) => {
+      if (!valid) return this.#invalid(fresh);
+      if (fresh) this.#backoff.succeeded();
+      return true;
+    });
   }
 
   #check(conn: Conn): Promise<boolean> {
@@ -244,20 +253,25 @@ export class Peer<Conn extends object> implements SlotClaimant {
     ).then(Boolean, () => false);
   }
 
-  #invalid(): false {
+  #invalid(fresh = false): false {
     this.counters.validationFailures += 1;
     this.#ctx.totals.validationFailures += 1;
+    // generic-pool validates new connections too, and replaces an invalid one at once: a
+    // validate that always fails would spin create/destroy. A new connection that fails its
+    // first check is a failed create, and waits its turn at the backoff gate.
+    if (fresh) this.#backoff.failed(now(), new Error('validate rejected a new connection'));
     return false;
   }
 
-  #shouldEvict(resource: PooledResource<Conn>, availableCount: number): boolean {
+  #shouldEvict(resource: PooledResource<Conn>): boolean {
     const conn = resource.obj;
     if (this.#dead.has(conn)) return true;
     const { options } = this.#ctx;
     if (options.testWhileIdle) this.#checkWhileIdle(conn);
     return (
       options.idleTimeoutMs > 0 &&
-      availableCount > options.minPerPeer &&
+      // minPerPeer counts borrowed connections too: it is how many stay open, not stay idle.
+      this.pool.available + this.pool.borrowed > options.minPerPeer &&
       now() - resource.lastIdleTime >= options.idleTimeoutMs
     );
   }

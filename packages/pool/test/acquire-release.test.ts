@@ -57,7 +57,9 @@ describe('PeerPool acquire and release', () => {
   it('throws NotBorrowedError for a connection that never came from the pool', () => {
     const pool = new PeerPool<FakeConn>(fakeFactory());
 
-    expect(() => pool.release('a', { peerId: 'a' } as FakeConn)).toThrow(/not borrowed from peer "a"/);
+    expect(() => pool.release('a', { peerId: 'a' } as FakeConn)).toThrow(
+      /not borrowed from peer "a"/,
+    );
   });
 
   it('destroys a connection handed to destroy() instead of reusing it', async () => {

@@ -20,7 +20,9 @@ const macrotask = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 describe('a failing create', () => {
   beforeEach(() => {
-    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
+    vi.useFakeTimers({
+      toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'],
+    });
   });
   afterEach(() => {
     vi.useRealTimers();
@@ -31,7 +33,8 @@ describe('a failing create', () => {
     const raw = genericPool.createPool(
       {
         // After 1,000 calls it hangs instead, only so that this test can stop the spin.
-        create: () => (++calls < 1_000 ? Promise.reject(new Error('refused')) : new Promise(() => {})),
+        create: () =>
+          ++calls < 1_000 ? Promise.reject(new Error('refused')) : new Promise(() => {}),
         destroy: async () => undefined,
       },
       { acquireTimeoutMillis: 1_000 },
@@ -49,7 +52,11 @@ describe('a failing create', () => {
     const create = vi.fn((): FakeConn => {
       throw new Error('ECONNREFUSED');
     });
-    const pool = new PeerPool<FakeConn>({ create, destroy: () => undefined, acquireTimeoutMs: 1_000 });
+    const pool = new PeerPool<FakeConn>({
+      create,
+      destroy: () => undefined,
+      acquireTimeoutMs: 1_000,
+    });
 
     const outcome = pool.acquire('db-1').catch((error: unknown) => error);
     await macrotask();
@@ -57,7 +64,11 @@ describe('a failing create', () => {
     const error = await outcome;
 
     expect(error).toBeInstanceOf(AcquireTimeoutError);
-    expect(error).toMatchObject({ peerId: 'db-1', timeoutMs: 1_000, code: 'ERR_POOL_ACQUIRE_TIMEOUT' });
+    expect(error).toMatchObject({
+      peerId: 'db-1',
+      timeoutMs: 1_000,
+      code: 'ERR_POOL_ACQUIRE_TIMEOUT',
+    });
     expect((error as Error).message).toContain('The last create failed: ECONNREFUSED');
     expect((error as Error).cause).toEqual(new Error('ECONNREFUSED'));
     expect(create.mock.calls.length).toBeGreaterThanOrEqual(2);
@@ -108,7 +119,11 @@ describe('a failing create', () => {
     const create = vi.fn((): FakeConn => {
       throw new Error('ECONNREFUSED');
     });
-    const pool = new PeerPool<FakeConn>({ create, destroy: () => undefined, acquireTimeoutMs: 1_000 });
+    const pool = new PeerPool<FakeConn>({
+      create,
+      destroy: () => undefined,
+      acquireTimeoutMs: 1_000,
+    });
     const outcome = pool.acquire('a').catch((e: unknown) => e);
     await vi.advanceTimersByTimeAsync(1_000);
     await outcome;
