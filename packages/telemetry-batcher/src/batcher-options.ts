@@ -1,7 +1,7 @@
 import { type Clock, systemClock } from './clock.js';
 import { estimateSpanBytes } from './estimate-bytes.js';
 import type { Span, SpanExporter } from './span.js';
-import { assertInteger, assertNumber } from './validate.js';
+import { assertDelayMs, assertInteger, assertNumber, MAX_TIMER_MS } from './validate.js';
 
 /** Why a span was dropped instead of exported. */
 export type DropReason =
@@ -138,7 +138,12 @@ export function resolveBatcherOptions(options: TelemetryBatcherOptions): Resolve
   return {
     exporter,
     maxBatchSize: assertInteger('maxBatchSize', options.maxBatchSize ?? 100, 1),
-    flushIntervalMs: assertInteger('flushIntervalMs', options.flushIntervalMs ?? 10_000, 1),
+    flushIntervalMs: assertInteger(
+      'flushIntervalMs',
+      options.flushIntervalMs ?? 10_000,
+      1,
+      MAX_TIMER_MS,
+    ),
     maxQueueSize: assertInteger('maxQueueSize', options.maxQueueSize ?? 10_000, 1),
     maxQueueBytes: assertNumber('maxQueueBytes', options.maxQueueBytes ?? 16 * 1024 * 1024, 1),
     maxConcurrentExports: assertInteger(
@@ -146,11 +151,21 @@ export function resolveBatcherOptions(options: TelemetryBatcherOptions): Resolve
       options.maxConcurrentExports ?? 1,
       1,
     ),
-    exportTimeoutMs: assertInteger('exportTimeoutMs', options.exportTimeoutMs ?? 30_000, 1),
+    exportTimeoutMs: assertInteger(
+      'exportTimeoutMs',
+      options.exportTimeoutMs ?? 30_000,
+      1,
+      MAX_TIMER_MS,
+    ),
     maxRetries: assertInteger('maxRetries', options.maxRetries ?? 3, 0),
-    retryBaseDelayMs: assertNumber('retryBaseDelayMs', options.retryBaseDelayMs ?? 200, 0),
-    retryMaxDelayMs: assertNumber('retryMaxDelayMs', options.retryMaxDelayMs ?? 5_000, 0),
-    shutdownTimeoutMs: assertNumber('shutdownTimeoutMs', options.shutdownTimeoutMs ?? 30_000, 0),
+    retryBaseDelayMs: assertDelayMs('retryBaseDelayMs', options.retryBaseDelayMs ?? 200, 0),
+    retryMaxDelayMs: assertDelayMs('retryMaxDelayMs', options.retryMaxDelayMs ?? 5_000, 0),
+    shutdownTimeoutMs: assertDelayMs(
+      'shutdownTimeoutMs',
+      options.shutdownTimeoutMs ?? 30_000,
+      0,
+      true,
+    ),
     estimateBytes: options.estimateBytes ?? estimateSpanBytes,
     onExportError: options.onExportError,
     clock: options.clock ?? systemClock,

@@ -2,7 +2,7 @@ import { type Clock, systemClock, unrefTimeout } from './clock.js';
 import { ExporterClosedError, ExportTimeoutError, OtlpExportError } from './errors.js';
 import { toOtlpTraceRequest } from './otlp-mapping.js';
 import type { AttributeValue, ExportOptions, Span, SpanExporter } from './span.js';
-import { assertInteger } from './validate.js';
+import { assertInteger, MAX_TIMER_MS } from './validate.js';
 
 export interface OtlpHttpExporterOptions {
   /**
@@ -76,7 +76,7 @@ export class OtlpHttpExporter implements SpanExporter {
     this.#serviceName = options.serviceName ?? 'unknown_service';
     this.#resourceAttributes = options.resourceAttributes ?? {};
     this.#headers = options.headers ?? {};
-    this.#timeoutMs = assertInteger('timeoutMs', options.timeoutMs ?? 10_000, 1);
+    this.#timeoutMs = assertInteger('timeoutMs', options.timeoutMs ?? 10_000, 1, MAX_TIMER_MS);
     this.#scopeName = options.scopeName ?? '@x/telemetry-batcher';
     this.#fetch = fetchImpl;
     this.#clock = options.clock ?? systemClock;

@@ -417,6 +417,34 @@ describe('TelemetryBatcher: options', () => {
     );
   });
 
+  // Node fires a timer longer than 2^31 - 1 ms after 1 ms: "wait very long" would mean "give up now".
+  it.each([
+    ['flushIntervalMs', 2 ** 31],
+    ['exportTimeoutMs', 2 ** 31],
+    ['retryBaseDelayMs', Number.POSITIVE_INFINITY],
+    ['retryMaxDelayMs', 1e10],
+    ['shutdownTimeoutMs', 1e10],
+  ])(
+    'throws a RangeError naming %s when %s is beyond the longest Node.js timer',
+    (option, value) => {
+      expect(
+        () => new TelemetryBatcher({ exporter: new InstantExporter(), [option]: value }),
+      ).toThrow(
+        expect.objectContaining({ name: 'RangeError', message: expect.stringContaining(option) }),
+      );
+    },
+  );
+
+  it('accepts shutdownTimeoutMs: Infinity, which waits as long as exports take', () => {
+    expect(
+      () =>
+        new TelemetryBatcher({
+          exporter: new InstantExporter(),
+          shutdownTimeoutMs: Number.POSITIVE_INFINITY,
+        }),
+    ).not.toThrow();
+  });
+
   it('throws a TypeError naming exporter when it has no export method', () => {
     expect(() => new TelemetryBatcher({ exporter: {} as never })).toThrow(/exporter must be/);
     expect(() => new TelemetryBatcher({ exporter: {} as never })).toThrow(TypeError);

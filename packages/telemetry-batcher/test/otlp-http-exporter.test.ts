@@ -221,6 +221,7 @@ describe('OtlpHttpExporter', () => {
   it('throws a TypeError naming url for a non-http URL', () => {
     expect(() => new OtlpHttpExporter({ url: 'ftp://collector' })).toThrow(/url must be/);
     expect(() => new OtlpHttpExporter({ timeoutMs: 0 })).toThrow(RangeError);
+    expect(() => new OtlpHttpExporter({ timeoutMs: 2 ** 31 })).toThrow(/timeoutMs/);
   });
 });
 
