@@ -140,7 +140,7 @@ export interface RunOptions {
   onStep?: (event: StepEvent) => void;
   /**
    * Time source and timers for timeouts, retry delays and timings.
-   * @default systemClock (Date.now and unref()'d Node timers)
+   * @default systemClock (Date.now and Node's timers, all cleared when the run ends)
    */
   clock?: Clock;
 }
