@@ -124,6 +124,7 @@ export class Scheduler<Miss extends DeadlineMissPolicy = 'run'> {
       this.#inserting = undefined;
     }
     if (record.state === 'waiting') {
+      record.promise = promise;
       if (deadline !== Number.POSITIVE_INFINITY) this.#deadlines?.watch(record);
       if (signal !== undefined) this.#listenForAbort(record, signal);
     }
@@ -191,7 +192,10 @@ export class Scheduler<Miss extends DeadlineMissPolicy = 'run'> {
     return this;
   }
 
-  /** Removes every waiting task; each one's promise rejects with an `AbortError`. */
+  /**
+   * Removes every waiting task; each one's promise rejects with an `AbortError` (marked as
+   * handled, so ignoring it is safe). Running tasks continue.
+   */
   clear(): void {
     const entries = this.#queue.drain();
     // p-queue settles a task's promise only by running it: it calls #run synchronously, which
@@ -239,6 +243,8 @@ export class Scheduler<Miss extends DeadlineMissPolicy = 'run'> {
     timeoutMs: number | undefined,
   ): T | PromiseLike<T> | undefined {
     if (this.#clearing) {
+      // Like p-queue 10: a caller who ignores a cleared task gets no unhandled rejection.
+      record.promise?.catch(() => {});
       record.state = 'cleared';
       this.#cancelled++;
       this.#forget(record);

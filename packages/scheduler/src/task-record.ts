@@ -14,6 +14,8 @@ export interface TaskRecord extends InheritanceNode, HeapNode {
   readonly addedAt: number;
   state: TaskState;
   stopAbortListener: (() => void) | undefined;
+  /** What add() returned, so clear() can mark its rejection as handled. */
+  promise: Promise<unknown> | undefined;
 }
 
 export function createRecord(
@@ -32,6 +34,7 @@ export function createRecord(
     donors: undefined,
     recipients: undefined,
     stopAbortListener: undefined,
+    promise: undefined,
     heapIndex: -1,
   };
 }

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, expectTypeOf, it } from 'vitest';
 import { DeadlineExceededError, Scheduler } from '../src/index.js';
 import { flush, gate, ManualClock } from './helpers.js';
 
@@ -129,5 +129,14 @@ describe('deadlines', () => {
     await Promise.all([blocking, task]);
 
     expect(clock.pendingTimers).toBe(0);
+  });
+
+  it("types add() as possibly undefined only under 'drop'", () => {
+    const dropping = new Scheduler({ onDeadlineMiss: 'drop', autoStart: false });
+    const rejecting = new Scheduler({ onDeadlineMiss: 'reject', autoStart: false });
+
+    expectTypeOf(dropping.add(async () => 1)).toEqualTypeOf<Promise<number | undefined>>();
+    expectTypeOf(rejecting.add(async () => 1)).toEqualTypeOf<Promise<number>>();
+    expectTypeOf(new Scheduler().add(async () => 'x')).toEqualTypeOf<Promise<string>>();
   });
 });

@@ -258,6 +258,23 @@ describe('Scheduler', () => {
     expect(scheduler.stats()).toMatchObject({ cancelled: 2, completed: 1 });
   });
 
+  it('clear() leaves no unhandled rejection behind for tasks nobody awaits', async () => {
+    const scheduler = new Scheduler({ autoStart: false });
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    void scheduler.add(async () => 1);
+    void scheduler.add(async () => 2, { id: 'ignored' });
+
+    scheduler.clear();
+    await flush();
+    await flush();
+
+    process.off('unhandledRejection', onUnhandled);
+    expect(unhandled).toEqual([]);
+    expect(scheduler.stats().cancelled).toBe(2);
+  });
+
   it('lets an id be reused once its task finished, but not while it waits or runs', async () => {
     const scheduler = new Scheduler({ autoStart: false });
     const first = scheduler.add(async () => 1, { id: 'x' });
