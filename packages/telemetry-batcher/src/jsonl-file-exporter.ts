@@ -8,6 +8,8 @@ import {
   mkdirSync,
   open,
   openSync,
+  read,
+  readSync,
   renameSync,
   rmSync,
   write,
@@ -52,6 +54,11 @@ export interface JsonlFileExporterStats {
   rotations: number;
   /** Bytes in the active file, as far as this exporter knows. */
   fileBytes: number;
+  /**
+   * Spans left out because `JSON.stringify` threw on them (a `BigInt`, a cycle); the rest of
+   * their batch is written.
+   */
+  unserializableSpans: number;
 }
 
 /**
@@ -68,6 +75,9 @@ export class JsonlFileExporter implements SpanExporter {
   // same file the async writes went to.
   #fd: number | undefined;
   #fileBytes = 0;
+  // The file ended without a newline (a torn line from a crash): the next write starts with one,
+  // so the torn line stays alone on its line instead of swallowing the first new span.
+  #startsMidLine = false;
   #closed = false;
   // Writes are chained so concurrent exports never interleave or race a rotation.
   #tail: Promise<void> = Promise.resolve();
@@ -75,6 +85,7 @@ export class JsonlFileExporter implements SpanExporter {
   #bytesWritten = 0;
   #spansWritten = 0;
   #rotations = 0;
+  #unserializableSpans = 0;
 
   constructor(options: JsonlFileExporterOptions) {
     if (
@@ -93,12 +104,12 @@ export class JsonlFileExporter implements SpanExporter {
 
   export(spans: readonly Span[], options?: ExportOptions): Promise<void> {
     if (this.#closed) return Promise.reject(new ExporterClosedError('JsonlFileExporter'));
-    const data = Buffer.from(serialize(spans));
+    const { data, lines } = this.#serialize(spans);
     const signal = options?.signal;
     const run = this.#tail.then(() => {
       // Once the bytes are handed to the kernel there is nothing left to cancel.
       signal?.throwIfAborted();
-      return this.#write(data, spans.length);
+      return this.#write(data, lines);
     });
     this.#tail = run.catch(() => undefined);
     return run;
@@ -107,29 +118,27 @@ export class JsonlFileExporter implements SpanExporter {
   /** Synchronous append, for a best-effort flush on process `exit`. */
   exportSync(spans: readonly Span[]): void {
     if (this.#closed) throw new ExporterClosedError('JsonlFileExporter');
-    const data = Buffer.from(serialize(spans));
+    const serialized = this.#serialize(spans);
+    let data = serialized.data;
     let fd = this.#fd;
     if (fd === undefined) {
       mkdirSync(dirname(this.path), { recursive: true });
-      fd = openSync(this.path, 'a');
-      this.#fd = fd;
-      this.#fileBytes = fstatSync(fd).size;
+      fd = this.#openSync();
     }
     if (this.#needsRotation(data.length)) {
       this.#fd = undefined;
       closeSync(fd);
       this.#rotateSync();
-      fd = openSync(this.path, 'a');
-      this.#fd = fd;
-      this.#fileBytes = 0;
+      fd = this.#openSync();
     }
+    data = this.#withLeadingNewline(data);
     let offset = 0;
     while (offset < data.length) {
       offset += writeSync(fd, data, offset, data.length - offset);
       this.#writes++;
     }
     if (this.#fsync) fsyncSync(fd);
-    this.#account(data.length, spans.length);
+    this.#account(data.length, serialized.lines);
   }
 
   /** Waits for the last write and closes the file. Idempotent. */
@@ -149,10 +158,12 @@ export class JsonlFileExporter implements SpanExporter {
       spansWritten: this.#spansWritten,
       rotations: this.#rotations,
       fileBytes: this.#fileBytes,
+      unserializableSpans: this.#unserializableSpans,
     };
   }
 
-  async #write(data: Buffer, spanCount: number): Promise<void> {
+  async #write(serialized: Buffer, spanCount: number): Promise<void> {
+    let data = serialized;
     let fd = this.#fd ?? (await this.#open());
     if (this.#needsRotation(data.length)) {
       this.#fd = undefined;
@@ -160,6 +171,7 @@ export class JsonlFileExporter implements SpanExporter {
       await this.#rotate();
       fd = await this.#open();
     }
+    data = this.#withLeadingNewline(data);
     let offset = 0;
     while (offset < data.length) {
       const { bytesWritten } = await writeAsync(fd, data, offset, data.length - offset);
@@ -172,10 +184,54 @@ export class JsonlFileExporter implements SpanExporter {
 
   async #open(): Promise<number> {
     await mkdir(dirname(this.path), { recursive: true });
-    const fd = await openAsync(this.path, 'a');
-    this.#fileBytes = (await fstatAsync(fd)).size;
+    // 'a+' rather than 'a': the last byte is read back to detect a torn last line.
+    const fd = await openAsync(this.path, 'a+');
+    const { size } = await fstatAsync(fd);
+    const last = Buffer.alloc(1);
+    if (size > 0) await readAsync(fd, last, 0, 1, size - 1);
+    return this.#adopt(fd, size, last);
+  }
+
+  #openSync(): number {
+    const fd = openSync(this.path, 'a+');
+    const { size } = fstatSync(fd);
+    const last = Buffer.alloc(1);
+    if (size > 0) readSync(fd, last, 0, 1, size - 1);
+    return this.#adopt(fd, size, last);
+  }
+
+  #adopt(fd: number, size: number, last: Buffer): number {
     this.#fd = fd;
+    this.#fileBytes = size;
+    this.#startsMidLine = size > 0 && last[0] !== NEWLINE;
     return fd;
+  }
+
+  #withLeadingNewline(data: Buffer): Buffer {
+    if (!this.#startsMidLine || data.length === 0) return data;
+    this.#startsMidLine = false;
+    return Buffer.concat([Buffer.from('\n'), data]);
+  }
+
+  // One line per span; a span JSON cannot encode is left out and counted, not the whole batch.
+  #serialize(spans: readonly Span[]): { data: Buffer; lines: number } {
+    let text = '';
+    let lines = 0;
+    for (const span of spans) {
+      let line: string | undefined;
+      try {
+        line = JSON.stringify(span);
+      } catch {
+        line = undefined;
+      }
+      if (typeof line === 'string') {
+        text += `${line}\n`;
+        lines++;
+      } else {
+        this.#unserializableSpans++;
+      }
+    }
+    return { data: Buffer.from(text), lines };
   }
 
   #needsRotation(incomingBytes: number): boolean {
@@ -220,17 +276,13 @@ export class JsonlFileExporter implements SpanExporter {
   }
 }
 
+const NEWLINE = 0x0a;
 const openAsync = promisify(open);
+const readAsync = promisify(read);
 const writeAsync = promisify(write);
 const fsyncAsync = promisify(fsync);
 const fstatAsync = promisify(fstat);
 const closeAsync = promisify(close);
-
-function serialize(spans: readonly Span[]): string {
-  let text = '';
-  for (const span of spans) text += `${JSON.stringify(span)}\n`;
-  return text;
-}
 
 function ignoreMissing(error: unknown): void {
   if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;

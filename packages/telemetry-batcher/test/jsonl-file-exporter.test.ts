@@ -3,7 +3,13 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ExporterClosedError, JsonlFileExporter, TelemetryBatcher } from '../src/index.js';
+import {
+  ExporterClosedError,
+  JsonlFileExporter,
+  type Span,
+  summarize,
+  TelemetryBatcher,
+} from '../src/index.js';
 import { makeSpan, seqOf } from './helpers/recording-exporter.js';
 
 let dir: string;
@@ -89,6 +95,41 @@ describe('JsonlFileExporter', () => {
     await exporter.shutdown();
 
     expect(await readLines(path)).toEqual([makeSpan(0), makeSpan(1)]);
+  });
+
+  it('starts a new line after a torn last line left by a crash, so no new span is lost', async () => {
+    const path = join(dir, 'spans.jsonl');
+    await writeFile(path, `${JSON.stringify(makeSpan(0))}\n{"name":"tool-1","startTi`);
+    const exporter = new JsonlFileExporter({ path });
+
+    await exporter.export([makeSpan(2), makeSpan(3)], { signal });
+    await exporter.shutdown();
+
+    expect(await summarize(path)).toMatchObject({ spans: 3, skippedLines: 1 });
+  });
+
+  it('starts a new line after a torn last line on the synchronous path too', async () => {
+    const path = join(dir, 'spans.jsonl');
+    await writeFile(path, '{"name":"torn');
+    const exporter = new JsonlFileExporter({ path });
+
+    exporter.exportSync([makeSpan(1)]);
+    await exporter.shutdown();
+
+    expect(await summarize(path)).toMatchObject({ spans: 1, skippedLines: 1 });
+  });
+
+  it('leaves out a span JSON cannot encode and writes the rest of its batch', async () => {
+    const path = join(dir, 'spans.jsonl');
+    const exporter = new JsonlFileExporter({ path });
+    const poison = { ...makeSpan(1), attributes: { big: 10n } } as unknown as Span;
+
+    await exporter.export([makeSpan(0), poison, makeSpan(2)], { signal });
+    exporter.exportSync([poison, makeSpan(3)]);
+    await exporter.shutdown();
+
+    expect((await readLines(path)).map((span) => seqOf(span as never))).toEqual([0, 2, 3]);
+    expect(exporter.stats()).toMatchObject({ spansWritten: 3, unserializableSpans: 2 });
   });
 
   it('writes synchronously with exportSync, to the same file as the async writes', async () => {
