@@ -32,6 +32,8 @@ export interface ExecutionOptions {
 }
 
 const TRIGGERS: readonly TriggerRule[] = ['all-success', 'all-done'];
+/** The longest delay a Node timer honours; past it, Node fires after 1 ms instead. */
+const MAX_TIMER_MS = 2_147_483_647;
 
 /** Checks a step's arguments and fills in the defaults; throws TypeError/RangeError naming the option. */
 export function normalizeStep(id: string, run: StepRun, options: StepOptions = {}): NormalizedStep {
@@ -52,12 +54,15 @@ export function normalizeStep(id: string, run: StepRun, options: StepOptions = {
   if (!Number.isInteger(retries) || retries < 0) {
     throw new RangeError(`step("${id}"): options.retries must be an integer >= 0, got ${retries}.`);
   }
-  const retryDelayMs = nonNegative(id, 'retryDelayMs', options.retryDelayMs ?? 100);
-  const maxRetryDelayMs = nonNegative(id, 'maxRetryDelayMs', options.maxRetryDelayMs ?? 30_000);
+  const retryDelayMs = timerMs(id, 'retryDelayMs', options.retryDelayMs ?? 100);
+  const maxRetryDelayMs = timerMs(id, 'maxRetryDelayMs', options.maxRetryDelayMs ?? 30_000);
   const { timeoutMs } = options;
-  if (timeoutMs !== undefined && !(typeof timeoutMs === 'number' && timeoutMs > 0)) {
+  if (
+    timeoutMs !== undefined &&
+    !(typeof timeoutMs === 'number' && timeoutMs > 0 && timeoutMs <= MAX_TIMER_MS)
+  ) {
     throw new RangeError(
-      `step("${id}"): options.timeoutMs must be a number > 0 (or left out for no limit), got ${describe(timeoutMs)}.`,
+      `step("${id}"): options.timeoutMs must be a number > 0 and <= ${MAX_TIMER_MS} (or left out for no limit), got ${describe(timeoutMs)}.`,
     );
   }
   const trigger = options.trigger ?? 'all-success';
@@ -127,10 +132,10 @@ export function normalizeRunOptions(options: RunOptions = {}): ExecutionOptions 
   return { concurrency, signal, failFast: options.failFast ?? false, scheduler, onStep, clock };
 }
 
-function nonNegative(id: string, name: string, value: number): number {
-  if (!(typeof value === 'number' && value >= 0 && !Number.isNaN(value))) {
+function timerMs(id: string, name: string, value: number): number {
+  if (!(typeof value === 'number' && value >= 0 && value <= MAX_TIMER_MS)) {
     throw new RangeError(
-      `step("${id}"): options.${name} must be a number >= 0, got ${describe(value)}.`,
+      `step("${id}"): options.${name} must be a number >= 0 and <= ${MAX_TIMER_MS}, got ${describe(value)}.`,
     );
   }
   return value;
