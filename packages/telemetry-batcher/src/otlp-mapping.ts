@@ -6,7 +6,8 @@ export type OtlpAnyValue =
   | { stringValue: string }
   | { boolValue: boolean }
   | { intValue: string }
-  | { doubleValue: number };
+  // proto3 JSON writes the non-finite doubles as strings; JSON has no NaN.
+  | { doubleValue: number | 'NaN' | 'Infinity' | '-Infinity' };
 
 export interface OtlpKeyValue {
   key: string;
@@ -56,7 +57,9 @@ export function toOtlpTraceRequest(
     { key: 'service.name', value: { stringValue: resource.serviceName } },
   ];
   for (const [key, value] of Object.entries(resource.resourceAttributes ?? {})) {
-    if (key !== 'service.name') resourceAttributes.push({ key, value: toAnyValue(value) });
+    if (key !== 'service.name' && value != null) {
+      resourceAttributes.push({ key, value: toAnyValue(value) });
+    }
   }
   return {
     resourceSpans: [
@@ -72,7 +75,8 @@ function toOtlpSpan(span: Span): OtlpSpan {
   const attributes: OtlpKeyValue[] = [];
   if (span.attributes !== undefined) {
     for (const [key, value] of Object.entries(span.attributes)) {
-      attributes.push({ key, value: toAnyValue(value) });
+      // Left out like JSON.stringify leaves it out of the JSONL line.
+      if (value != null) attributes.push({ key, value: toAnyValue(value) });
     }
   }
   if (span.errorCode !== undefined) {
@@ -102,7 +106,10 @@ function toAnyValue(value: AttributeValue): OtlpAnyValue {
   if (typeof value === 'boolean') return { boolValue: value };
   if (typeof value === 'number') {
     // OTLP/JSON carries int64 as a decimal string.
-    return Number.isSafeInteger(value) ? { intValue: String(value) } : { doubleValue: value };
+    if (Number.isSafeInteger(value)) return { intValue: String(value) };
+    if (Number.isFinite(value)) return { doubleValue: value };
+    // JSON.stringify would turn NaN into null, which makes a collector refuse the whole batch.
+    return { doubleValue: Number.isNaN(value) ? 'NaN' : value > 0 ? 'Infinity' : '-Infinity' };
   }
   return { stringValue: String(value) };
 }

@@ -124,6 +124,23 @@ describe('OtlpHttpExporter', () => {
     expect(exporter.stats()).toMatchObject({ requests: 1, spansSent: 2, failures: 0 });
   });
 
+  it('encodes NaN and infinite attributes as proto3 JSON strings, never as null', async () => {
+    const { url, received } = await startReceiver();
+    const exporter = new OtlpHttpExporter({ url });
+    const attributes = { nan: Number.NaN, up: Infinity, down: -Infinity, gone: undefined };
+
+    await exporter.export(
+      [{ name: 'a', startTimeMs: 1, durationMs: 1, attributes: attributes as never }],
+      { signal },
+    );
+
+    expect(received[0]!.body.resourceSpans[0]!.scopeSpans[0]!.spans[0]!.attributes).toEqual([
+      { key: 'nan', value: { doubleValue: 'NaN' } },
+      { key: 'up', value: { doubleValue: 'Infinity' } },
+      { key: 'down', value: { doubleValue: '-Infinity' } },
+    ]);
+  });
+
   it('counts spans the collector rejects in a partial success', async () => {
     const { url } = await startReceiver((res) =>
       res.end(JSON.stringify({ partialSuccess: { rejectedSpans: 1, errorMessage: 'too old' } })),
