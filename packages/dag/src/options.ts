@@ -126,10 +126,22 @@ export function normalizeRunOptions(options: RunOptions = {}): ExecutionOptions 
     throw new TypeError('run(options): options.onStep must be a function.');
   }
   const clock: Clock = options.clock ?? systemClock;
-  if (typeof clock.now !== 'function' || typeof clock.setTimeout !== 'function') {
+  if (
+    clock === null ||
+    typeof clock !== 'object' ||
+    typeof clock.now !== 'function' ||
+    typeof clock.setTimeout !== 'function' ||
+    typeof clock.clearTimeout !== 'function'
+  ) {
     throw new TypeError('run(options): options.clock must have now, setTimeout and clearTimeout.');
   }
-  return { concurrency, signal, failFast: options.failFast ?? false, scheduler, onStep, clock };
+  const failFast = options.failFast ?? false;
+  if (typeof failFast !== 'boolean') {
+    throw new TypeError(
+      `run(options): options.failFast must be a boolean, got ${describe(failFast)}.`,
+    );
+  }
+  return { concurrency, signal, failFast, scheduler, onStep, clock };
 }
 
 function timerMs(id: string, name: string, value: number): number {

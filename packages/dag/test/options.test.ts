@@ -42,6 +42,8 @@ describe('run() option checks', () => {
     [{ scheduler: {} }, TypeError, 'options.scheduler'],
     [{ onStep: 'log' }, TypeError, 'options.onStep'],
     [{ clock: {} }, TypeError, 'options.clock'],
+    [{ clock: { now: () => 0, setTimeout: () => 0 } }, TypeError, 'options.clock'],
+    [{ failFast: 'yes' }, TypeError, 'options.failFast'],
   ])('rejects run(%j) naming the option', async (options, type, text) => {
     const wf = new Workflow().step('a', noop);
 
