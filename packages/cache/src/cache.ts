@@ -148,7 +148,7 @@ export class Cache extends EventEmitter {
         ? undefined
         : memory instanceof MemoryCache
           ? memory
-          : new MemoryCache({ clock, ...memory });
+          : new MemoryCache({ ...(options.clock ? { clock } : {}), ...memory });
     this.#tiers = stores.map((store) => toTier(store, namespace));
     this.#counters = [this.#memory, ...this.#tiers].map(() => ({ hits: 0, misses: 0, errors: 0 }));
   }

@@ -253,7 +253,9 @@ export class DiskStore extends EventEmitter {
       const keys = [...this.#entries.getKeys({ ...prefixRange(prefix), limit: CHUNK })];
       if (keys.length === 0) return;
       await this.#root.transaction(() => {
-        for (const key of keys) this.#removeInTxn(key);
+        // A row without metadata cannot exist (they commit together); removing it anyway
+        // guarantees this loop always makes progress.
+        for (const key of keys) if (!this.#removeInTxn(key)) this.#entries.remove(key);
       });
     }
   }
