@@ -1,4 +1,5 @@
-import { DefinitionError, UnresolvedReferenceError } from './errors.js';
+import { CycleError, DefinitionError, UnresolvedReferenceError } from './errors.js';
+import { compileGraph } from './graph.js';
 import { normalizeStep } from './options.js';
 import {
   findPlaceholders,
@@ -66,12 +67,16 @@ export function checkStepDefinitions(steps: unknown, parameters?: ReadonlySet<st
   if (!Array.isArray(steps)) return ['steps must be an array'];
   const problems: string[] = [];
   const ids = new Set<string>();
+  let duplicates = false;
   for (const [n, step] of steps.entries()) {
     if (!isPlainObject(step) || typeof step.id !== 'string' || step.id === '') {
       problems.push(`steps[${n}] must be an object with a non-empty string id`);
       continue;
     }
-    if (ids.has(step.id)) problems.push(`step "${step.id}" is declared twice`);
+    if (ids.has(step.id)) {
+      problems.push(`step "${step.id}" is declared twice`);
+      duplicates = true;
+    }
     ids.add(step.id);
   }
   for (const step of steps) {
@@ -105,7 +110,48 @@ export function checkStepDefinitions(steps: unknown, parameters?: ReadonlySet<st
       problems.push((error as Error).message);
     }
   }
+  if (!duplicates) {
+    const cycle = findCycle(steps, ids);
+    if (cycle) problems.push(`dependencies form a cycle: ${cycle.join(' -> ')}`);
+  }
   return problems;
+}
+
+/**
+ * A cycle among the well-formed steps' needs and `${steps.<id>…}` references, or undefined.
+ * Unknown ids are left out here: they are reported as problems of their own.
+ */
+function findCycle(
+  steps: readonly unknown[],
+  ids: ReadonlySet<string>,
+): readonly string[] | undefined {
+  const nodes = [];
+  for (const step of steps) {
+    if (!isPlainObject(step) || typeof step.id !== 'string' || step.id === '') continue;
+    const needs = new Set<string>();
+    if (Array.isArray(step.needs)) {
+      for (const need of step.needs) if (typeof need === 'string' && ids.has(need)) needs.add(need);
+    }
+    for (const id of referencedSteps(step.with)) if (ids.has(id)) needs.add(id);
+    nodes.push({ id: step.id, needs: [...needs], weight: 1 });
+  }
+  try {
+    compileGraph(nodes);
+    return undefined;
+  } catch (error) {
+    if (error instanceof CycleError) return error.cycle;
+    throw error;
+  }
+}
+
+/** The ids of the steps that `${steps.<id>…}` placeholders in `value` refer to. */
+function referencedSteps(value: unknown): string[] {
+  const found: string[] = [];
+  for (const expression of findPlaceholders(value)) {
+    const reference = STEP_REFERENCE.exec(expression);
+    if (reference) found.push(reference[1]!);
+  }
+  return found;
 }
 
 function checkExpression(
@@ -140,23 +186,20 @@ export function buildSteps(
   if (!isPlainObject(definition)) throw new DefinitionError(label, ['it must be an object']);
   const problems = checkStepDefinitions(definition.steps);
   const actions = new Map<string, StepAction>();
-  if (problems.length === 0) {
-    for (const step of definition.steps) {
-      const action = resolve(step.uses, step);
-      if (typeof action === 'function') actions.set(step.id, action);
-      else problems.push(`step "${step.id}" uses "${step.uses}", which resolve() does not know`);
-    }
+  // Actions are looked up even when the structure has problems, so all are reported at once.
+  for (const step of Array.isArray(definition.steps) ? (definition.steps as unknown[]) : []) {
+    if (!isPlainObject(step) || typeof step.id !== 'string' || step.id === '') continue;
+    if (typeof step.uses !== 'string' || step.uses === '') continue;
+    const action = resolve(step.uses, step as unknown as StepDefinition);
+    if (typeof action === 'function') actions.set(step.id, action);
+    else problems.push(`step "${step.id}" uses "${step.uses}", which resolve() does not know`);
   }
   if (problems.length > 0) throw new DefinitionError(label, problems);
   return definition.steps.map((step) => declare(step, actions.get(step.id)!));
 }
 
 function declare(step: StepDefinition, action: StepAction): StepDeclaration {
-  const needs = new Set(step.needs ?? []);
-  for (const expression of findPlaceholders(step.with)) {
-    const reference = STEP_REFERENCE.exec(expression);
-    if (reference) needs.add(reference[1]!);
-  }
+  const needs = new Set([...(step.needs ?? []), ...referencedSteps(step.with)]);
   const options: StepOptions = { needs: [...needs] };
   for (const key of OPTION_KEYS) {
     if (step[key] !== undefined) Object.assign(options, { [key]: step[key] });

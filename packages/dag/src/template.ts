@@ -26,9 +26,9 @@ export interface ParameterSpec {
 /** A whole-string parameter placeholder, e.g. `'${params.retries}'`. */
 export type ParameterPlaceholder = `\${params.${string}}`;
 
-/** A template step: like a `StepDefinition`, but any option may be a parameter placeholder. */
+/** A template step: like a `StepDefinition`, but any option but `needs` may be a parameter placeholder. */
 export type TemplateStepDefinition = {
-  [K in keyof StepDefinition]: K extends 'id' | 'uses' | 'with'
+  [K in keyof StepDefinition]: K extends 'id' | 'uses' | 'with' | 'needs'
     ? StepDefinition[K]
     : StepDefinition[K] | ParameterPlaceholder;
 };
@@ -103,7 +103,9 @@ export class WorkflowTemplate {
    * workflow definition with every `${params.<name>}` filled in.
    */
   instantiate(params: Record<string, unknown> = {}): WorkflowDefinition {
-    const values = this.#checkParams(params);
+    const { values, problems } = this.#checkParams(params);
+    // Parameters that failed their check are left out (their placeholders become undefined),
+    // so the options the others fill are still checked and reported in the same error.
     const steps = substitute(this.#steps, (expression) => {
       if (!expression.startsWith('params.')) return KEEP;
       const [name, ...path] = expression.slice('params.'.length).split('.');
@@ -111,7 +113,7 @@ export class WorkflowTemplate {
       return read.found ? read.value : undefined;
     }) as StepDefinition[];
     // A parameter may fill an option (`retries: '${params.retries}'`); check what it became.
-    const problems = checkStepDefinitions(steps);
+    problems.push(...checkStepDefinitions(steps));
     if (problems.length > 0) {
       this.#stats.rejected++;
       throw new ParameterError(`${this.name}@${this.version}`, problems);
@@ -129,7 +131,11 @@ export class WorkflowTemplate {
     return { ...this.#stats };
   }
 
-  #checkParams(params: Record<string, unknown>): Record<string, unknown> {
+  /** The given values with defaults applied, and every problem with them. */
+  #checkParams(params: Record<string, unknown>): {
+    values: Record<string, unknown>;
+    problems: string[];
+  } {
     const problems: string[] = [];
     if (!isPlainObject(params)) problems.push('parameters must be an object');
     const given = isPlainObject(params) ? params : {};
@@ -150,11 +156,7 @@ export class WorkflowTemplate {
       }
       values[name] = value;
     }
-    if (problems.length > 0) {
-      this.#stats.rejected++;
-      throw new ParameterError(`${this.name}@${this.version}`, problems);
-    }
-    return values;
+    return { values, problems };
   }
 }
 

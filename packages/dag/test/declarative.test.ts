@@ -133,6 +133,31 @@ describe('Workflow.fromJSON', () => {
       'step "c": ${steps.nowhere.output} refers to "nowhere", which is not a step',
       'step "c": ${bogus} is not a reference: use ${steps.<id>.output.<path>}, ${steps.<id>.status} or ${params.<name>}',
       'step("d"): options.retries must be an integer >= 0, got -1.',
+      'step "b" uses "unknown-action", which resolve() does not know',
+    ]);
+  });
+
+  it('reports a cycle among needs and references with its path, before any run', () => {
+    const definition: WorkflowDefinition = {
+      steps: [
+        { id: 'a', uses: 'echo', with: '${steps.c.output}' },
+        { id: 'b', uses: 'echo', needs: ['a'] },
+        { id: 'c', uses: 'echo', needs: ['b'] },
+        { id: 'd', uses: 'unknown-action' },
+      ],
+    };
+
+    let error: DefinitionError | undefined;
+    try {
+      Workflow.fromJSON(definition, resolve);
+    } catch (caught) {
+      error = caught as DefinitionError;
+    }
+
+    expect(error).toBeInstanceOf(DefinitionError);
+    expect(error?.problems).toEqual([
+      'dependencies form a cycle: b -> c -> a -> b',
+      'step "d" uses "unknown-action", which resolve() does not know',
     ]);
   });
 

@@ -119,7 +119,40 @@ describe('WorkflowTemplate', () => {
   });
 });
 
+describe('WorkflowTemplate: cycles', () => {
+  it('rejects a template whose steps form a cycle', () => {
+    const cyclic: TemplateDefinition = {
+      name: 'loop',
+      version: '1',
+      steps: [
+        { id: 'a', uses: 'x', needs: ['b'] },
+        { id: 'b', uses: 'x', with: '${steps.a.output}' },
+      ],
+    };
+
+    expect(() => new WorkflowTemplate(cyclic)).toThrow(DefinitionError);
+    expect(() => new WorkflowTemplate(cyclic)).toThrow('dependencies form a cycle: b -> a -> b');
+  });
+});
+
 describe('WorkflowTemplate: parameters in options', () => {
+  it('reports wrong types and options made invalid by parameters in one error', () => {
+    const template = new WorkflowTemplate(definition);
+
+    let error: ParameterError | undefined;
+    try {
+      template.instantiate({ url: 5, retries: -1 });
+    } catch (caught) {
+      error = caught as ParameterError;
+    }
+
+    expect(error?.problems).toEqual([
+      '"url" must be a string, got number 5',
+      'step("fetch"): options.retries must be an integer >= 0, got -1.',
+    ]);
+    expect(template.stats()).toEqual({ instantiations: 0, rejected: 1 });
+  });
+
   it('checks an option filled by a parameter once it is filled', () => {
     const template = new WorkflowTemplate(definition);
 
