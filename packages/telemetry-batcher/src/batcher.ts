@@ -5,9 +5,9 @@ import type {
   TelemetryBatcherStats,
 } from './batcher-options.js';
 import { resolveBatcherOptions } from './batcher-options.js';
-import { type Clock, type TimerHandle, unrefTimeout } from './clock.js';
+import type { Clock, TimerHandle } from './clock.js';
 import { ShutdownTimeoutError } from './errors.js';
-import { exportWithTimeout } from './export-with-timeout.js';
+import { exportWithTimeout, type Timers } from './export-with-timeout.js';
 import type { Span, SpanExporter } from './span.js';
 import { SpanQueue } from './span-queue.js';
 
@@ -56,6 +56,13 @@ export class TelemetryBatcher {
   readonly #inFlight = new Set<InFlightBatch>();
   readonly #controllers = new Set<AbortController>();
   readonly #sleepers = new Set<() => void>();
+  // Export timeouts, retry delays and the shutdown deadline: unref'd while nobody waits for
+  // them, ref'd while a flush() or shutdown() does (see #holdProcess).
+  readonly #timers = new Set<TimerHandle>();
+  readonly #timerApi: Timers = {
+    start: (callback, ms) => this.#startTimer(callback, ms),
+    stop: (handle) => this.#stopTimer(handle),
+  };
   #waiters: FlushWaiter[] = [];
 
   #added = 0;
@@ -123,6 +130,7 @@ export class TelemetryBatcher {
     if (target > this.#forceUntilSeq) this.#forceUntilSeq = target;
     this.#pump();
     if (this.#lowestUnsettledSeq() >= target) return Promise.resolve();
+    this.#holdProcess();
     return new Promise((resolve) => this.#waiters.push({ target, resolve }));
   }
 
@@ -191,22 +199,50 @@ export class TelemetryBatcher {
   async #shutdown(): Promise<void> {
     this.#closed = true;
     this.#clock.clearInterval(this.#interval);
+    this.#holdProcess();
     const flushed = this.flush();
-    if (Number.isFinite(this.#shutdownTimeoutMs)) {
-      let timer: TimerHandle | undefined;
-      const timedOut = new Promise<boolean>((resolve) => {
-        timer = unrefTimeout(this.#clock, () => resolve(true), this.#shutdownTimeoutMs);
-      });
-      const gaveUp = await Promise.race([flushed.then(() => false), timedOut]);
-      if (timer !== undefined) this.#clock.clearTimeout(timer);
-      if (gaveUp) this.#abandon(new ShutdownTimeoutError(this.#shutdownTimeoutMs));
-    }
+    const finished = flushed.then(() => this.#shutdownExporter());
+    if (!Number.isFinite(this.#shutdownTimeoutMs)) return finished;
+    let timer: TimerHandle | undefined;
+    const timedOut = new Promise<boolean>((resolve) => {
+      timer = this.#startTimer(() => resolve(true), this.#shutdownTimeoutMs);
+    });
+    const gaveUp = await Promise.race([finished.then(() => false), timedOut]);
+    if (timer !== undefined) this.#stopTimer(timer);
+    if (!gaveUp) return;
+    // Out of time, in the exports or in exporter.shutdown(): stop waiting for either.
+    this.#abandon(new ShutdownTimeoutError(this.#shutdownTimeoutMs));
     await flushed;
+  }
+
+  async #shutdownExporter(): Promise<void> {
     try {
       await this.#exporter.shutdown?.();
     } catch (error) {
       this.#notify(error, { attempt: 0, spans: 0, willRetry: false });
     }
+  }
+
+  // Someone awaits flush() or shutdown(): the timers their outcome depends on must fire even if
+  // nothing else keeps the event loop alive, or the process would quit (exit code 13 on a
+  // top-level await, 0 after SIGTERM) with the batch neither written nor counted.
+  #holdProcess(): void {
+    for (const handle of this.#timers) handle.ref?.();
+  }
+
+  #startTimer(callback: () => void, ms: number): TimerHandle {
+    const handle = this.#clock.setTimeout(() => {
+      this.#timers.delete(handle);
+      callback();
+    }, ms);
+    if (!this.#closed && this.#waiters.length === 0) handle.unref?.();
+    this.#timers.add(handle);
+    return handle;
+  }
+
+  #stopTimer(handle: TimerHandle): void {
+    this.#clock.clearTimeout(handle);
+    this.#timers.delete(handle);
   }
 
   // Shutdown ran out of time: cancel running exports, stop retrying, drop the queue.
@@ -292,18 +328,18 @@ export class TelemetryBatcher {
       batch,
       controller,
       this.#exportTimeoutMs,
-      this.#clock,
+      this.#timerApi,
     ).finally(() => this.#controllers.delete(controller));
   }
 
   #sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
       const wake = () => {
-        this.#clock.clearTimeout(timer);
+        this.#stopTimer(timer);
         this.#sleepers.delete(wake);
         resolve();
       };
-      const timer = unrefTimeout(this.#clock, wake, ms);
+      const timer = this.#startTimer(wake, ms);
       this.#sleepers.add(wake);
     });
   }

@@ -1,6 +1,7 @@
-/** A timer handle as Node returns it; only `unref` matters to us. */
+/** A timer handle as Node returns it; only `unref` and `ref` matter to us. */
 export interface TimerHandle {
   unref?(): unknown;
+  ref?(): unknown;
 }
 
 /**

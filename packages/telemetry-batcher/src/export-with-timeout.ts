@@ -1,6 +1,12 @@
-import { type Clock, unrefTimeout } from './clock.js';
+import type { TimerHandle } from './clock.js';
 import { ExportTimeoutError } from './errors.js';
 import type { Span, SpanExporter } from './span.js';
+
+/** Starts and stops timers; the batcher decides whether they may keep the process alive. */
+export interface Timers {
+  start(callback: () => void, ms: number): TimerHandle;
+  stop(handle: TimerHandle): void;
+}
 
 /**
  * One export attempt: the exporter gets `controller.signal`, which aborts after `timeoutMs`.
@@ -12,14 +18,10 @@ export function exportWithTimeout(
   batch: readonly Span[],
   controller: AbortController,
   timeoutMs: number,
-  clock: Clock,
+  timers: Timers,
 ): Promise<void> {
   const signal = controller.signal;
-  const timer = unrefTimeout(
-    clock,
-    () => controller.abort(new ExportTimeoutError(timeoutMs)),
-    timeoutMs,
-  );
+  const timer = timers.start(() => controller.abort(new ExportTimeoutError(timeoutMs)), timeoutMs);
   return new Promise<void>((resolve, reject) => {
     if (signal.aborted) {
       reject(signal.reason);
@@ -30,5 +32,5 @@ export function exportWithTimeout(
     Promise.resolve()
       .then(() => exporter.export(batch, { signal }))
       .then(resolve, reject);
-  }).finally(() => clock.clearTimeout(timer));
+  }).finally(() => timers.stop(timer));
 }

@@ -4,6 +4,8 @@ interface Timer {
   at: number;
   callback: () => void;
   everyMs?: number;
+  /** Whether the timer would keep a real process alive (Node's default until `unref()`). */
+  refed: boolean;
 }
 
 /** A clock that moves only when the test calls `advance()`; it never touches real timers. */
@@ -16,8 +18,8 @@ export class ManualClock implements Clock {
   }
 
   setTimeout(callback: () => void, ms: number): TimerHandle {
-    const handle: TimerHandle = { unref: () => handle };
-    this.#timers.set(handle, { at: this.#now + ms, callback });
+    const handle = this.#handle();
+    this.#timers.set(handle, { at: this.#now + ms, callback, refed: true });
     return handle;
   }
 
@@ -26,8 +28,8 @@ export class ManualClock implements Clock {
   }
 
   setInterval(callback: () => void, ms: number): TimerHandle {
-    const handle: TimerHandle = { unref: () => handle };
-    this.#timers.set(handle, { at: this.#now + ms, callback, everyMs: ms });
+    const handle = this.#handle();
+    this.#timers.set(handle, { at: this.#now + ms, callback, everyMs: ms, refed: true });
     return handle;
   }
 
@@ -38,6 +40,29 @@ export class ManualClock implements Clock {
   /** Number of timers waiting to fire. */
   get pendingTimers(): number {
     return this.#timers.size;
+  }
+
+  /** Number of timers waiting to fire that would keep a real process alive. */
+  get refedTimers(): number {
+    let count = 0;
+    for (const timer of this.#timers.values()) if (timer.refed) count++;
+    return count;
+  }
+
+  #handle(): TimerHandle {
+    const handle: TimerHandle = {
+      unref: () => {
+        const timer = this.#timers.get(handle);
+        if (timer) timer.refed = false;
+        return handle;
+      },
+      ref: () => {
+        const timer = this.#timers.get(handle);
+        if (timer) timer.refed = true;
+        return handle;
+      },
+    };
+    return handle;
   }
 
   /** Moves time forward, firing due timers in order. */
