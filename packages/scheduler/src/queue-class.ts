@@ -1,6 +1,6 @@
 import type { Clock } from './clock.js';
 import { FifoQueue } from './fifo-queue.js';
-import { HeapQueue } from './heap-queue.js';
+import { HeapQueue, type HeapQueueOptions } from './heap-queue.js';
 import type { Policy, QueueAddOptions, QueueEntry, RunFunction } from './queue-entry.js';
 import type { SchedulingQueue } from './scheduling-queue.js';
 
@@ -22,55 +22,88 @@ export interface QueueClassOptions {
  * @example new PQueue({ concurrency: 4, queueClass: createQueueClass({ agingPriorityPerSecond: 1 }) })
  */
 export function createQueueClass(options: QueueClassOptions = {}): new () => SchedulingQueue {
-  return boundQueueClass(options, {});
-}
-
-/** What a {@link Scheduler} hears from the queue p-queue builds for it. */
-export interface QueueHooks {
-  onCreate?(queue: SchedulingQueue): void;
-  /** Every entry inserted, with the options p-queue passed along (the scheduler's own fields). */
-  onInsert?(entry: QueueEntry, options: Partial<QueueAddOptions> | undefined): void;
-}
-
-/** Like {@link createQueueClass}, and tells `hooks` about the queue and its entries. */
-export function boundQueueClass(
-  options: QueueClassOptions,
-  hooks: QueueHooks,
-): new () => SchedulingQueue {
   const { policy = 'priority', agingPriorityPerSecond, clock } = options;
-  const { onCreate, onInsert } = hooks;
   if (policy === 'fifo') {
-    if (agingPriorityPerSecond !== undefined && agingPriorityPerSecond !== 0) {
-      throw new TypeError(
-        "aging needs a policy that uses priority ('priority' or 'priority-deadline')",
-      );
-    }
-    return class BoundFifoQueue extends FifoQueue {
-      constructor() {
-        super();
-        onCreate?.(this);
-      }
-
-      override insert(run: RunFunction, addOptions?: Partial<QueueAddOptions>): QueueEntry {
-        const entry = super.insert(run, addOptions);
-        onInsert?.(entry, addOptions);
-        return entry;
-      }
-    };
+    assertNoFifoAging(agingPriorityPerSecond);
+    return FifoQueue;
   }
   const heapOptions = { policy, agingPriorityPerSecond, ...(clock ? { clock } : {}) };
   // Fail here, where the options were given, rather than later inside p-queue's constructor.
   new HeapQueue(heapOptions);
-  return class BoundHeapQueue extends HeapQueue {
+  return class ConfiguredHeapQueue extends HeapQueue {
     constructor() {
       super(heapOptions);
-      onCreate?.(this);
-    }
-
-    override insert(run: RunFunction, addOptions?: Partial<QueueAddOptions>): QueueEntry {
-      const entry = super.insert(run, addOptions);
-      onInsert?.(entry, addOptions);
-      return entry;
     }
   };
+}
+
+type OnInsert = (entry: QueueEntry) => void;
+
+/** The Scheduler's FIFO queue: reports each entry it inserts, so a task knows its entry. */
+class ReportingFifoQueue extends FifoQueue {
+  readonly #onInsert: OnInsert;
+
+  constructor(onInsert: OnInsert) {
+    super();
+    this.#onInsert = onInsert;
+  }
+
+  override insert(run: RunFunction, options?: Partial<QueueAddOptions>): QueueEntry {
+    const entry = super.insert(run, options);
+    this.#onInsert(entry);
+    return entry;
+  }
+}
+
+/** The Scheduler's heap queue: reports each entry it inserts, so a task knows its entry. */
+class ReportingHeapQueue extends HeapQueue {
+  readonly #onInsert: OnInsert;
+
+  constructor(options: HeapQueueOptions, onInsert: OnInsert) {
+    super(options);
+    this.#onInsert = onInsert;
+  }
+
+  override insert(run: RunFunction, options?: Partial<QueueAddOptions>): QueueEntry {
+    const entry = super.insert(run, options);
+    this.#onInsert(entry);
+    return entry;
+  }
+}
+
+/**
+ * Builds the queue for one Scheduler and a `queueClass` that hands exactly that queue to p-queue.
+ * The queue's own class is shared by every scheduler, so p-queue's call sites stay monomorphic
+ * however many schedulers a process makes.
+ */
+export function schedulerQueue(
+  options: QueueClassOptions,
+  onInsert: OnInsert,
+): { queue: SchedulingQueue; queueClass: new () => SchedulingQueue } {
+  const { policy = 'priority', agingPriorityPerSecond, clock } = options;
+  let queue: SchedulingQueue;
+  if (policy === 'fifo') {
+    assertNoFifoAging(agingPriorityPerSecond);
+    queue = new ReportingFifoQueue(onInsert);
+  } else {
+    queue = new ReportingHeapQueue(
+      { policy, agingPriorityPerSecond, ...(clock ? { clock } : {}) },
+      onInsert,
+    );
+  }
+  class HandOver {
+    constructor() {
+      // biome-ignore lint/correctness/noConstructorReturn: p-queue builds its queue with `new`; this hands it ours.
+      return queue;
+    }
+  }
+  return { queue, queueClass: HandOver as unknown as new () => SchedulingQueue };
+}
+
+function assertNoFifoAging(agingPriorityPerSecond: number | undefined): void {
+  if (agingPriorityPerSecond !== undefined && agingPriorityPerSecond !== 0) {
+    throw new TypeError(
+      "aging needs a policy that uses priority ('priority' or 'priority-deadline')",
+    );
+  }
 }

@@ -16,7 +16,7 @@ import {
   type SchedulerOptions,
 } from './options.js';
 import { PriorityInheritance } from './priority-inheritance.js';
-import { boundQueueClass } from './queue-class.js';
+import { schedulerQueue } from './queue-class.js';
 import type { Policy, QueueAddOptions } from './queue-entry.js';
 import { runWithTimeout, type Task } from './run-with-timeout.js';
 import type { SchedulerStats, TaskInfo, TaskResult } from './scheduler-types.js';
@@ -36,7 +36,7 @@ export class Scheduler<Miss extends DeadlineMissPolicy = 'run'> {
   readonly policy: Policy;
   readonly concurrency: number;
   readonly #pq: PQueue<SchedulingQueue, SchedulerAddOptions>;
-  #queue!: SchedulingQueue;
+  readonly #queue: SchedulingQueue;
   /** Tasks added with an id, waiting or running: the only ones that can be addressed by id. */
   readonly #named = new Map<string, TaskRecord>();
   /** The task p-queue is inserting right now; p-queue enqueues synchronously inside add(). */
@@ -66,21 +66,17 @@ export class Scheduler<Miss extends DeadlineMissPolicy = 'run'> {
     if (resolved.onDeadlineMiss !== 'run') {
       this.#deadlines = new DeadlineWatch(this.#clock, (record) => this.#expire(record));
     }
-    const queueClass = boundQueueClass(
+    const { queue, queueClass } = schedulerQueue(
       {
         policy: resolved.policy,
         agingPriorityPerSecond: resolved.agingPriorityPerSecond,
         clock: this.#clock,
       },
-      {
-        onCreate: (queue) => {
-          this.#queue = queue;
-        },
-        onInsert: (entry) => {
-          if (this.#inserting !== undefined) this.#inserting.entry = entry;
-        },
+      (entry) => {
+        if (this.#inserting !== undefined) this.#inserting.entry = entry;
       },
     );
+    this.#queue = queue;
     this.#pq = new PQueue<SchedulingQueue, SchedulerAddOptions>({
       concurrency: resolved.concurrency,
       autoStart: resolved.autoStart,
