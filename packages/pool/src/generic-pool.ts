@@ -69,6 +69,30 @@ export function createGenericPool<T>(
   return new gp.Pool<T>(evictor, gp.Deque, gp.PriorityQueue, factory, config);
 }
 
+interface PoolInternals {
+  _config?: { acquireTimeoutMillis?: number | undefined };
+}
+
+/**
+ * Acquires an idle resource that generic-pool will hand out synchronously (one is available,
+ * nobody waits, no validation), without the acquire-timeout timer generic-pool would arm and
+ * disarm at once: that timer is most of the cost of a hit. generic-pool reads the timeout per
+ * acquire from its config, so it is lifted for this one call. If generic-pool's internals ever
+ * change shape, this degrades to a plain acquire (with its timer), never to a hang; a test
+ * guards it.
+ */
+export function acquireIdle<T>(pool: GenericPool<T>): Promise<T> {
+  const config = (pool as PoolInternals)._config;
+  if (config === undefined) return pool.acquire();
+  const timeoutMs = config.acquireTimeoutMillis;
+  config.acquireTimeoutMillis = undefined;
+  try {
+    return pool.acquire();
+  } finally {
+    config.acquireTimeoutMillis = timeoutMs;
+  }
+}
+
 /** generic-pool rejects a timed-out acquire with its own `TimeoutError`. */
 export function isGenericPoolTimeout(error: unknown): boolean {
   return error instanceof Error && error.name === 'TimeoutError';

@@ -78,7 +78,6 @@ export class PeerPool<Conn extends object> {
       }
     }
     peer.lastUsedTick = ++this.#tick;
-    peer.lastUsedAt = now();
     return peer.acquire();
   }
 
@@ -88,8 +87,8 @@ export class PeerPool<Conn extends object> {
    */
   release(peerId: string, conn: Conn): void {
     const peer = this.#lender(peerId, conn);
-    peer.lastUsedAt = now();
-    if (peer.isDead(conn)) {
+    peer.lastUsedTick = ++this.#tick;
+    if (this.#options.testWhileIdle && peer.isDead(conn)) {
       void peer.pool.destroy(conn);
       return;
     }
@@ -250,9 +249,14 @@ export class PeerPool<Conn extends object> {
   /** Closes the pools of peers that have sat idle for `idleTimeoutMs`. */
   #sweep(): void {
     this.#sweepTimer = undefined;
-    const cutoff = now() - this.#options.idleTimeoutMs;
+    const nowMs = now();
     for (const peer of [...this.#peers.values()]) {
-      if (peer.isIdle && peer.lastUsedAt <= cutoff) this.#evict(peer, 'idle');
+      if (peer.lastUsedTick !== peer.tickAtLastSweep || !peer.isIdle) {
+        peer.tickAtLastSweep = peer.lastUsedTick;
+        peer.idleSince = nowMs;
+      } else if (nowMs - peer.idleSince >= this.#options.idleTimeoutMs) {
+        this.#evict(peer, 'idle');
+      }
     }
     if (this.#peers.size > 0) this.#startSweep();
   }

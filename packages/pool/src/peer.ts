@@ -7,6 +7,7 @@ import {
 } from './errors.js';
 import type { Emitter, PeerPoolEvents } from './events.js';
 import {
+  acquireIdle,
   createGenericPool,
   type GenericPool,
   isGenericPoolTimeout,
@@ -43,10 +44,14 @@ export class Peer<Conn extends object> implements SlotClaimant {
   readonly id: string;
   readonly pool: GenericPool<Conn>;
   readonly counters: Counters = newCounters();
-  /** Order of last use among peers, for least-recently-used eviction. */
+  /** Order of last use (acquire or release) among peers, for least-recently-used eviction. */
   lastUsedTick = 0;
-  /** `Date.now()` of the last acquire or release, for idle eviction. */
-  lastUsedAt = now();
+  /**
+   * `Date.now()` since which the peer has not been used, as seen by the idle sweeps. The hot
+   * path only bumps `lastUsedTick`; a sweep that finds it moved restarts the idle clock.
+   */
+  idleSince = now();
+  tickAtLastSweep = 0;
   closing = false;
   readonly #ctx: PeerContext<Conn>;
   readonly #backoff: CreateBackoff;
@@ -109,14 +114,17 @@ export class Peer<Conn extends object> implements SlotClaimant {
   }
 
   acquire(): Promise<Conn> {
-    if (this.pool.available > 0) {
+    const { pool } = this;
+    if (pool.available > 0) {
       this.counters.hits += 1;
       this.#ctx.totals.hits += 1;
+      // Without validation and with nobody ahead, generic-pool lends at once: nothing to time.
+      if (pool.pending === 0 && this.#ctx.options.validate === undefined) return acquireIdle(pool);
     } else {
       this.counters.misses += 1;
       this.#ctx.totals.misses += 1;
     }
-    return this.pool.acquire().catch((error: unknown) => {
+    return pool.acquire().catch((error: unknown) => {
       throw this.#acquireError(error);
     });
   }

@@ -145,4 +145,23 @@ describe('PeerPool acquire and release', () => {
 
     await expect(pool.acquire(42 as unknown as string)).rejects.toThrow(TypeError);
   });
+
+  it('arms no acquire timer for a hit, and one for an acquire that has to wait', async () => {
+    const { create, destroy } = fakeFactory();
+    const pool = new PeerPool<FakeConn>({ create, destroy, maxPerPeer: 1, idleTimeoutMs: 0 });
+    const conn = await pool.acquire('a');
+    pool.release('a', conn);
+    await settle();
+    const setTimeoutSpy = vi.spyOn(globalThis, 'setTimeout');
+
+    const hit = await pool.acquire('a');
+    const timersForHit = setTimeoutSpy.mock.calls.length;
+    const waiting = pool.acquire('a');
+    const timersForWait = setTimeoutSpy.mock.calls.length - timersForHit;
+    pool.release('a', hit);
+    await waiting;
+
+    expect(timersForHit).toBe(0);
+    expect(timersForWait).toBe(1);
+  });
 });
