@@ -1,4 +1,4 @@
-import PQueue9 from 'p-queue';
+import PQueue9, { type QueueAddOptions } from 'p-queue';
 import PQueue10 from 'p-queue-10';
 import { describe, expect, it } from 'vitest';
 import {
@@ -113,5 +113,23 @@ describe.each(versions)('as queueClass of %s', (_version, make) => {
     await queue.onIdle();
 
     expect(started).toEqual(['high', 'low']);
+  });
+});
+
+describe('typed use with p-queue 9', () => {
+  it('takes a deadline through the add options once the option type names it', async () => {
+    const queue = new PQueue9<DeadlineHeapQueue, QueueAddOptions & { deadline?: number }>({
+      concurrency: 1,
+      autoStart: false,
+      queueClass: DeadlineHeapQueue,
+    });
+    const started: string[] = [];
+    void queue.add(async () => started.push('later'), { deadline: 200 });
+    void queue.add(async () => started.push('sooner'), { deadline: 100 });
+
+    queue.start();
+    await queue.onIdle();
+
+    expect(started).toEqual(['sooner', 'later']);
   });
 });
