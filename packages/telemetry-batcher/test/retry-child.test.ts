@@ -29,7 +29,8 @@ async function runChild(mode: 'await' | 'sigterm', path: string) {
     stdout += chunk;
   });
   const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) =>
-    child.on('exit', (c, s) => resolve([c, s])),
+    // 'close', not 'exit': 'exit' can come before the last stdout chunk is read.
+    child.on('close', (c, s) => resolve([c, s])),
   );
   const lines = existsSync(path) ? (await readFile(path, 'utf8')).split('\n').filter(Boolean) : [];
   return { code, signal, stdout, lines };

@@ -42,7 +42,8 @@ it('writes every span added before SIGTERM to the file, then dies of SIGTERM', a
   });
 
   const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) =>
-    child.on('exit', (c, s) => resolve([c, s])),
+    // 'close', not 'exit': 'exit' can come before the last stdout chunk is read.
+    child.on('close', (c, s) => resolve([c, s])),
   );
 
   expect(signal).toBe('SIGTERM');
