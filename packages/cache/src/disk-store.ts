@@ -1,10 +1,22 @@
 import { EventEmitter } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
+import type { KeyvStoreAdapter } from 'keyv';
 import { type Clock, systemClock } from './clock.js';
+import {
+  applyTouches,
+  ENTRY_OVERHEAD_BYTES,
+  entryCount,
+  evictOldest,
+  removeEntry,
+  removeExpired,
+  totalBytes,
+  writeEntry,
+} from './disk-index.js';
 import { type DecodedRecord, decodeRecord, encodeRecord, recordExpiresAt } from './disk-record.js';
+import type { DiskEntry, DiskStoreOptions, DiskStoreStats } from './disk-store-options.js';
 import { InvalidKeyError, StoreClosedError } from './errors.js';
-import { acquireEnv, type DiskEnv, type Meta } from './lmdb-env.js';
+import { acquireEnv, type DiskEnv } from './lmdb-env.js';
 import {
   assertKey,
   assertNonNegativeInteger,
@@ -12,79 +24,11 @@ import {
   normalizeTtl,
 } from './validate.js';
 
-export interface DiskStoreOptions {
-  /** Directory of the store; created if missing. Several processes may open the same one. */
-  dir: string;
-  /**
-   * Upper bound of the stored bytes (keys + encoded values). Past it, the least recently used
-   * entries are evicted down to 90% of it.
-   * @default 1 GiB
-   */
-  maxBytes?: number;
-  /**
-   * Upper bound of the number of entries, enforced like `maxBytes`; 0 means no entry bound.
-   * @default 0
-   */
-  maxEntries?: number;
-  /**
-   * Default time to live in ms when `set` gets none; 0 means never expires.
-   * @default 0
-   */
-  ttl?: number;
-  /**
-   * How often expired entries are swept from disk (and read times persisted); 0 turns the timer
-   * off (call `sweep()` yourself). The timer is unref'd.
-   * @default 60_000
-   */
-  sweepIntervalMs?: number;
-  /**
-   * Reads update the LRU order in memory and persist it in one write at most this often, so a
-   * read never costs a write transaction.
-   * @default 1_000
-   */
-  accessFlushIntervalMs?: number;
-  /**
-   * Flush each commit to the disk (fsync, overlapped with the next transaction). With `true`,
-   * committed writes survive a power loss or OS crash too; with `false`, writes are several times
-   * faster one at a time and still survive any process crash, SIGKILL included (the OS keeps
-   * them), but an OS crash or power loss may lose recent writes or damage the file: use it when
-   * the directory can be deleted after a machine crash. The first instance to open a directory
-   * in a process decides.
-   * @default true
-   */
-  syncWrites?: boolean;
-  /** Time source for TTLs and recency. @default Date.now */
-  clock?: Clock;
-}
-
-export interface DiskEntry<V = unknown> {
-  value: V;
-  /** Epoch ms after which the entry is gone; 0 when it never expires. */
-  expiresAt: number;
-}
-
-export interface DiskStoreStats {
-  entries: number;
-  bytes: number;
-  maxBytes: number;
-  maxEntries: number;
-  hits: number;
-  misses: number;
-  hitRate: number;
-  sets: number;
-  deletes: number;
-  evictions: number;
-  expirations: number;
-}
-
 /** LMDB's key limit is 1978 bytes; the ordered-binary key encoding takes a few of them. */
 const MAX_KEY_BYTES = 1900;
-/** Fixed cost counted per entry for its metadata and index rows, so tiny values still count. */
-const ENTRY_OVERHEAD_BYTES = 64;
 const LOW_WATER = 0.9;
 const CHUNK = 512;
 const TOUCH_FLUSH_THRESHOLD = 4096;
-const BYTES_KEY = 'bytes';
 
 /**
  * A persistent, crash-safe, size-bounded key-value store on LMDB, usable directly or as a
@@ -93,17 +37,14 @@ const BYTES_KEY = 'bytes';
  * Every change (value, metadata, LRU and expiry indexes, byte total) commits in one LMDB
  * transaction, so a crash at any moment leaves either the old or the new state.
  */
-export class DiskStore extends EventEmitter {
+export class DiskStore extends EventEmitter implements KeyvStoreAdapter {
   /** Keyv reads `opts`; its iterator is only wired for the dialects it knows, hence the name. */
   opts: Record<string, unknown>;
   /** Set by Keyv: `clear()` and `iterator()` then stay inside `namespace:` keys. */
   namespace: string | undefined;
+  readonly #env: DiskEnv;
   readonly #root: DiskEnv['root'];
   readonly #entries: DiskEnv['entries'];
-  readonly #meta: DiskEnv['meta'];
-  readonly #byAccess: DiskEnv['byAccess'];
-  readonly #byExpiry: DiskEnv['byExpiry'];
-  readonly #info: DiskEnv['info'];
   readonly #release: () => Promise<void>;
   readonly #clock: Clock;
   readonly #maxBytes: number;
@@ -152,12 +93,9 @@ export class DiskStore extends EventEmitter {
     mkdirSync(options.dir, { recursive: true });
     const { env, release } = acquireEnv(resolve(options.dir, 'cache.mdb'), syncWrites);
     this.#release = release;
+    this.#env = env;
     this.#root = env.root;
     this.#entries = env.entries;
-    this.#meta = env.meta;
-    this.#byAccess = env.byAccess;
-    this.#byExpiry = env.byExpiry;
-    this.#info = env.info;
     if (sweepIntervalMs > 0) {
       this.#sweepTimer = setInterval(() => {
         this.sweep().catch((error: unknown) => this.#report(error));
@@ -200,16 +138,9 @@ export class DiskStore extends EventEmitter {
     const bytes = ENTRY_OVERHEAD_BYTES + Buffer.byteLength(key) + record.byteLength;
     const tick = this.#nextTick();
     this.#touched.delete(key);
-    await this.#root.transaction(() => {
-      let total = (this.#info.get(BYTES_KEY) ?? 0) + bytes;
-      const old = this.#meta.get(key);
-      if (old) total -= this.#unindex(key, old);
-      this.#entries.put(key, record);
-      this.#meta.put(key, [tick, expiresAt, bytes]);
-      this.#byAccess.put([tick, key], 1);
-      if (expiresAt > 0) this.#byExpiry.put([expiresAt, key], 1);
-      this.#info.put(BYTES_KEY, total);
-    });
+    await this.#root.transaction(() =>
+      writeEntry(this.#env, key, record, [tick, expiresAt, bytes]),
+    );
     this.#sets++;
     this.#queueBoundsCheck();
     return true;
@@ -218,7 +149,7 @@ export class DiskStore extends EventEmitter {
   async delete(key: string): Promise<boolean> {
     this.#assertOpen();
     assertKey(key);
-    const deleted = await this.#root.transaction(() => this.#removeInTxn(key));
+    const deleted = await this.#root.transaction(() => removeEntry(this.#env, key));
     if (deleted) this.#deletes++;
     return deleted;
   }
@@ -229,7 +160,7 @@ export class DiskStore extends EventEmitter {
     for (const key of keys) assertKey(key);
     const deleted = await this.#root.transaction(() => {
       let count = 0;
-      for (const key of keys) if (this.#removeInTxn(key)) count++;
+      for (const key of keys) if (removeEntry(this.#env, key)) count++;
       return count;
     });
     this.#deletes += deleted;
@@ -243,9 +174,8 @@ export class DiskStore extends EventEmitter {
     const prefix = this.namespace ? `${this.namespace}:` : undefined;
     if (prefix === undefined) {
       await this.#root.transaction(() => {
-        for (const db of [this.#entries, this.#meta, this.#byAccess, this.#byExpiry, this.#info]) {
-          db.clearSync();
-        }
+        const { entries, meta, byAccess, byExpiry, info } = this.#env;
+        for (const db of [entries, meta, byAccess, byExpiry, info]) db.clearSync();
       });
       return;
     }
@@ -255,18 +185,20 @@ export class DiskStore extends EventEmitter {
       await this.#root.transaction(() => {
         // A row without metadata cannot exist (they commit together); removing it anyway
         // guarantees this loop always makes progress.
-        for (const key of keys) if (!this.#removeInTxn(key)) this.#entries.remove(key);
+        for (const key of keys) if (!removeEntry(this.#env, key)) this.#entries.remove(key);
       });
     }
   }
 
   /** Yields `[key, value]` for live entries, only `namespace:` keys when one is given. */
-  async *iterator(namespace?: string): AsyncGenerator<[string, unknown]> {
+  async *iterator<Value = unknown>(
+    namespace?: string,
+  ): AsyncGenerator<Array<string | Awaited<Value> | undefined>, void> {
     this.#assertOpen();
     const range = namespace ? prefixRange(`${namespace}:`) : {};
     for (const { key, value } of this.#entries.getRange(range)) {
       const record = decodeRecord(value);
-      if (!this.#isExpired(record.expiresAt)) yield [key, record.value];
+      if (!this.#isExpired(record.expiresAt)) yield [key, record.value as Awaited<Value>];
     }
   }
 
@@ -281,20 +213,12 @@ export class DiskStore extends EventEmitter {
     let expired = 0;
     for (;;) {
       const due: Array<[number, string]> = [];
-      for (const key of this.#byExpiry.getKeys({ limit: CHUNK })) {
+      for (const key of this.#env.byExpiry.getKeys({ limit: CHUNK })) {
         if (key[0] >= now) break;
         due.push(key);
       }
       if (due.length === 0) break;
-      expired += await this.#root.transaction(() => {
-        let count = 0;
-        for (const [expiresAt, key] of due) {
-          this.#byExpiry.remove([expiresAt, key]);
-          const meta = this.#meta.get(key);
-          if (meta && meta[1] === expiresAt && this.#removeInTxn(key)) count++;
-        }
-        return count;
-      });
+      expired += await this.#root.transaction(() => removeExpired(this.#env, due));
       if (due.length < CHUNK) break;
     }
     this.#expirations += expired;
@@ -306,8 +230,8 @@ export class DiskStore extends EventEmitter {
     const reads = this.#hits + this.#misses;
     const open = this.#closed === undefined;
     return {
-      entries: open ? this.#count() : 0,
-      bytes: open ? (this.#info.get(BYTES_KEY) ?? 0) : 0,
+      entries: open ? entryCount(this.#env) : 0,
+      bytes: open ? totalBytes(this.#env) : 0,
       maxBytes: this.#maxBytes,
       maxEntries: this.#maxEntries,
       hits: this.#hits,
@@ -372,31 +296,11 @@ export class DiskStore extends EventEmitter {
 
   #removeExpired(key: string, expiresAt: number): void {
     this.#root
-      .transaction(() => {
-        const meta = this.#meta.get(key);
-        return meta !== undefined && meta[1] === expiresAt && this.#removeInTxn(key);
-      })
+      .transaction(() => removeExpired(this.#env, [[expiresAt, key]]))
       .then((removed) => {
-        if (removed) this.#expirations++;
+        this.#expirations += removed;
       })
       .catch((error: unknown) => this.#report(error));
-  }
-
-  /** Removes a key and its index rows; must run inside a write transaction. */
-  #removeInTxn(key: string): boolean {
-    const meta = this.#meta.get(key);
-    if (meta === undefined) return false;
-    const bytes = this.#unindex(key, meta);
-    this.#entries.remove(key);
-    this.#meta.remove(key);
-    this.#info.put(BYTES_KEY, Math.max(0, (this.#info.get(BYTES_KEY) ?? 0) - bytes));
-    return true;
-  }
-
-  #unindex(key: string, [tick, expiresAt, bytes]: Meta): number {
-    this.#byAccess.remove([tick, key]);
-    if (expiresAt > 0) this.#byExpiry.remove([expiresAt, key]);
-    return bytes;
   }
 
   // Several entries can share a millisecond; a tiny increment keeps their order strict.
@@ -424,15 +328,7 @@ export class DiskStore extends EventEmitter {
     if (this.#touched.size === 0) return;
     const touched = this.#touched;
     this.#touched = new Map();
-    await this.#root.transaction(() => {
-      for (const [key, tick] of touched) {
-        const meta = this.#meta.get(key);
-        if (meta === undefined || meta[0] >= tick) continue;
-        this.#byAccess.remove([meta[0], key]);
-        this.#byAccess.put([tick, key], 1);
-        this.#meta.put(key, [tick, meta[1], meta[2]]);
-      }
-    });
+    await this.#root.transaction(() => applyTouches(this.#env, touched));
   }
 
   #queueBoundsCheck(): void {
@@ -447,7 +343,7 @@ export class DiskStore extends EventEmitter {
   }
 
   #overBound(bytes: number, entries: number): boolean {
-    return (this.#info.get(BYTES_KEY) ?? 0) > bytes || (entries > 0 && this.#count() > entries);
+    return totalBytes(this.#env) > bytes || (entries > 0 && entryCount(this.#env) > entries);
   }
 
   /** Evicts least recently used entries down to 90% of whichever bound was passed. */
@@ -455,35 +351,19 @@ export class DiskStore extends EventEmitter {
     if (!this.#overBound(this.#maxBytes, this.#maxEntries)) return 0;
     await this.#flushTouches();
     const targetBytes = Math.floor(this.#maxBytes * LOW_WATER);
-    const targetEntries = Math.floor(this.#maxEntries * LOW_WATER);
+    // At least 1: a target of 0 entries would read as "no entry bound".
+    const targetEntries =
+      this.#maxEntries > 0 ? Math.max(1, Math.floor(this.#maxEntries * LOW_WATER)) : 0;
     let evicted = 0;
     while (this.#closed === undefined && this.#overBound(targetBytes, targetEntries)) {
-      const count = await this.#root.transaction(() => {
-        let removed = 0;
-        let entries = this.#count();
-        for (const [tick, key] of [...this.#byAccess.getKeys({ limit: CHUNK })]) {
-          const over =
-            (this.#info.get(BYTES_KEY) ?? 0) > targetBytes ||
-            (targetEntries > 0 && entries > targetEntries);
-          if (!over) break;
-          this.#byAccess.remove([tick, key]);
-          const meta = this.#meta.get(key);
-          if (meta?.[0] === tick && this.#removeInTxn(key)) {
-            removed++;
-            entries--;
-          }
-        }
-        return removed;
-      });
-      evicted += count;
-      if (count === 0) break;
+      const round = await this.#root.transaction(() =>
+        evictOldest(this.#env, targetBytes, targetEntries, CHUNK),
+      );
+      evicted += round.evicted;
+      if (round.scanned === 0) break;
     }
     this.#evictions += evicted;
     return evicted;
-  }
-
-  #count(): number {
-    return (this.#entries.getStats() as { entryCount: number }).entryCount;
   }
 
   #assertStorableKey(key: string): void {

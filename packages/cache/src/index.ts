@@ -1,5 +1,7 @@
 // Every public export is named here explicitly.
 
+export { Cache } from './cache.js';
+export { cacheKey } from './cache-key.js';
 export type {
   CacheOptions,
   CacheSetOptions,
@@ -7,12 +9,10 @@ export type {
   TierErrorContext,
   TierStats,
   WrapOptions,
-} from './cache.js';
-export { Cache } from './cache.js';
-export { cacheKey } from './cache-key.js';
+} from './cache-options.js';
 export type { Clock } from './clock.js';
-export type { DiskEntry, DiskStoreOptions, DiskStoreStats } from './disk-store.js';
 export { DiskStore } from './disk-store.js';
+export type { DiskEntry, DiskStoreOptions, DiskStoreStats } from './disk-store-options.js';
 export type { CacheErrorCode } from './errors.js';
 export {
   InvalidKeyError,

@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import type { KeyvStoreAdapter, StoredData } from 'keyv';
 import { MemoryCache } from './memory-cache.js';
 
 /**
@@ -6,7 +7,7 @@ import { MemoryCache } from './memory-cache.js';
  * `new Keyv({ store: new MemoryKeyvAdapter(cache) })`. Several adapters may share one cache,
  * each under its own Keyv namespace.
  */
-export class MemoryKeyvAdapter extends EventEmitter {
+export class MemoryKeyvAdapter extends EventEmitter implements KeyvStoreAdapter {
   /** Keyv reads `opts`; its iterator is only wired for the dialects it knows, hence the name. */
   opts: Record<string, unknown> = { dialect: 'sqlite', url: 'memory://x-cache' };
   /** Set by Keyv: `clear()` and `iterator()` then stay inside `namespace:` keys. */
@@ -18,12 +19,12 @@ export class MemoryKeyvAdapter extends EventEmitter {
     this.cache = cache;
   }
 
-  async get(key: string): Promise<unknown> {
-    return this.cache.get(key);
+  async get<Value>(key: string): Promise<StoredData<Value> | undefined> {
+    return this.cache.get(key) as StoredData<Value> | undefined;
   }
 
-  async getMany(keys: string[]): Promise<unknown[]> {
-    return keys.map((key) => this.cache.get(key));
+  async getMany<Value>(keys: string[]): Promise<Array<StoredData<Value | undefined>>> {
+    return keys.map((key) => this.cache.get(key) as StoredData<Value>);
   }
 
   async set(key: string, value: unknown, ttl?: number): Promise<boolean> {
@@ -53,11 +54,13 @@ export class MemoryKeyvAdapter extends EventEmitter {
     for (const key of [...this.cache.keys()]) if (key.startsWith(prefix)) this.cache.delete(key);
   }
 
-  async *iterator(namespace?: string): AsyncGenerator<[string, unknown]> {
+  async *iterator<Value>(
+    namespace?: string,
+  ): AsyncGenerator<Array<string | Awaited<Value> | undefined>, void> {
     const prefix = namespace ? `${namespace}:` : '';
     for (const key of [...this.cache.keys()]) {
       if (!key.startsWith(prefix) || !this.cache.has(key)) continue;
-      yield [key, this.cache.peek(key)];
+      yield [key, this.cache.peek(key) as Awaited<Value>];
     }
   }
 

@@ -1,5 +1,6 @@
 import Keyv, { type KeyvStoreAdapter } from 'keyv';
 import { DiskStore } from './disk-store.js';
+import { MemoryKeyvAdapter } from './memory-keyv-adapter.js';
 
 /** What `Cache` accepts as a lower tier: a DiskStore, a Keyv instance, or any Keyv storage adapter. */
 export type TierStore = DiskStore | Keyv | KeyvStoreAdapter;
@@ -103,7 +104,11 @@ export function toTier(store: TierStore, namespace: string): Tier {
   if (typeof store?.get !== 'function' || typeof store.set !== 'function') {
     throw new TypeError('stores[] entries must be a DiskStore, a Keyv, or a Keyv storage adapter.');
   }
-  const dialect = (store.opts as { dialect?: unknown } | undefined)?.dialect;
+  // Our adapters claim a dialect Keyv knows (so it wires their iterator); name them truthfully.
+  const dialect =
+    store instanceof MemoryKeyvAdapter
+      ? 'memory-keyv'
+      : (store.opts as { dialect?: unknown } | undefined)?.dialect;
   const keyv = new Keyv({ store, namespace, throwOnErrors: true, emitErrors: false });
   return new KeyvTier(keyv, typeof dialect === 'string' ? dialect : 'keyv');
 }

@@ -7,6 +7,7 @@ import {
   InvalidKeyError,
   InvalidTtlError,
   MemoryCache,
+  MemoryKeyvAdapter,
   TierTimeoutError,
   UnserializableValueError,
 } from '../src/index.js';
@@ -92,6 +93,17 @@ describe('Cache', () => {
     expect(cache.stats().tiers.map((t) => [t.name, t.hits, t.misses])).toEqual([
       ['memory', 0, 1],
       ['disk', 1, 0],
+    ]);
+  });
+
+  it('names each tier in stats()', async () => {
+    const cache = new Cache({ stores: [diskStore(), new MemoryKeyvAdapter(), new BrokenStore()] });
+
+    expect(cache.stats().tiers.map((t) => t.name)).toEqual([
+      'memory',
+      'disk',
+      'memory-keyv',
+      'keyv',
     ]);
   });
 

@@ -125,6 +125,17 @@ describe('DiskStore', () => {
     expect(await store.get('k1')).toBeUndefined();
   });
 
+  it('honours a bound of a single entry', async () => {
+    const { store } = setup({ maxEntries: 1 });
+    await store.set('a', 1);
+
+    await store.set('b', 2);
+    await store.sweep();
+
+    expect(store.stats().entries).toBe(1);
+    expect(await store.get('b')).toBe(2);
+  });
+
   it('stays under maxBytes while writing many times that amount', async () => {
     const { store } = setup({ maxBytes: 64 * 1024 });
     const value = 'v'.repeat(1_000);
@@ -168,7 +179,7 @@ describe('DiskStore', () => {
     await store.set('other:c', 3);
     clock.advance(11);
 
-    const seen: Array<[string, unknown]> = [];
+    const seen: unknown[][] = [];
     for await (const entry of store.iterator('ns')) seen.push(entry);
 
     expect(seen).toEqual([['ns:a', 1]]);
