@@ -110,6 +110,14 @@ export class TelemetryBatcher {
     if (span === null || typeof span !== 'object') return this.#drop('invalid', 1);
     let bytes: number;
     try {
+      // The fields the report and OTLP cannot do without; a getter that throws lands in catch.
+      if (
+        typeof span.name !== 'string' ||
+        typeof span.startTimeMs !== 'number' ||
+        typeof span.durationMs !== 'number'
+      ) {
+        return this.#drop('invalid', 1);
+      }
       bytes = this.#estimateBytes(span);
     } catch {
       return this.#drop('invalid', 1);

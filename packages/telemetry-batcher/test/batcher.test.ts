@@ -184,6 +184,24 @@ describe('TelemetryBatcher: add() never throws', () => {
     expect(batcher.stats().droppedByReason.invalid).toBe(1);
   });
 
+  it('refuses and counts a span without a string name and numeric startTimeMs and durationMs', () => {
+    const batcher = new TelemetryBatcher({ exporter: new InstantExporter() });
+
+    const accepted = [
+      { startTimeMs: 1, durationMs: 1 },
+      { name: 'a', durationMs: 1 },
+      { name: 'a', startTimeMs: 1, durationMs: '1' },
+      {
+        get name(): string {
+          throw new Error('getter throws');
+        },
+      },
+    ].map((span) => batcher.add(span as unknown as Span));
+
+    expect(accepted).toEqual([false, false, false, false]);
+    expect(batcher.stats()).toMatchObject({ added: 0, queued: 0, droppedByReason: { invalid: 4 } });
+  });
+
   it('refuses and counts a span whose size estimate throws', () => {
     const batcher = new TelemetryBatcher({
       exporter: new InstantExporter(),
