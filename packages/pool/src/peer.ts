@@ -1,10 +1,5 @@
 import { CreateBackoff } from './backoff.js';
-import {
-  AcquireTimeoutError,
-  CreateTimeoutError,
-  DestroyTimeoutError,
-  PoolClosedError,
-} from './errors.js';
+import { AcquireTimeoutError, PoolClosedError } from './errors.js';
 import type { Emitter, PeerPoolEvents } from './events.js';
 import {
   acquireIdle,
@@ -16,8 +11,9 @@ import {
 import type { ResolvedOptions } from './options.js';
 import type { Counters, PeerStats } from './stats.js';
 import { hitRate, newCounters } from './stats.js';
-import { now, unrefTimeout, withTimeout } from './timers.js';
+import { now, unrefTimeout } from './timers.js';
 import type { SlotClaimant, TotalLimiter } from './total-limiter.js';
+import { callCreate, callDestroy, callValidate } from './user-calls.js';
 
 /** What every peer of one PeerPool shares. */
 export interface PeerContext<Conn extends object> {
@@ -187,12 +183,9 @@ export class Peer<Conn extends object> implements SlotClaimant {
     if (reserved !== true && !(await reserved)) throw new CreateCancelledError();
     let conn: Conn;
     try {
-      conn = await withTimeout(
-        new Promise<Conn>((resolve) => resolve(options.create(this.id))),
-        options.createTimeoutMs,
-        () => new CreateTimeoutError(this.id, options.createTimeoutMs),
-        (late) => void this.#callDestroy(late),
-      );
+      conn = await callCreate(options, this.id, (late) => {
+        void callDestroy(options, events, this.id, late);
+      });
     } catch (error) {
       limiter.release();
       const retryInMs = this.#backoff.failed(now(), error, ticket);
@@ -220,20 +213,7 @@ export class Peer<Conn extends object> implements SlotClaimant {
     this.#ctx.totals.destroyed += 1;
     this.#ctx.limiter.release();
     this.#ctx.events.emit('destroy', { peerId: this.id, conn });
-    return this.#callDestroy(conn);
-  }
-
-  /** Runs the user's destroy; whatever it does, this resolves, in destroyTimeoutMs at most. */
-  #callDestroy(conn: Conn): Promise<void> {
-    const { options, events } = this.#ctx;
-    return withTimeout(
-      new Promise<unknown>((resolve) => resolve(options.destroy(conn, this.id))),
-      options.destroyTimeoutMs,
-      () => new DestroyTimeoutError(this.id, options.destroyTimeoutMs),
-    ).then(
-      () => undefined,
-      (error: unknown) => events.emit('destroyError', { peerId: this.id, conn, error }),
-    );
+    return callDestroy(this.#ctx.options, this.#ctx.events, this.id, conn);
   }
 
   /** The user's validate, made total: false, a throw, a rejection or a hang mean invalid. */
@@ -244,21 +224,11 @@ export class Peer<Conn extends object> implements SlotClaimant {
     }
     if (this.#dead.has(conn)) return Promise.resolve(this.#invalid());
     const fresh = this.#fresh.delete(conn);
-    return this.#check(conn).then((valid) => {
+    return callValidate(this.#ctx.options, this.id, conn).then((valid) => {
       if (!valid) return this.#invalid(fresh);
       if (fresh) this.#backoff.succeeded();
       return true;
     });
-  }
-
-  #check(conn: Conn): Promise<boolean> {
-    const { options } = this.#ctx;
-    const validate = options.validate!;
-    return withTimeout(
-      new Promise<boolean>((resolve) => resolve(validate(conn, this.id))),
-      options.validateTimeoutMs,
-      () => new Error('validate timed out'),
-    ).then(Boolean, () => false);
   }
 
   #invalid(fresh = false): false {
@@ -287,7 +257,7 @@ export class Peer<Conn extends object> implements SlotClaimant {
   #checkWhileIdle(conn: Conn): void {
     if (this.#checking.has(conn)) return;
     this.#checking.add(conn);
-    void this.#check(conn).then((valid) => {
+    void callValidate(this.#ctx.options, this.id, conn).then((valid) => {
       this.#checking.delete(conn);
       // Borrowed meanwhile means it passed the check on borrow: newer news than ours.
       if (!valid && !this.pool.isBorrowedResource(conn) && !this.#dead.has(conn)) {
