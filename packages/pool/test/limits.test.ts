@@ -139,4 +139,35 @@ describe('limits', () => {
 
     expect(pool.stats()).toMatchObject({ peers: 1, borrowed: 1 });
   });
+
+  it('closes a whole idle peer under maxTotal when its connections are all within minPerPeer', async () => {
+    const factory = fakeFactory();
+    const pool = new PeerPool<FakeConn>({ ...factory, maxTotal: 1, minPerPeer: 1 });
+    const evicted: string[] = [];
+    pool.on('peerEvicted', ({ peerId, reason }) => evicted.push(`${peerId}:${reason}`));
+    await pool.use('a', () => undefined);
+
+    const b = await pool.acquire('b');
+    await settle();
+
+    expect(b.peerId).toBe('b');
+    expect(evicted).toEqual(['a:max-total']);
+    expect(pool.stats()).toMatchObject({ peers: 1, size: 1, evictedPeers: 1 });
+  });
+
+  it('lends the most recently released connection first by default, the oldest with fifo', async () => {
+    const lentAfterTwoReleases = async (fifo: boolean) => {
+      const pool = new PeerPool<FakeConn>({ ...fakeFactory(), fifo });
+      const [first, second] = [await pool.acquire('a'), await pool.acquire('a')];
+      pool.release('a', first);
+      pool.release('a', second);
+      return [await pool.acquire('a'), first, second];
+    };
+
+    const [lifoLent, , lifoSecond] = await lentAfterTwoReleases(false);
+    const [fifoLent, fifoFirst] = await lentAfterTwoReleases(true);
+
+    expect(lifoLent).toBe(lifoSecond);
+    expect(fifoLent).toBe(fifoFirst);
+  });
 });

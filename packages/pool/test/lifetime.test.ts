@@ -1,0 +1,26 @@
+import { describe, expect, it } from 'vitest';
+import { PeerPool } from '../src/index.js';
+import { fakeFactory } from './helpers.js';
+
+// Real timers on purpose: the question is what Node itself counts as keeping the process alive.
+const refedTimers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+
+describe('process lifetime', () => {
+  it('keeps the process alive with none of its timers once acquires have settled', async () => {
+    const before = refedTimers();
+    const pool = new PeerPool({
+      ...fakeFactory(),
+      idleTimeoutMs: 60_000,
+      idleCheckIntervalMs: 1_000,
+      testWhileIdle: true,
+      minPerPeer: 1,
+    });
+
+    await pool.use('a', () => undefined);
+    await pool.use('b', () => undefined);
+
+    // Armed now: the idle sweep, one idle check per peer, validation timers; all unref'd.
+    expect(refedTimers()).toBe(before);
+    await pool.drain();
+  });
+});
