@@ -1,5 +1,5 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import pkg from '../package.json' with { type: 'json' };
+import { version } from '../package.json';
 import { demoCategory } from './builtins/demo.js';
 import { fsCategory } from './builtins/fs.js';
 import { textCategory } from './builtins/text.js';
@@ -9,7 +9,7 @@ import { CategoryRegistry, type CategorySpec } from './catalog/registry.js';
 import type { XServerConfig } from './config.js';
 import { Dispatcher } from './dispatcher.js';
 import { IdempotencyStore } from './idempotency.js';
-import { ServerMetrics } from './metrics.js';
+import type { ServerMetrics } from './metrics.js';
 import type { CategoryGuard } from './seams/breaker.js';
 import type { ResultCache } from './seams/cache.js';
 import type { CallScheduler } from './seams/scheduler.js';
@@ -34,12 +34,12 @@ export interface XServerOptions {
   baseDir?: string;
   /** Categories registered besides the configured built-ins and plugins. @default [] */
   categories?: CategorySpec[];
-  /** Also export Node.js process metrics on /metrics. @default false */
+  /** With `enableMetrics()`, also export Node.js process metrics. @default false */
   defaultMetrics?: boolean;
 }
 
 export const SERVER_NAME = 'x-server';
-export const SERVER_VERSION: string = pkg.version;
+export const SERVER_VERSION: string = version;
 
 /**
  * Everything a transport needs, shared by every session: the category registry, the dispatcher
@@ -49,7 +49,9 @@ export class XServer {
   readonly config: XServerConfig;
   readonly registry = new CategoryRegistry();
   readonly dispatcher: Dispatcher;
-  readonly metrics: ServerMetrics;
+  readonly #observers: CallObserver[];
+  readonly #defaultMetrics: boolean;
+  #metrics: Promise<ServerMetrics> | undefined;
   readonly schemas = new SchemaCache();
   readonly idempotency: IdempotencyStore;
   readonly #seams: Seams;
@@ -73,15 +75,8 @@ export class XServer {
     }
     for (const spec of options.categories ?? []) this.registry.register(spec);
 
-    this.metrics = new ServerMetrics(
-      {
-        cacheHitRate: () => seams.cache.stats().hitRate,
-        breakerStates: () => seams.guard.states(),
-        queue: () => seams.scheduler.stats(),
-        sessions: () => this.#sessionCount(),
-      },
-      { defaultMetrics: options.defaultMetrics ?? false },
-    );
+    this.#defaultMetrics = options.defaultMetrics ?? false;
+    this.#observers = [seams.telemetry];
     this.idempotency = new IdempotencyStore({
       windowMs: config.idempotency.windowMs,
       maxKeys: config.idempotency.maxKeys,
@@ -92,7 +87,7 @@ export class XServer {
       guard: seams.guard,
       cache: seams.cache,
       idempotency: this.idempotency,
-      observers: [this.metrics, seams.telemetry],
+      observers: this.#observers,
       categoryPriority: (category) =>
         config.categories[category]?.priority ??
         (this.registry.has(category) ? (this.registry.spec(category).priority ?? 0) : 0),
@@ -113,6 +108,28 @@ export class XServer {
     registerCatalogTools(server, this.registry, this.schemas);
     registerCallTools(server, this.dispatcher, () => this.stats());
     return server;
+  }
+
+  /**
+   * Starts Prometheus metrics for every later call and resolves with them; idempotent. Loaded on
+   * demand (the HTTP transport does it for /metrics) so stdio start-up never pays for prom-client.
+   */
+  enableMetrics(): Promise<ServerMetrics> {
+    this.#metrics ??= import('./metrics.js').then(({ ServerMetrics }) => {
+      const seams = this.#seams;
+      const metrics = new ServerMetrics(
+        {
+          cacheHitRate: () => seams.cache.stats().hitRate,
+          breakerStates: () => seams.guard.states(),
+          queue: () => seams.scheduler.stats(),
+          sessions: () => this.#sessionCount(),
+        },
+        { defaultMetrics: this.#defaultMetrics },
+      );
+      this.#observers.push(metrics);
+      return metrics;
+    });
+    return this.#metrics;
   }
 
   /** Lets the HTTP transport report its session count in stats and metrics. */

@@ -42,6 +42,7 @@ export {
 } from './errors.js';
 export type { IdempotencyOptions } from './idempotency.js';
 export { IdempotencyStore } from './idempotency.js';
+export type { MetricsSources, ServerMetrics } from './metrics.js';
 export type { ParallelOptions, ParallelOutcome } from './parallel.js';
 export { dispatchParallel } from './parallel.js';
 export type { BreakerGuardOptions, CategoryGuard, GuardState } from './seams/breaker.js';

@@ -10,6 +10,13 @@ export interface MetricsSources {
   sessions: () => number;
 }
 
+interface ToolChildren {
+  ok: { inc(): void };
+  cached: { inc(): void };
+  error: { inc(): void };
+  duration: { observe(value: number): void };
+}
+
 const STATE_VALUE: Record<GuardState, number> = {
   closed: 0,
   'half-open': 1,
@@ -27,6 +34,7 @@ export class ServerMetrics implements CallObserver {
   readonly #calls: Counter<'category' | 'tool' | 'outcome'>;
   readonly #errors: Counter<'category' | 'tool' | 'code'>;
   readonly #duration: Histogram<'category' | 'tool'>;
+  readonly #children = new Map<string, ToolChildren>();
 
   constructor(sources: MetricsSources, options: { defaultMetrics?: boolean } = {}) {
     const registers = [this.registry];
@@ -100,12 +108,29 @@ export class ServerMetrics implements CallObserver {
   onCall(span: CallSpan): void {
     // Names a client made up must not become label values: that would grow the registry forever.
     const unknown = span.errorCode === 'UNKNOWN_CATEGORY' || span.errorCode === 'UNKNOWN_TOOL';
-    const labels = unknown
-      ? { category: '(unknown)', tool: '(unknown)' }
-      : { category: span.category, tool: span.tool };
-    this.#calls.inc({ ...labels, outcome: span.ok ? (span.cached ? 'cached' : 'ok') : 'error' });
-    if (!span.ok) this.#errors.inc({ ...labels, code: span.errorCode ?? 'UNKNOWN' });
-    this.#duration.observe(labels, span.durationMs / 1000);
+    const category = unknown ? '(unknown)' : span.category;
+    const tool = unknown ? '(unknown)' : span.tool;
+    const children = this.#childrenFor(category, tool);
+    (span.ok ? (span.cached ? children.cached : children.ok) : children.error).inc();
+    if (!span.ok) this.#errors.inc({ category, tool, code: span.errorCode ?? 'UNKNOWN' });
+    children.duration.observe(span.durationMs / 1000);
+  }
+
+  // Label children are looked up once per tool: hashing the labels on every call is the
+  // dearest part of recording a call.
+  #childrenFor(category: string, tool: string): ToolChildren {
+    const key = `${category}\u0000${tool}`;
+    let children = this.#children.get(key);
+    if (!children) {
+      children = {
+        ok: this.#calls.labels(category, tool, 'ok'),
+        cached: this.#calls.labels(category, tool, 'cached'),
+        error: this.#calls.labels(category, tool, 'error'),
+        duration: this.#duration.labels(category, tool),
+      };
+      this.#children.set(key, children);
+    }
+    return children;
   }
 
   /** The Prometheus text exposition. */

@@ -86,7 +86,8 @@ export class HttpTransportServer {
   }
 
   /** Starts listening; resolves with the bound address and the `/mcp` URL. */
-  listen(): Promise<{ host: string; port: number; url: string }> {
+  async listen(): Promise<{ host: string; port: number; url: string }> {
+    await this.#app.enableMetrics();
     return new Promise((resolve, reject) => {
       this.#server.once('error', reject);
       this.#server.listen(this.#options.port, this.#options.host, () => {
@@ -125,8 +126,9 @@ export class HttpTransportServer {
       return;
     }
     if (path === '/metrics' && req.method === 'GET') {
-      const text = await this.#app.metrics.text();
-      res.writeHead(200, { 'content-type': this.#app.metrics.contentType });
+      const metrics = await this.#app.enableMetrics();
+      const text = await metrics.text();
+      res.writeHead(200, { 'content-type': metrics.contentType });
       res.end(text);
       return;
     }
