@@ -1,5 +1,6 @@
 // Every public export is named here explicitly.
 export { type Clock, systemClock, type TimerHandle } from './clock.js';
+export type { SchedulerStats } from './counters.js';
 export {
   DeadlineExceededError,
   DuplicateTaskIdError,
@@ -32,5 +33,5 @@ export type {
 } from './queue-entry.js';
 export type { Task, TaskContext } from './run-with-timeout.js';
 export { Scheduler } from './scheduler.js';
-export type { SchedulerStats, TaskInfo, TaskResult } from './scheduler-types.js';
+export type { TaskInfo, TaskResult } from './scheduler-types.js';
 export type { SchedulingQueue } from './scheduling-queue.js';

@@ -1,5 +1,6 @@
 import PQueue from 'p-queue';
 import { type Clock, systemClock } from './clock.js';
+import { Counters, type SchedulerStats } from './counters.js';
 import { DeadlineWatch } from './deadline-watch.js';
 import {
   DeadlineExceededError,
@@ -19,10 +20,15 @@ import { PriorityInheritance } from './priority-inheritance.js';
 import { schedulerQueue } from './queue-class.js';
 import type { Policy, QueueAddOptions } from './queue-entry.js';
 import { runWithTimeout, type Task } from './run-with-timeout.js';
-import type { SchedulerStats, TaskInfo, TaskResult } from './scheduler-types.js';
+import type { TaskInfo, TaskResult } from './scheduler-types.js';
 import type { SchedulingQueue } from './scheduling-queue.js';
-import { createRecord, isThenable, NO_SIGNAL, type TaskRecord } from './task-record.js';
-import { WaitTimes } from './wait-times.js';
+import {
+  createRecord,
+  isThenable,
+  NO_SIGNAL,
+  onAbortWhileWaiting,
+  type TaskRecord,
+} from './task-record.js';
 
 interface SchedulerAddOptions extends QueueAddOptions {
   readonly signal?: AbortSignal;
@@ -47,14 +53,7 @@ export class Scheduler<Miss extends DeadlineMissPolicy = 'run'> {
   readonly #onDeadlineMiss: DeadlineMissPolicy;
   readonly #deadlines: DeadlineWatch<TaskRecord> | undefined;
   readonly #inheritance = new PriorityInheritance(() => this.#queue);
-  readonly #waits = new WaitTimes();
-  #running = 0;
-  #completed = 0;
-  #failed = 0;
-  #timedOut = 0;
-  #cancelled = 0;
-  #expired = 0;
-  #deadlineMisses = 0;
+  readonly #count = new Counters();
   #closed: Promise<void> | undefined;
 
   constructor(options: SchedulerOptions<Miss> = {}) {
@@ -98,8 +97,8 @@ export class Scheduler<Miss extends DeadlineMissPolicy = 'run'> {
     if (named && this.#named.has(id)) throw new DuplicateTaskIdError(id);
     const now = this.#clock.now();
     if (now > deadline && this.#onDeadlineMiss !== 'run') {
-      this.#deadlineMisses++;
-      this.#expired++;
+      this.#count.deadlineMisses++;
+      this.#count.expired++;
       return this.#onDeadlineMiss === 'reject'
         ? Promise.reject(new DeadlineExceededError(id, deadline, now))
         : Promise.resolve(undefined as TaskResult<T, Miss>);
@@ -122,7 +121,8 @@ export class Scheduler<Miss extends DeadlineMissPolicy = 'run'> {
     if (record.state === 'waiting') {
       record.promise = promise;
       if (deadline !== Number.POSITIVE_INFINITY) this.#deadlines?.watch(record);
-      if (signal !== undefined) this.#listenForAbort(record, signal);
+      if (signal !== undefined)
+        onAbortWhileWaiting(record, signal, () => this.#cancelWaiting(record));
     }
     return promise;
   }
@@ -214,18 +214,7 @@ export class Scheduler<Miss extends DeadlineMissPolicy = 'run'> {
   }
 
   stats(): SchedulerStats {
-    return {
-      queued: this.#pq.size,
-      running: this.#running,
-      completed: this.#completed,
-      failed: this.#failed,
-      timedOut: this.#timedOut,
-      cancelled: this.#cancelled,
-      expired: this.#expired,
-      deadlineMisses: this.#deadlineMisses,
-      waitP50Ms: this.#waits.percentile(0.5),
-      waitP95Ms: this.#waits.percentile(0.95),
-    };
+    return this.#count.snapshot(this.#pq.size);
   }
 
   /**
@@ -242,24 +231,24 @@ export class Scheduler<Miss extends DeadlineMissPolicy = 'run'> {
       // Like p-queue 10: a caller who ignores a cleared task gets no unhandled rejection.
       record.promise?.catch(() => {});
       record.state = 'cleared';
-      this.#cancelled++;
+      this.#count.cancelled++;
       this.#forget(record);
       throw new DOMException('The scheduler was cleared', 'AbortError');
     }
     const now = this.#clock.now();
     if (record.state === 'expired') return this.#missed(record, now);
-    this.#waits.record(now - record.addedAt);
+    this.#count.waits.record(now - record.addedAt);
     if (now > record.deadline) {
       if (this.#onDeadlineMiss !== 'run') {
         this.#expireRecord(record);
         return this.#missed(record, now);
       }
-      this.#deadlineMisses++;
+      this.#count.deadlineMisses++;
     }
     record.state = 'running';
     this.#deadlines?.unwatch(record);
     record.stopAbortListener?.();
-    this.#running++;
+    this.#count.running++;
     let result: T | PromiseLike<T>;
     try {
       result =
@@ -288,11 +277,11 @@ export class Scheduler<Miss extends DeadlineMissPolicy = 'run'> {
 
   /** Counts a started task's outcome; `error` is `undefined` when it resolved. */
   #finish(record: TaskRecord, signal: AbortSignal | undefined, error: unknown): void {
-    this.#running--;
-    if (signal?.aborted) this.#cancelled++;
-    else if (error === undefined) this.#completed++;
-    else this.#failed++;
-    if (error instanceof TaskTimeoutError) this.#timedOut++;
+    this.#count.running--;
+    if (signal?.aborted) this.#count.cancelled++;
+    else if (error === undefined) this.#count.completed++;
+    else this.#count.failed++;
+    if (error instanceof TaskTimeoutError) this.#count.timedOut++;
     this.#forget(record);
   }
 
@@ -307,8 +296,8 @@ export class Scheduler<Miss extends DeadlineMissPolicy = 'run'> {
 
   #expireRecord(record: TaskRecord): void {
     record.state = 'expired';
-    this.#deadlineMisses++;
-    this.#expired++;
+    this.#count.deadlineMisses++;
+    this.#count.expired++;
     this.#forget(record);
   }
 
@@ -319,22 +308,14 @@ export class Scheduler<Miss extends DeadlineMissPolicy = 'run'> {
     return undefined;
   }
 
-  #listenForAbort(record: TaskRecord, signal: AbortSignal): void {
-    // p-queue removes the task from the queue and rejects it; this only does the bookkeeping.
-    const onAbort = () => {
-      if (record.state !== 'waiting') return;
-      // p-queue removes by id, and unnamed tasks have none; removing the entry covers both.
-      if (record.entry !== undefined) this.#queue.removeEntry(record.entry);
-      record.state = 'cancelled';
-      this.#cancelled++;
-      this.#forget(record);
-    };
-    if (signal.aborted) {
-      onAbort();
-      return;
-    }
-    signal.addEventListener('abort', onAbort, { once: true });
-    record.stopAbortListener = () => signal.removeEventListener('abort', onAbort);
+  /** p-queue removes an aborted waiting task by id and rejects it; this does the rest. */
+  #cancelWaiting(record: TaskRecord): void {
+    if (record.state !== 'waiting') return;
+    // Unnamed tasks have no id for p-queue to remove them by; removing the entry covers both.
+    if (record.entry !== undefined) this.#queue.removeEntry(record.entry);
+    record.state = 'cancelled';
+    this.#count.cancelled++;
+    this.#forget(record);
   }
 
   #forget(record: TaskRecord): void {

@@ -39,6 +39,23 @@ export function createRecord(
   };
 }
 
+/**
+ * Calls `cancel` if `signal` aborts (at once if it already has); the record keeps the function
+ * that stops listening, for when the task starts or settles.
+ */
+export function onAbortWhileWaiting(
+  record: TaskRecord,
+  signal: AbortSignal,
+  cancel: () => void,
+): void {
+  if (signal.aborted) {
+    cancel();
+    return;
+  }
+  signal.addEventListener('abort', cancel, { once: true });
+  record.stopAbortListener = () => signal.removeEventListener('abort', cancel);
+}
+
 /** Handed to tasks that have neither a signal nor a timeout, to save an object per task. */
 export const NO_SIGNAL: TaskContext = Object.freeze({});
 
