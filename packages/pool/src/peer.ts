@@ -145,10 +145,20 @@ export class Peer<Conn extends object> implements SlotClaimant {
   close(): Promise<void> {
     if (this.#closed !== undefined) return this.#closed;
     this.closing = true;
+    this.#dropIdleCreates();
+    this.#closed = this.pool.drain().then(() => {
+      // Every waiter is settled now, so a create still sleeping or queued for a slot serves
+      // nobody; clear() waits for in-flight creates, so it must not wait for these.
+      this.#dropIdleCreates();
+      return this.pool.clear();
+    });
+    return this.#closed;
+  }
+
+  /** Wakes creates sleeping in backoff and refuses queued slots; those nobody needs give up. */
+  #dropIdleCreates(): void {
     this.#ctx.limiter.cancel(this);
     for (const wake of this.#wakers) wake();
-    this.#closed = this.pool.drain().then(() => this.pool.clear());
-    return this.#closed;
   }
 
   /** Marked dead by an idle check: hand it to destroy instead of back to the pool. */

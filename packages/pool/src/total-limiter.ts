@@ -63,8 +63,9 @@ export class TotalLimiter {
     if (first !== undefined) this.#reclaim(first.claimant);
   }
 
-  /** Refuses every slot `claimant` waits for (its peer is closing). */
+  /** Refuses the slots `claimant` waits for if it no longer wants them (its peer is closing). */
   cancel(claimant: SlotClaimant): void {
+    if (claimant.wantsConnection) return;
     const kept: Waiter[] = [];
     for (const waiter of this.#waiters) {
       if (waiter.claimant === claimant) waiter.grant(false);
