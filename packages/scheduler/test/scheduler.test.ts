@@ -113,6 +113,21 @@ describe('Scheduler', () => {
     expect(order).toEqual(['soon', 'late', 'low']);
   });
 
+  it('lets a long-waiting task overtake newer higher-priority ones with aging', async () => {
+    const clock = new ManualClock(0);
+    const scheduler = new Scheduler({ clock, aging: { priorityPerSecond: 1 }, autoStart: false });
+    const started: string[] = [];
+    void scheduler.add(async () => started.push('old'), { id: 'old', priority: 0 });
+    clock.advance(3_000);
+    void scheduler.add(async () => started.push('newer'), { id: 'newer', priority: 2 });
+    void scheduler.add(async () => started.push('much-higher'), { id: 'much-higher', priority: 4 });
+
+    scheduler.start();
+    await scheduler.onIdle();
+
+    expect(started).toEqual(['much-higher', 'old', 'newer']);
+  });
+
   it('reorders a waiting task with setPriority', async () => {
     const scheduler = new Scheduler({ autoStart: false });
     const started: string[] = [];
