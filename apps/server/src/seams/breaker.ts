@@ -78,6 +78,34 @@ export class BreakerGuard implements CategoryGuard {
     }
   }
 
+  /** Totals over every category's breaker, and how many circuits are open right now. */
+  stats(): {
+    breakers: number;
+    open: number;
+    calls: number;
+    failures: number;
+    rejections: number;
+    opens: number;
+  } {
+    const totals = {
+      breakers: this.#breakers.size,
+      open: 0,
+      calls: 0,
+      failures: 0,
+      rejections: 0,
+      opens: 0,
+    };
+    for (const breaker of this.#breakers.values()) {
+      const figures = breaker.stats();
+      if (breaker.state === 'open' || breaker.state === 'forced-open') totals.open++;
+      totals.calls += figures.calls;
+      totals.failures += figures.failures;
+      totals.rejections += figures.rejections;
+      totals.opens += figures.opens;
+    }
+    return totals;
+  }
+
   states(): Record<string, GuardState> {
     const states: Record<string, GuardState> = {};
     for (const [category, breaker] of this.#breakers) states[category] = breaker.state;
