@@ -18,8 +18,8 @@ export interface PeerPoolOptions<Conn extends object> {
   destroy: (conn: Conn, peerId: string) => unknown;
   /**
    * Checks an idle connection before it is lent (and, with `testWhileIdle`, while it sits idle).
-   * `false`, a throw, a rejection or a hang (see `validateTimeoutMs`) destroys that connection
-   * and the acquire tries another one.
+   * A falsy result, a throw, a rejection or a hang (see `validateTimeoutMs`) destroys that
+   * connection and the acquire tries another one.
    * @default undefined (connections are lent without a check)
    */
   validate?: (conn: Conn, peerId: string) => boolean | Promise<boolean>;
