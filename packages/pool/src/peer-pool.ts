@@ -110,6 +110,9 @@ export class PeerPool<Conn extends object> {
    * connection is destroyed instead and the error is rethrown. `fn` must not release it itself.
    */
   async use<T>(peerId: string, fn: (conn: Conn) => T | Promise<T>): Promise<T> {
+    if (typeof fn !== 'function') {
+      throw new TypeError(`use(peerId, fn): fn must be a function, got ${typeof fn}.`);
+    }
     const conn = await this.acquire(peerId);
     let result: T;
     try {

@@ -140,6 +140,14 @@ describe('PeerPool acquire and release', () => {
     expect(seen).toEqual(['create a', 'destroy a']);
   });
 
+  it('rejects a use() callback that is not a function before acquiring anything', async () => {
+    const factory = fakeFactory();
+    const pool = new PeerPool<FakeConn>(factory);
+
+    await expect(pool.use('a', 'nope' as never)).rejects.toThrow(/fn must be a function/);
+    expect(factory.create).not.toHaveBeenCalled();
+  });
+
   it('rejects a peerId that is not a string', async () => {
     const pool = new PeerPool<FakeConn>(fakeFactory());
 
