@@ -1,4 +1,5 @@
 import genericPool from 'generic-pool';
+import { withTimeout } from './timers.js';
 
 // generic-pool's bundled types declare neither its Pool constructor (which takes the evictor
 // class we need to plug in) nor Deque/PriorityQueue; this is the part of it we rely on.
@@ -74,22 +75,42 @@ interface PoolInternals {
 }
 
 /**
- * Acquires an idle resource that generic-pool will hand out synchronously (one is available,
- * nobody waits, no validation), without the acquire-timeout timer generic-pool would arm and
- * disarm at once: that timer is most of the cost of a hit. generic-pool reads the timeout per
- * acquire from its config, so it is lifted for this one call. If generic-pool's internals ever
- * change shape, this degrades to a plain acquire (with its timer), never to a hang; a test
- * guards it.
+ * Acquires an idle resource that generic-pool will hand out synchronously (call it only when
+ * one is available, nobody waits and there is no validation), without the acquire-timeout timer
+ * generic-pool would arm and disarm at once: that timer is most of the cost of a hit. generic-pool reads the timeout per
+ * acquire from its config, so it is lifted for this one call.
+ *
+ * Sound if generic-pool's internals change: without a `_config` holding our `timeoutMs`, this is
+ * a plain acquire (with its timer); and if generic-pool did not lend at once (the request is
+ * still queued, without a timer), the acquire is bounded here instead, and a connection it gets
+ * after that goes back to the pool. Tests guard both.
  */
-export function acquireIdle<T>(pool: GenericPool<T>): Promise<T> {
+export function acquireIdle<T>(pool: GenericPool<T>, timeoutMs: number): Promise<T> {
   const config = (pool as PoolInternals)._config;
-  if (config === undefined) return pool.acquire();
-  const timeoutMs = config.acquireTimeoutMillis;
+  if (config === undefined || config.acquireTimeoutMillis !== timeoutMs) return pool.acquire();
+  let acquired: Promise<T>;
   config.acquireTimeoutMillis = undefined;
   try {
-    return pool.acquire();
+    acquired = pool.acquire();
   } finally {
     config.acquireTimeoutMillis = timeoutMs;
+  }
+  if (pool.pending === 0) return acquired;
+  return withTimeout(
+    acquired,
+    timeoutMs,
+    () => new GenericPoolTimeoutError(),
+    (late) => {
+      void pool.release(late);
+    },
+  );
+}
+
+/** Stands in for generic-pool's own TimeoutError (same name), which it does not export. */
+class GenericPoolTimeoutError extends Error {
+  override readonly name = 'TimeoutError';
+  constructor() {
+    super('ResourceRequest timed out');
   }
 }
 

@@ -115,7 +115,8 @@ export class Peer<Conn extends object> implements SlotClaimant {
       this.counters.hits += 1;
       this.#ctx.totals.hits += 1;
       // Without validation and with nobody ahead, generic-pool lends at once: nothing to time.
-      if (pool.pending === 0 && this.#ctx.options.validate === undefined) return acquireIdle(pool);
+      if (pool.pending === 0 && this.#ctx.options.validate === undefined)
+        return acquireIdle(pool, this.#ctx.options.acquireTimeoutMs);
     } else {
       this.counters.misses += 1;
       this.#ctx.totals.misses += 1;
