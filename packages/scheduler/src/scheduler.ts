@@ -31,8 +31,12 @@ import {
 } from './task-record.js';
 
 interface SchedulerAddOptions extends QueueAddOptions {
-  readonly signal?: AbortSignal;
+  readonly signal?: AbortSignal | undefined;
 }
+
+// Shared objects for the common call without options, so it allocates none of its own.
+const NO_OPTIONS: AddOptions = Object.freeze({});
+const ANONYMOUS: SchedulerAddOptions = Object.freeze({ id: '' });
 
 /**
  * Runs tasks `concurrency` at a time, picking the next by priority, deadline or arrival (the
@@ -87,7 +91,7 @@ export class Scheduler<Miss extends DeadlineMissPolicy = 'run'> {
    * Queues `task` and resolves or rejects with its result. Throws at once on invalid options,
    * a duplicate id, or after `close()`.
    */
-  add<T>(task: Task<T>, options: AddOptions = {}): Promise<TaskResult<T, Miss>> {
+  add<T>(task: Task<T>, options: AddOptions = NO_OPTIONS): Promise<TaskResult<T, Miss>> {
     if (this.#closed !== undefined) throw new SchedulerClosedError();
     if (typeof task !== 'function') throw new TypeError('task must be a function');
     const deadline = checkAddOptions(options);
@@ -105,16 +109,21 @@ export class Scheduler<Miss extends DeadlineMissPolicy = 'run'> {
     }
     const record = createRecord(id, named, deadline, now);
     if (named) this.#named.set(id, record);
-    const { signal, timeout } = options;
+    const { signal, timeout, priority } = options;
+    // p-queue copies these options for every task; the fewer fields, the less garbage.
+    let queueOptions: SchedulerAddOptions = ANONYMOUS;
+    if (named || signal !== undefined || deadline !== Number.POSITIVE_INFINITY) {
+      queueOptions = { id, priority, deadline: options.deadline, signal };
+    } else if (priority !== undefined) {
+      queueOptions = { id, priority };
+    }
     this.#inserting = record;
     let promise: Promise<TaskResult<T, Miss>>;
     try {
-      promise = this.#pq.add(() => this.#run(record, task, signal, timeout), {
-        id,
-        priority: options.priority,
-        deadline: options.deadline,
-        signal,
-      }) as Promise<TaskResult<T, Miss>>;
+      promise = this.#pq.add(
+        () => this.#run(record, task, signal, timeout),
+        queueOptions,
+      ) as Promise<TaskResult<T, Miss>>;
     } finally {
       this.#inserting = undefined;
     }
@@ -259,11 +268,14 @@ export class Scheduler<Miss extends DeadlineMissPolicy = 'run'> {
       this.#finish(record, signal, error);
       throw error;
     }
+    // A task with no id, signal or timeout leaves nothing to clean up: shared handlers count it.
+    const plain = !record.named && signal === undefined && timeoutMs === undefined;
     if (!isThenable(result)) {
       this.#finish(record, signal, undefined);
       return result;
     }
-    return Promise.resolve(result).then(
+    if (plain) return result.then(this.#plainResolved, this.#plainRejected);
+    return result.then(
       (value) => {
         this.#finish(record, signal, undefined);
         return value;
@@ -274,6 +286,18 @@ export class Scheduler<Miss extends DeadlineMissPolicy = 'run'> {
       },
     );
   }
+
+  readonly #plainResolved = <T>(value: T): T => {
+    this.#count.running--;
+    this.#count.completed++;
+    return value;
+  };
+
+  readonly #plainRejected = (error: unknown): never => {
+    this.#count.running--;
+    this.#count.failed++;
+    throw error;
+  };
 
   /** Counts a started task's outcome; `error` is `undefined` when it resolved. */
   #finish(record: TaskRecord, signal: AbortSignal | undefined, error: unknown): void {
