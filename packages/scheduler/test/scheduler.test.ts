@@ -40,6 +40,20 @@ describe('Scheduler', () => {
     expect(scheduler.stats()).toMatchObject({ failed: 1, completed: 0, running: 0 });
   });
 
+  it('counts outcomes of tasks with and without options alike', async () => {
+    const scheduler = new Scheduler();
+    const boom = new Error('async boom');
+
+    await expect(scheduler.add(async () => Promise.reject(boom))).rejects.toBe(boom);
+    await expect(scheduler.add(async () => Promise.reject(boom), { id: 'named' })).rejects.toBe(
+      boom,
+    );
+    await scheduler.add(async () => 'ok');
+    await scheduler.add(() => 'sync ok', { priority: 2 });
+
+    expect(scheduler.stats()).toMatchObject({ completed: 2, failed: 2, running: 0 });
+  });
+
   it('runs at most `concurrency` tasks at once', async () => {
     const scheduler = new Scheduler({ concurrency: 2 });
     const gates = [gate(), gate(), gate()];
