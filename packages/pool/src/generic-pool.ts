@@ -72,6 +72,16 @@ export function createGenericPool<T>(
 
 interface PoolInternals {
   _config?: { acquireTimeoutMillis?: number | undefined };
+  _resourceLoans?: unknown;
+}
+
+/**
+ * The resources lent out right now. generic-pool keeps them in its loans map (the one its
+ * `isBorrowedResource` reads) and has no public way to list them; a test guards the shape.
+ */
+export function borrowedResources<T>(pool: GenericPool<T>): T[] {
+  const loans = (pool as PoolInternals)._resourceLoans;
+  return loans instanceof Map ? [...(loans.keys() as Iterable<T>)] : [];
 }
 
 /**

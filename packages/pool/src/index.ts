@@ -9,6 +9,6 @@ export {
   PoolClosedError,
 } from './errors.js';
 export type { Disposable, PeerEvictionReason, PeerPoolEvents } from './events.js';
-export type { PeerPoolOptions } from './options.js';
+export type { DrainOptions, PeerPoolOptions } from './options.js';
 export { PeerPool } from './peer-pool.js';
 export type { Counters, PeerStats, PoolStats } from './stats.js';

@@ -97,6 +97,20 @@ export interface PeerPoolOptions<Conn extends object> {
   createRetry?: CreateRetryOptions;
 }
 
+/** Options of `PeerPool.drain()`. */
+export interface DrainOptions {
+  /**
+   * How long `drain()` waits for borrowed connections to be released or destroyed. Then it
+   * destroys them under their borrowers (whose later `release` or `destroy` of them does
+   * nothing) and refuses connections to acquires still waiting, so a leaked connection cannot
+   * hold shutdown up for ever. `0`: at once; `Infinity`: wait for every borrower.
+   * @default 30_000
+   * @example
+   * process.once('SIGTERM', () => void pool.drain({ timeoutMs: 5_000 }));
+   */
+  timeoutMs?: number;
+}
+
 export interface ResolvedOptions<Conn extends object> {
   create: (peerId: string) => Conn | Promise<Conn>;
   destroy: (conn: Conn, peerId: string) => unknown;
@@ -229,4 +243,26 @@ function flag(name: string, value: unknown, fallback: boolean): boolean {
     throw new TypeError(`options.${name} must be a boolean, got ${typeof value}.`);
   }
   return value;
+}
+
+/** The `timeoutMs` of a `drain()` call: a number of ms >= 0 that a timer can hold, or Infinity. */
+export function resolveDrainTimeout(options: DrainOptions | undefined): number {
+  if (options === undefined) return 30_000;
+  if (options === null || typeof options !== 'object') {
+    throw new TypeError('drain(options): options must be an object like { timeoutMs: 5_000 }.');
+  }
+  const { timeoutMs } = options;
+  if (timeoutMs === undefined) return 30_000;
+  if (timeoutMs === Number.POSITIVE_INFINITY) return timeoutMs;
+  if (
+    typeof timeoutMs !== 'number' ||
+    !Number.isFinite(timeoutMs) ||
+    timeoutMs < 0 ||
+    timeoutMs > MAX_TIMER_MS
+  ) {
+    throw new RangeError(
+      `drain(options): options.timeoutMs must be Infinity or a number of milliseconds between 0 and ${MAX_TIMER_MS}, got ${String(timeoutMs)}.`,
+    );
+  }
+  return timeoutMs;
 }

@@ -5,7 +5,13 @@ import {
   type PeerEvictionReason,
   type PeerPoolEvents,
 } from './events.js';
-import { type PeerPoolOptions, type ResolvedOptions, resolveOptions } from './options.js';
+import {
+  type DrainOptions,
+  type PeerPoolOptions,
+  type ResolvedOptions,
+  resolveDrainTimeout,
+  resolveOptions,
+} from './options.js';
 import { Peer, type PeerContext } from './peer.js';
 import { hitRate, newCounters, type PeerStats, type PoolStats } from './stats.js';
 import { now, type TimerHandle, unrefTimeout } from './timers.js';
@@ -37,6 +43,11 @@ export class PeerPool<Conn extends object> {
   #evictedPeers = 0;
   #closed = false;
   #drained: Promise<void> | undefined;
+  #drainDone = false;
+  #forceAt = Number.POSITIVE_INFINITY;
+  #forceTimer: TimerHandle | undefined;
+  /** Destroyed by a drain() that ran out of time while borrowed: handing them back is a no-op. */
+  readonly #forceDestroyed = new WeakSet<Conn>();
   #sweepTimer: TimerHandle | undefined;
 
   constructor(options: PeerPoolOptions<Conn>) {
@@ -87,6 +98,7 @@ export class PeerPool<Conn extends object> {
    */
   release(peerId: string, conn: Conn): void {
     const peer = this.#lender(peerId, conn);
+    if (peer === undefined) return;
     peer.lastUsedTick = ++this.#tick;
     if (this.#options.testWhileIdle && peer.isDead(conn)) {
       void peer.pool.destroy(conn);
@@ -102,7 +114,8 @@ export class PeerPool<Conn extends object> {
    * `destroyError` events.
    */
   destroy(peerId: string, conn: Conn): void {
-    void this.#lender(peerId, conn).pool.destroy(conn);
+    const peer = this.#lender(peerId, conn);
+    if (peer !== undefined) void peer.pool.destroy(conn);
   }
 
   /**
@@ -129,17 +142,50 @@ export class PeerPool<Conn extends object> {
   /**
    * Stops lending: every later `acquire` rejects with `PoolClosedError`. Acquires already
    * waiting are still served (or time out), borrowed connections are awaited until released or
-   * destroyed, then every connection is destroyed. Idempotent: returns the same promise.
+   * destroyed, then every connection is destroyed. After `timeoutMs` (default 30 s) borrowed
+   * connections are destroyed under their borrowers instead of awaited (handing one back later
+   * does nothing), so a leaked connection cannot hold shutdown up.
+   *
+   * Idempotent: every call returns the same promise; a call with a shorter `timeoutMs` moves the
+   * deadline earlier (`drain({ timeoutMs: 0 })` at a second SIGTERM, say).
    */
-  drain(): Promise<void> {
-    if (this.#drained !== undefined) return this.#drained;
-    this.#closed = true;
-    this.#stopSweep();
-    const peers = [...this.#peers.values(), ...this.#closingPeers];
-    this.#drained = Promise.all(peers.map((peer) => peer.close())).then(() => {
-      this.#peers.clear();
-    });
+  drain(options?: DrainOptions): Promise<void> {
+    let timeoutMs: number;
+    try {
+      timeoutMs = resolveDrainTimeout(options);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (this.#drained === undefined) {
+      this.#closed = true;
+      this.#stopSweep();
+      const peers = [...this.#peers.values(), ...this.#closingPeers];
+      this.#drained = Promise.all(peers.map((peer) => peer.close())).then(() => {
+        this.#peers.clear();
+        this.#drainDone = true;
+        if (this.#forceTimer !== undefined) clearTimeout(this.#forceTimer);
+      });
+    }
+    this.#forceAfter(timeoutMs);
     return this.#drained;
+  }
+
+  /** Moves the drain deadline to `timeoutMs` from now if that is earlier than the current one. */
+  #forceAfter(timeoutMs: number): void {
+    if (this.#drainDone || timeoutMs === Number.POSITIVE_INFINITY) return;
+    const at = now() + timeoutMs;
+    if (at >= this.#forceAt) return;
+    this.#forceAt = at;
+    if (this.#forceTimer !== undefined) clearTimeout(this.#forceTimer);
+    this.#forceTimer = unrefTimeout(() => this.#force(), timeoutMs);
+  }
+
+  /** The drain deadline passed: borrowed connections are destroyed instead of awaited. */
+  #force(): void {
+    this.#forceTimer = undefined;
+    for (const peer of [...this.#peers.values(), ...this.#closingPeers]) {
+      for (const conn of peer.force()) this.#forceDestroyed.add(conn);
+    }
   }
 
   /** Figures for the whole pool and per peer, all plain numbers. */
@@ -181,9 +227,11 @@ export class PeerPool<Conn extends object> {
     return this.#peers.get(peerId)?.stats();
   }
 
-  #lender(peerId: string, conn: Conn): Peer<Conn> {
+  /** The peer `conn` is borrowed from; `undefined` if a timed-out drain() destroyed it. */
+  #lender(peerId: string, conn: Conn): Peer<Conn> | undefined {
     const peer = this.#peers.get(peerId);
     if (peer === undefined || !peer.pool.isBorrowedResource(conn)) {
+      if (this.#forceDestroyed.has(conn)) return undefined;
       throw new NotBorrowedError(peerId);
     }
     return peer;

@@ -3,6 +3,7 @@ import { AcquireTimeoutError, PoolClosedError } from './errors.js';
 import type { Emitter, PeerPoolEvents } from './events.js';
 import {
   acquireIdle,
+  borrowedResources,
   createGenericPool,
   type GenericPool,
   isGenericPoolTimeout,
@@ -59,6 +60,8 @@ export class Peer<Conn extends object> implements SlotClaimant {
   /** Created and not lent yet. */
   #fresh = new WeakSet<Conn>();
   #skipNextValidation = false;
+  /** drain() ran out of time: borrowed connections were destroyed, late loans are refused. */
+  #forced = false;
 
   constructor(id: string, ctx: PeerContext<Conn>) {
     this.id = id;
@@ -121,9 +124,28 @@ export class Peer<Conn extends object> implements SlotClaimant {
       this.counters.misses += 1;
       this.#ctx.totals.misses += 1;
     }
-    return pool.acquire().catch((error: unknown) => {
-      throw this.#acquireError(error);
-    });
+    return pool.acquire().then(
+      (conn) => (this.#forced ? this.#refuse(conn) : conn),
+      (error: unknown) => {
+        throw this.#acquireError(error);
+      },
+    );
+  }
+
+  /**
+   * drain() ran out of time: destroys every borrowed connection at once (returning them), and
+   * from now on a waiting acquire that gets a connection is refused and the connection destroyed.
+   */
+  force(): Conn[] {
+    this.#forced = true;
+    const borrowed = borrowedResources(this.pool);
+    for (const conn of borrowed) void this.pool.destroy(conn);
+    return borrowed;
+  }
+
+  #refuse(conn: Conn): never {
+    void this.pool.destroy(conn);
+    throw new PoolClosedError(this.id);
   }
 
   /** Takes one idle connection out and destroys it, to make room for another peer. */

@@ -160,3 +160,125 @@ describe('drain and destroy errors', () => {
     }
   });
 });
+
+describe('drain() with connections never given back', () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  /** Resolves to whether `promise` has settled, after letting promise chains run. */
+  async function isSettled(promise: Promise<unknown>): Promise<boolean> {
+    let settled = false;
+    void promise.then(
+      () => {
+        settled = true;
+      },
+      () => {
+        settled = true;
+      },
+    );
+    await settle();
+    return settled;
+  }
+
+  it('destroys a borrowed connection once timeoutMs passes, and resolves', async () => {
+    const factory = fakeFactory();
+    const pool = new PeerPool<FakeConn>(factory);
+    const leaked = await pool.acquire('a');
+
+    const draining = pool.drain({ timeoutMs: 1_000 });
+    await vi.advanceTimersByTimeAsync(999);
+    expect(await isSettled(draining)).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+
+    expect(await isSettled(draining)).toBe(true);
+    expect(leaked.destroyed).toBe(true);
+    expect(pool.stats()).toMatchObject({ size: 0, borrowed: 0, creates: 1, destroyed: 1 });
+  });
+
+  it('gives up waiting after 30 seconds by default', async () => {
+    const pool = new PeerPool<FakeConn>(fakeFactory());
+    const leaked = await pool.acquire('a');
+
+    const draining = pool.drain();
+    await vi.advanceTimersByTimeAsync(29_999);
+    expect(await isSettled(draining)).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+
+    expect(await isSettled(draining)).toBe(true);
+    expect(leaked.destroyed).toBe(true);
+  });
+
+  it('waits for every borrower with timeoutMs: Infinity', async () => {
+    const pool = new PeerPool<FakeConn>(fakeFactory());
+    const held = await pool.acquire('a');
+
+    const draining = pool.drain({ timeoutMs: Number.POSITIVE_INFINITY });
+    await vi.advanceTimersByTimeAsync(3_600_000);
+    expect(await isSettled(draining)).toBe(false);
+    pool.release('a', held);
+
+    expect(await isSettled(draining)).toBe(true);
+    expect(held.destroyed).toBe(true);
+  });
+
+  it('moves the deadline earlier when called again with a shorter timeoutMs', async () => {
+    const pool = new PeerPool<FakeConn>(fakeFactory());
+    await pool.acquire('a');
+    const first = pool.drain({ timeoutMs: 60_000 });
+
+    const second = pool.drain({ timeoutMs: 0 });
+    await vi.advanceTimersByTimeAsync(0);
+
+    expect(second).toBe(first);
+    expect(await isSettled(first)).toBe(true);
+  });
+
+  it('does nothing when a connection it destroyed is handed back afterwards', async () => {
+    const factory = fakeFactory();
+    const pool = new PeerPool<FakeConn>(factory);
+    const released = await pool.acquire('a');
+    const destroyed = await pool.acquire('a');
+    let finish: () => void = () => undefined;
+    const inUse = pool.use(
+      'a',
+      () => new Promise<string>((resolve) => (finish = () => resolve('done'))),
+    );
+    await settle();
+
+    const draining = pool.drain({ timeoutMs: 0 });
+    await vi.advanceTimersByTimeAsync(0);
+    await draining;
+    finish();
+
+    expect(() => pool.release('a', released)).not.toThrow();
+    expect(() => pool.destroy('a', destroyed)).not.toThrow();
+    await expect(inUse).resolves.toBe('done');
+    expect(factory.destroy).toHaveBeenCalledTimes(3);
+  });
+
+  it('refuses a connection to an acquire still waiting at the deadline, and destroys it', async () => {
+    const factory = fakeFactory();
+    const pool = new PeerPool<FakeConn>({ ...factory, maxPerPeer: 1, acquireTimeoutMs: 5_000 });
+    await pool.acquire('a');
+    const waiting = pool.acquire('a').catch((error: unknown) => error);
+
+    const draining = pool.drain({ timeoutMs: 100 });
+    await vi.advanceTimersByTimeAsync(100);
+
+    expect(await waiting).toBeInstanceOf(PoolClosedError);
+    expect(await isSettled(draining)).toBe(true);
+    expect(factory.created).toHaveLength(2);
+    expect(factory.created.every((conn) => conn.destroyed)).toBe(true);
+  });
+
+  it('rejects a timeoutMs that is negative or not a number', async () => {
+    const pool = new PeerPool<FakeConn>(fakeFactory());
+
+    await expect(pool.drain({ timeoutMs: -1 })).rejects.toThrow(/timeoutMs/);
+    await expect(pool.drain({ timeoutMs: '5' as unknown as number })).rejects.toThrow(RangeError);
+  });
+});

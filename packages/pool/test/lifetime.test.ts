@@ -23,4 +23,16 @@ describe('process lifetime', () => {
     expect(refedTimers()).toBe(before);
     await pool.drain();
   });
+
+  it('does not keep the process alive while drain() waits for a borrowed connection', async () => {
+    const before = refedTimers();
+    const pool = new PeerPool(fakeFactory());
+    const conn = await pool.acquire('a');
+
+    const draining = pool.drain({ timeoutMs: 60_000 });
+
+    expect(refedTimers()).toBe(before);
+    pool.release('a', conn);
+    await draining;
+  });
 });
