@@ -1,6 +1,6 @@
 /**
  * Rejection of an `acquire` that could not get a connection within `acquireTimeoutMs`: every
- * connection of the peer stayed borrowed, `maxTotal` left no room, or creating one kept failing
+ * connection of the peer stayed borrowed, `maxTotal` or `maxPeers` left no room, or creating one kept failing
  * (then `cause` is the last error `create` threw).
  */
 export class AcquireTimeoutError extends Error {
@@ -14,7 +14,7 @@ export class AcquireTimeoutError extends Error {
     super(
       `Timed out after ${timeoutMs} ms waiting for a connection to peer "${peerId}". ${
         cause === undefined ? '' : `The last create failed: ${describe(cause)}. `
-      }Release connections you no longer use, raise maxPerPeer or maxTotal, or raise acquireTimeoutMs.`,
+      }Release connections you no longer use, raise maxPerPeer, maxPeers or maxTotal, or raise acquireTimeoutMs.`,
       cause === undefined ? undefined : { cause },
     );
     this.name = 'AcquireTimeoutError';
@@ -53,27 +53,6 @@ export class NotBorrowedError extends Error {
     );
     this.name = 'NotBorrowedError';
     this.peerId = peerId;
-  }
-}
-
-/**
- * Rejection of an `acquire` for a new peer when `maxPeers` peers exist and every one of them has
- * connections borrowed or acquires waiting, so none can be closed to make room.
- */
-export class PeerLimitError extends Error {
-  readonly code = 'ERR_POOL_MAX_PEERS' as const;
-  /** The new peer that was refused. */
-  readonly peerId: string;
-  /** The `maxPeers` option in force. */
-  readonly maxPeers: number;
-
-  constructor(peerId: string, maxPeers: number) {
-    super(
-      `Cannot open a pool for peer "${peerId}": all ${maxPeers} peers (maxPeers) are busy. Release connections of other peers or raise maxPeers.`,
-    );
-    this.name = 'PeerLimitError';
-    this.peerId = peerId;
-    this.maxPeers = maxPeers;
   }
 }
 

@@ -5,7 +5,6 @@ export {
   CreateTimeoutError,
   DestroyTimeoutError,
   NotBorrowedError,
-  PeerLimitError,
   PoolClosedError,
 } from './errors.js';
 export type { Disposable, PeerEvictionReason, PeerPoolEvents } from './events.js';

@@ -35,7 +35,8 @@ export interface PeerPoolOptions<Conn extends object> {
   minPerPeer?: number;
   /**
    * Most peers with a pool at once. A new peer beyond it closes the pool of the least recently
-   * used peer that has nothing borrowed or waiting.
+   * used peer that has nothing borrowed or waiting; while every peer is busy, the acquire waits
+   * for one to become idle (within its `acquireTimeoutMs`).
    * @default Infinity
    */
   maxPeers?: number;

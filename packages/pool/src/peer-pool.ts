@@ -1,4 +1,4 @@
-import { NotBorrowedError, PeerLimitError, PoolClosedError } from './errors.js';
+import { AcquireTimeoutError, NotBorrowedError, PoolClosedError } from './errors.js';
 import {
   type Disposable,
   Emitter,
@@ -13,8 +13,9 @@ import {
   resolveOptions,
 } from './options.js';
 import { Peer, type PeerContext } from './peer.js';
+import { PeerSlotWaiters } from './peer-slots.js';
 import { hitRate, newCounters, type PeerStats, type PoolStats } from './stats.js';
-import { now, type TimerHandle, unrefTimeout } from './timers.js';
+import { now, type TimerHandle, unrefTimeout, withTimeout } from './timers.js';
 import { type SlotClaimant, TotalLimiter } from './total-limiter.js';
 
 /**
@@ -39,6 +40,8 @@ export class PeerPool<Conn extends object> {
   readonly #peers = new Map<string, Peer<Conn>>();
   /** Evicted peers whose connections are still being closed; they count in stats() until then. */
   readonly #closingPeers = new Set<Peer<Conn>>();
+  /** Acquires for new peers waiting for one of the `maxPeers` pools to become idle. */
+  readonly #slotWaiters = new PeerSlotWaiters<{ peer: Peer<Conn>; acquired: Promise<Conn> }>();
   #tick = 0;
   #evictedPeers = 0;
   #closed = false;
@@ -58,6 +61,7 @@ export class PeerPool<Conn extends object> {
       events: this.#events,
       limiter: this.#limiter,
       totals: this.#totals,
+      acquireFailed: () => this.#peerMayBeIdle(),
     };
   }
 
@@ -72,8 +76,8 @@ export class PeerPool<Conn extends object> {
   /**
    * Lends a live connection to `peerId`: an idle one if there is one (validated first when
    * `validate` is set), else a new one. Rejects with `AcquireTimeoutError` after
-   * `acquireTimeoutMs`, `PoolClosedError` after `drain()`, `PeerLimitError` when `maxPeers`
-   * busy peers leave no room for a new one.
+   * `acquireTimeoutMs` (a new peer also waits within it while `maxPeers` busy peers leave no
+   * room), `PoolClosedError` after `drain()`.
    */
   acquire(peerId: string): Promise<Conn> {
     if (typeof peerId !== 'string') {
@@ -82,14 +86,45 @@ export class PeerPool<Conn extends object> {
     if (this.#closed) return Promise.reject(new PoolClosedError(peerId));
     let peer = this.#peers.get(peerId);
     if (peer === undefined) {
-      try {
-        peer = this.#addPeer(peerId);
-      } catch (error) {
-        return Promise.reject(error);
-      }
+      peer = this.#addPeer(peerId);
+      if (peer === undefined) return this.#acquireWhenRoom(peerId);
     }
     peer.lastUsedTick = ++this.#tick;
     return peer.acquire();
+  }
+
+  /**
+   * `maxPeers` busy peers: waits for one to become idle (its pool is closed to make room), then
+   * acquires from the new peer in what is left of `acquireTimeoutMs`.
+   */
+  async #acquireWhenRoom(peerId: string): Promise<Conn> {
+    const timeoutMs = this.#options.acquireTimeoutMs;
+    const startedAt = now();
+    const { peer, acquired } = await this.#slotWaiters.wait(peerId, timeoutMs);
+    const leftMs = Math.max(1, timeoutMs - (now() - startedAt));
+    return withTimeout(
+      acquired,
+      leftMs,
+      () => new AcquireTimeoutError(peerId, timeoutMs),
+      (late) => {
+        if (peer.pool.isBorrowedResource(late)) void peer.pool.release(late);
+      },
+    );
+  }
+
+  /** Something was handed back or gave up: if acquires wait for a peer slot, try to make one. */
+  #peerMayBeIdle(): void {
+    if (this.#slotWaiters.length === 0 || this.#closed) return;
+    for (let peerId = this.#slotWaiters.nextPeerId; peerId !== undefined; ) {
+      const peer = this.#peers.get(peerId) ?? this.#addPeer(peerId);
+      if (peer === undefined) return;
+      // Acquired at once, so the new peer is busy and not the next one closed to make room.
+      this.#slotWaiters.grant(peerId, () => {
+        peer.lastUsedTick = ++this.#tick;
+        return { peer, acquired: peer.acquire() };
+      });
+      peerId = this.#slotWaiters.nextPeerId;
+    }
   }
 
   /**
@@ -102,10 +137,11 @@ export class PeerPool<Conn extends object> {
     peer.lastUsedTick = ++this.#tick;
     if (this.#options.testWhileIdle && peer.isDead(conn)) {
       void peer.pool.destroy(conn);
-      return;
+    } else {
+      void peer.pool.release(conn);
+      if (this.#limiter.waiting > 0) this.#limiter.connectionIdled();
     }
-    void peer.pool.release(conn);
-    if (this.#limiter.waiting > 0) this.#limiter.connectionIdled();
+    if (this.#slotWaiters.length > 0 && peer.isIdle) this.#peerMayBeIdle();
   }
 
   /**
@@ -115,7 +151,9 @@ export class PeerPool<Conn extends object> {
    */
   destroy(peerId: string, conn: Conn): void {
     const peer = this.#lender(peerId, conn);
-    if (peer !== undefined) void peer.pool.destroy(conn);
+    if (peer === undefined) return;
+    void peer.pool.destroy(conn);
+    if (this.#slotWaiters.length > 0 && peer.isIdle) this.#peerMayBeIdle();
   }
 
   /**
@@ -132,7 +170,7 @@ export class PeerPool<Conn extends object> {
       result = await fn(conn);
     } catch (error) {
       const peer = this.#peers.get(peerId);
-      if (peer?.pool.isBorrowedResource(conn)) void peer.pool.destroy(conn);
+      if (peer?.pool.isBorrowedResource(conn)) this.destroy(peerId, conn);
       throw error;
     }
     this.release(peerId, conn);
@@ -159,6 +197,7 @@ export class PeerPool<Conn extends object> {
     if (this.#drained === undefined) {
       this.#closed = true;
       this.#stopSweep();
+      this.#slotWaiters.rejectAll((peerId) => new PoolClosedError(peerId));
       const peers = [...this.#peers.values(), ...this.#closingPeers];
       this.#drained = Promise.all(peers.map((peer) => peer.close())).then(() => {
         this.#peers.clear();
@@ -194,7 +233,8 @@ export class PeerPool<Conn extends object> {
     let size = 0;
     let available = 0;
     let borrowed = 0;
-    let pending = 0;
+    // Acquires waiting for a peer slot have no peer yet: they count in the total only.
+    let pending = this.#slotWaiters.length;
     for (const peer of this.#peers.values()) {
       const stats = peer.stats();
       byPeer.push([peer.id, stats]);
@@ -237,11 +277,11 @@ export class PeerPool<Conn extends object> {
     return peer;
   }
 
-  #addPeer(peerId: string): Peer<Conn> {
-    const { maxPeers } = this.#options;
-    if (this.#peers.size >= maxPeers) {
+  /** Opens a pool for `peerId`, closing the least recently used idle one at `maxPeers`. */
+  #addPeer(peerId: string): Peer<Conn> | undefined {
+    if (this.#peers.size >= this.#options.maxPeers) {
       const victim = this.#leastRecentlyUsed((peer) => peer.isIdle);
-      if (victim === undefined) throw new PeerLimitError(peerId, maxPeers);
+      if (victim === undefined) return undefined;
       this.#evict(victim, 'max-peers');
     }
     const peer = new Peer(peerId, this.#ctx);
@@ -309,6 +349,8 @@ export class PeerPool<Conn extends object> {
         this.#evict(peer, 'idle');
       }
     }
+    // A backstop: acquires waiting for a peer slot get one if a peer went idle unnoticed.
+    this.#peerMayBeIdle();
     if (this.#peers.size > 0) this.#startSweep();
   }
 }

@@ -22,6 +22,8 @@ export interface PeerContext<Conn extends object> {
   readonly events: Emitter<PeerPoolEvents<Conn>>;
   readonly limiter: TotalLimiter;
   readonly totals: Counters;
+  /** Called when an acquire of a peer fails: the peer may have nothing borrowed or waiting now. */
+  readonly acquireFailed: () => void;
 }
 
 /** A create given up because nobody needs its connection any more; not a create error. */
@@ -127,6 +129,7 @@ export class Peer<Conn extends object> implements SlotClaimant {
     return pool.acquire().then(
       (conn) => (this.#forced ? this.#refuse(conn) : conn),
       (error: unknown) => {
+        this.#ctx.acquireFailed();
         throw this.#acquireError(error);
       },
     );

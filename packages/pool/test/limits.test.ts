@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { AcquireTimeoutError, PeerLimitError, PeerPool } from '../src/index.js';
-import { type FakeConn, fakeFactory, settle } from './helpers.js';
+import { AcquireTimeoutError, PeerPool } from '../src/index.js';
+import { FakeConn, fakeFactory, settle } from './helpers.js';
 
 describe('limits', () => {
   beforeEach(() => {
@@ -42,15 +42,79 @@ describe('limits', () => {
     expect(pool.stats()).toMatchObject({ peers: 2, evictedPeers: 1, size: 2 });
   });
 
-  it('refuses a new peer with PeerLimitError when every peer at maxPeers is busy', async () => {
+  it('makes a new peer wait while every peer at maxPeers is busy, then closes the first to go idle', async () => {
     const pool = new PeerPool<FakeConn>({ ...fakeFactory(), maxPeers: 1 });
+    const evicted: string[] = [];
+    pool.on('peerEvicted', ({ peerId, reason }) => evicted.push(`${peerId}:${reason}`));
+    const a = await pool.acquire('a');
+
+    const forB = pool.acquire('b');
+    await settle();
+    expect(pool.stats()).toMatchObject({ peers: 1, pending: 1 });
+    pool.release('a', a);
+
+    expect((await forB).peerId).toBe('b');
+    expect(evicted).toEqual(['a:max-peers']);
+  });
+
+  it('times out a new peer waiting for room under maxPeers with AcquireTimeoutError', async () => {
+    const pool = new PeerPool<FakeConn>({ ...fakeFactory(), maxPeers: 1, acquireTimeoutMs: 500 });
     await pool.acquire('a');
 
-    await expect(pool.acquire('b')).rejects.toBeInstanceOf(PeerLimitError);
-    await expect(pool.acquire('b')).rejects.toMatchObject({
+    const outcome = pool.acquire('b').catch((e: unknown) => e);
+    await vi.advanceTimersByTimeAsync(499);
+    expect(pool.stats().pending).toBe(1);
+    await vi.advanceTimersByTimeAsync(1);
+
+    expect(await outcome).toBeInstanceOf(AcquireTimeoutError);
+    expect(await outcome).toMatchObject({ peerId: 'b', timeoutMs: 500 });
+    expect(pool.stats()).toMatchObject({ peers: 1, pending: 0 });
+  });
+
+  it('counts the wait for room under maxPeers in the same acquireTimeoutMs', async () => {
+    const pool = new PeerPool<FakeConn>({
+      create: (peerId) => (peerId === 'a' ? new FakeConn(peerId) : new Promise(() => {})),
+      destroy: () => undefined,
       maxPeers: 1,
-      code: 'ERR_POOL_MAX_PEERS',
+      acquireTimeoutMs: 1_000,
     });
+    const a = await pool.acquire('a');
+    const outcome = pool.acquire('b').catch((e: unknown) => e);
+    await vi.advanceTimersByTimeAsync(600);
+
+    pool.release('a', a); // room for b at 600 ms; its create then hangs
+    await vi.advanceTimersByTimeAsync(400);
+
+    expect(await outcome).toBeInstanceOf(AcquireTimeoutError);
+  });
+
+  it('does not close a peer it just made room for to make room for the next one', async () => {
+    const pool = new PeerPool<FakeConn>({ ...fakeFactory(), maxPeers: 2 });
+    const a = await pool.acquire('a');
+    const b = await pool.acquire('b');
+    const forC = pool.acquire('c');
+    const forD = pool.acquire('d');
+    await settle();
+
+    pool.release('a', a);
+    const c = await forC;
+    await settle();
+    expect(pool.stats()).toMatchObject({ peers: 2, pending: 1 });
+    pool.release('b', b);
+
+    expect([c.peerId, (await forD).peerId]).toEqual(['c', 'd']);
+  });
+
+  it('rejects acquires waiting for room under maxPeers when drain() begins', async () => {
+    const pool = new PeerPool<FakeConn>({ ...fakeFactory(), maxPeers: 1 });
+    const a = await pool.acquire('a');
+    const forB = pool.acquire('b').catch((e: unknown) => e);
+
+    const draining = pool.drain();
+    pool.release('a', a);
+
+    expect(await forB).toMatchObject({ code: 'ERR_POOL_CLOSED', peerId: 'b' });
+    await draining;
   });
 
   it('closes an idle connection of another peer to make room under maxTotal', async () => {
