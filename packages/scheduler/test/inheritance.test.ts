@@ -25,7 +25,7 @@ describe('inheritPriority', () => {
     holder.open();
     await scheduler.onIdle();
 
-    // Equal rank, so arrival order: the blocker goes before the task that needs it.
+    // Equal rank, so arrival order decides, and `low` came first.
     expect(started).toEqual(['low', 'high', 'medium']);
   });
 
