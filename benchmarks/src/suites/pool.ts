@@ -40,6 +40,9 @@ function raw(options: genericPool.Options = { acquireTimeoutMillis: ACQUIRE_TIME
 /** What a user of generic-pool writes for many peers: a Map of pools, one per peer. */
 function rawPerPeer() {
   const pools = new Map<string, genericPool.Pool<Conn>>();
+  closers.push(async () => {
+    for (const pool of pools.values()) await pool.drain().then(() => pool.clear());
+  });
   return (peerId: string) => {
     let pool = pools.get(peerId);
     if (pool === undefined) {
