@@ -227,8 +227,8 @@ export class Scheduler<Miss extends DeadlineMissPolicy = 'run'> {
   }
 
   /**
-   * Starts a task that p-queue dequeued. Not `async`: a plain task result and the bookkeeping
-   * cost no extra promise, which is most of this wrapper's overhead over bare p-queue.
+   * Starts a task that p-queue dequeued. Not `async`, so that a task costs at most one promise
+   * beyond p-queue's own: the one that counts its outcome.
    */
   #run<T>(
     record: TaskRecord,
@@ -265,23 +265,23 @@ export class Scheduler<Miss extends DeadlineMissPolicy = 'run'> {
           ? task(signal === undefined ? NO_SIGNAL : { signal })
           : runWithTimeout(task, record.id, timeoutMs, signal, this.#clock);
     } catch (error) {
-      this.#finish(record, signal, error);
+      this.#finish(record, signal, false, error);
       throw error;
     }
     // A task with no id, signal or timeout leaves nothing to clean up: shared handlers count it.
     const plain = !record.named && signal === undefined && timeoutMs === undefined;
     if (!isThenable(result)) {
-      this.#finish(record, signal, undefined);
+      this.#finish(record, signal, true, undefined);
       return result;
     }
     if (plain) return result.then(this.#plainResolved, this.#plainRejected);
     return result.then(
       (value) => {
-        this.#finish(record, signal, undefined);
+        this.#finish(record, signal, true, undefined);
         return value;
       },
       (error: unknown) => {
-        this.#finish(record, signal, error ?? new Error('Task rejected with no reason'));
+        this.#finish(record, signal, false, error);
         throw error;
       },
     );
@@ -299,11 +299,11 @@ export class Scheduler<Miss extends DeadlineMissPolicy = 'run'> {
     throw error;
   };
 
-  /** Counts a started task's outcome; `error` is `undefined` when it resolved. */
-  #finish(record: TaskRecord, signal: AbortSignal | undefined, error: unknown): void {
+  /** Counts a started task's outcome and lets go of its record. */
+  #finish(record: TaskRecord, signal: AbortSignal | undefined, ok: boolean, error: unknown): void {
     this.#count.running--;
     if (signal?.aborted) this.#count.cancelled++;
-    else if (error === undefined) this.#count.completed++;
+    else if (ok) this.#count.completed++;
     else this.#count.failed++;
     if (error instanceof TaskTimeoutError) this.#count.timedOut++;
     this.#forget(record);
