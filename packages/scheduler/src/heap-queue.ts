@@ -62,7 +62,7 @@ export class HeapQueue implements SchedulingQueue {
 
   constructor(options: HeapQueueOptions = {}) {
     const policy = options.policy ?? 'priority';
-    const before = BEFORE[policy];
+    const before = Object.hasOwn(BEFORE, policy) ? BEFORE[policy] : undefined;
     if (before === undefined) {
       throw new TypeError(
         `policy must be 'priority', 'deadline' or 'priority-deadline' (use FifoQueue for 'fifo'), got ${String(policy)}`,
