@@ -73,6 +73,9 @@ export class TimeWindow implements TripPolicy {
     const size = this.#calls.length;
     const entries: Array<{ bucket: number; calls: number; failures: number; slowCalls: number }> =
       [];
+    // An empty window may have no head yet (-Infinity), which no loop could count from.
+    if (this.#totalCalls === 0)
+      return { type: 'time', durationMs: this.#durationMs, buckets: size, entries };
     for (let bucket = this.#head - size + 1; bucket <= this.#head; bucket++) {
       const slot = this.#slotOf(bucket);
       const calls = this.#calls[slot]!;
@@ -95,7 +98,8 @@ export class TimeWindow implements TripPolicy {
     this.reset();
     for (const entry of json.entries) {
       if (!Number.isInteger(entry.bucket)) continue;
-      const slot = this.#advance(entry.bucket * this.#bucketMs);
+      // Half a bucket in, so float rounding cannot land the entry in the bucket before.
+      const slot = this.#advance((entry.bucket + 0.5) * this.#bucketMs);
       this.#calls[slot]! += entry.calls;
       this.#failures[slot]! += entry.failures;
       this.#slowCalls[slot]! += entry.slowCalls;

@@ -79,6 +79,24 @@ describe('toJSON and initialState', () => {
     expect(restored.stats()).toMatchObject({ windowCalls: 1, windowFailures: 0 });
   });
 
+  it('saves a time-window breaker that has seen no calls', () => {
+    const options: CircuitBreakerOptions = {
+      window: { type: 'time', durationMs: 1_000 },
+      clock: new FakeClock(),
+    };
+    const original = new CircuitBreaker(options);
+
+    const restored = roundTrip(original, options);
+
+    expect(original.toJSON().window).toEqual({
+      type: 'time',
+      durationMs: 1_000,
+      buckets: 10,
+      entries: [],
+    });
+    expect(restored.stats().windowCalls).toBe(0);
+  });
+
   it('starts with an empty window when the window options changed', async () => {
     const clock = new FakeClock();
     const original = new CircuitBreaker({ window: { type: 'count', size: 3 }, clock });
