@@ -94,6 +94,11 @@ export class CircuitBreaker {
     fn: (context: ExecuteContext) => PromiseLike<T> | T,
     options?: ExecuteOptions,
   ): Promise<T> {
+    if (typeof fn !== 'function') {
+      return Promise.reject(
+        new TypeError('execute(fn): fn must be a function that makes the call.'),
+      );
+    }
     const circuit = this.#circuit;
     if (circuit.phase === CLOSED && options === undefined && this.#timeout === undefined) {
       return this.#run(fn, contextWithoutSignal(), undefined, NOT_A_PROBE);

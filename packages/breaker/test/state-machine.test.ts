@@ -262,4 +262,13 @@ describe('CircuitBreaker state machine', () => {
       reopenCount: 0,
     });
   });
+
+  it('rejects a call that is not a function with a TypeError', async () => {
+    const breaker = new CircuitBreaker({ clock: new FakeClock() });
+
+    const call = breaker.execute('fetch' as never);
+
+    await expect(call).rejects.toThrow(TypeError);
+    expect(breaker.stats().calls).toBe(0);
+  });
 });
