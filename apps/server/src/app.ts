@@ -1,4 +1,6 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { Clock } from '@x/dag';
+import { Scheduler } from '@x/scheduler';
 import { version } from '../package.json';
 import { demoCategory } from './builtins/demo.js';
 import { fsCategory } from './builtins/fs.js';
@@ -10,12 +12,17 @@ import type { XServerConfig } from './config.js';
 import { Dispatcher } from './dispatcher.js';
 import { IdempotencyStore } from './idempotency.js';
 import type { ServerMetrics } from './metrics.js';
+import type { PeerTransportFactory } from './peers/connection.js';
+import { PeerGateway } from './peers/gateway.js';
 import type { CategoryGuard } from './seams/breaker.js';
 import type { ResultCache } from './seams/cache.js';
 import type { CallScheduler } from './seams/scheduler.js';
 import type { CallObserver } from './seams/telemetry.js';
 import { registerCallTools } from './surface/call-tools.js';
 import { registerCatalogTools, SchemaCache } from './surface/catalog-tools.js';
+import { registerWorkflowTools } from './surface/workflow-tools.js';
+import { WorkflowRunner } from './workflows/runner.js';
+import { TemplateLibrary } from './workflows/templates.js';
 
 /** The four backends every call goes through; each is one of our packages behind a seam. */
 export interface Seams {
@@ -36,6 +43,10 @@ export interface XServerOptions {
   categories?: CategorySpec[];
   /** With `enableMetrics()`, also export Node.js process metrics. @default false */
   defaultMetrics?: boolean;
+  /** Opens transports to peers. @default stdio for a `command`, Streamable HTTP for a `url` */
+  peerTransport?: PeerTransportFactory;
+  /** Clock of workflow runs (timings, step timeouts, retry delays). @default the system clock */
+  workflowClock?: Clock;
 }
 
 export const SERVER_NAME = 'x-server';
@@ -54,6 +65,11 @@ export class XServer {
   #metrics: Promise<ServerMetrics> | undefined;
   readonly schemas = new SchemaCache();
   readonly idempotency: IdempotencyStore;
+  /** The peer MCP servers of the config, each a category. */
+  readonly peers: PeerGateway;
+  readonly templates: TemplateLibrary;
+  readonly workflows: WorkflowRunner;
+  readonly #stepScheduler: Scheduler<'run'>;
   readonly #seams: Seams;
   readonly #startedAt = Date.now();
   #sessionCount: () => number = () => 0;
@@ -73,6 +89,17 @@ export class XServer {
     for (const plugin of config.plugins) {
       this.registry.register(pluginCategory(plugin, options.baseDir ?? process.cwd()));
     }
+    this.peers = new PeerGateway({
+      peers: config.peers,
+      gateway: config.gateway,
+      clientInfo: { name: SERVER_NAME, version: SERVER_VERSION },
+      ...(options.peerTransport ? { transport: options.peerTransport } : {}),
+      onToolsChanged: (peer) => {
+        this.registry.invalidate(peer);
+        this.schemas.forget(peer);
+      },
+    });
+    for (const spec of this.peers.categories()) this.registry.register(spec);
     for (const spec of options.categories ?? []) this.registry.register(spec);
 
     this.#defaultMetrics = options.defaultMetrics ?? false;
@@ -93,6 +120,22 @@ export class XServer {
         (this.registry.has(category) ? (this.registry.spec(category).priority ?? 0) : 0),
       defaultCacheTtlMs: config.cache.defaultTtlMs,
     });
+    this.templates = new TemplateLibrary({
+      templates: config.workflows.templates,
+      dir: config.workflows.dir,
+    });
+    // Steps of every run share these slots, the longest remaining path first (dag's priority).
+    this.#stepScheduler = new Scheduler({
+      policy: 'priority',
+      concurrency: config.workflows.maxConcurrentSteps,
+    });
+    this.workflows = new WorkflowRunner({
+      dispatcher: this.dispatcher,
+      templates: this.templates,
+      scheduler: this.#stepScheduler,
+      hasCategory: (category) => this.registry.has(category),
+      ...(options.workflowClock ? { clock: options.workflowClock } : {}),
+    });
   }
 
   /** A fresh MCP server exposing the model-facing tools; one per session or stdio connection. */
@@ -102,11 +145,12 @@ export class XServer {
       {
         capabilities: { tools: {} },
         instructions:
-          'Tools are grouped in categories. Call list_categories, then list_tools or search_tools, get_tool_schema, and call a tool with dispatch (or many with dispatch_parallel).',
+          'Tools are grouped in categories. Call list_categories, then list_tools or search_tools, get_tool_schema, and call a tool with dispatch (or many with dispatch_parallel). workflow_run runs a DAG of calls, inline or from list_workflow_templates.',
       },
     );
     registerCatalogTools(server, this.registry, this.schemas);
     registerCallTools(server, this.dispatcher, () => this.stats());
+    registerWorkflowTools(server, this.workflows, this.templates);
     return server;
   }
 
@@ -149,12 +193,15 @@ export class XServer {
       idempotency: this.idempotency.stats(),
       schemas: this.schemas.stats(),
       telemetry: this.#seams.telemetry.stats(),
+      peers: this.peers.stats(),
+      workflows: { ...this.workflows.stats(), ...this.templates.stats() },
     };
   }
 
   /**
    * Stops accepting calls, waits up to `shutdownGraceMs` for the ones in flight (aborting the
-   * rest), then flushes telemetry and closes the cache and the categories. Idempotent.
+   * rest), then flushes telemetry and closes the cache, the categories and the peer connections
+   * (stdio peers' processes end). Idempotent.
    */
   close(): Promise<void> {
     this.#closing ??= (async () => {
@@ -163,6 +210,8 @@ export class XServer {
         this.#seams.telemetry.shutdown(),
         this.#seams.cache.close(),
         this.registry.close(),
+        this.peers.close(),
+        this.#stepScheduler.close(),
       ]);
     })();
     return this.#closing;

@@ -15,6 +15,7 @@ Usage:
                                              serve Streamable HTTP at /mcp, plus /health, /metrics
 Options:
   --config <file>   JSON config (see README); relative paths resolve from its directory
+  --redis <url>     share cached results through Redis (redis://host:6379), for many instances
   --help, --version
 Environment: ${envOverrides.join(', ')}
 `;
@@ -32,6 +33,7 @@ async function main(argv: string[]): Promise<void> {
       host: { type: 'string' },
       stateless: { type: 'boolean' },
       config: { type: 'string' },
+      redis: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
       version: { type: 'boolean', short: 'v' },
     },
@@ -46,7 +48,12 @@ async function main(argv: string[]): Promise<void> {
   }
   const { config, baseDir } = await loadConfig({
     file: values.config ?? process.env.X_SERVER_CONFIG,
-    overrides: { 'http.port': port, 'http.host': values.host, 'http.stateless': values.stateless },
+    overrides: {
+      'http.port': port,
+      'http.host': values.host,
+      'http.stateless': values.stateless,
+      'cache.redisUrl': values.redis,
+    },
   });
   const app = new XServer({
     config,

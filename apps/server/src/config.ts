@@ -10,6 +10,51 @@ const categoryName = z
     'lowercase letters, digits, "-" or "_", starting with a letter',
   );
 
+const durationMs = z.number().int().positive();
+
+/**
+ * An upstream MCP server reached as a category: a stdio command (spawned per connection) or a
+ * Streamable HTTP URL. Exactly one of `command` and `url`.
+ */
+export const peerSchema = z
+  .object({
+    /** Executable of a stdio peer, e.g. `node` or `npx`. */
+    command: z.string().min(1).optional(),
+    /** Arguments of the stdio command. */
+    args: z.array(z.string()).default([]),
+    /** Extra environment of the stdio command (on top of a safe default set). */
+    env: z.record(z.string(), z.string()).optional(),
+    /** Working directory of the stdio command, relative to the config file. */
+    cwd: z.string().optional(),
+    /** Streamable HTTP endpoint of an HTTP peer. */
+    url: z.url().optional(),
+    /** Headers sent with every request to an HTTP peer (e.g. Authorization). */
+    headers: z.record(z.string(), z.string()).default({}),
+    /** What list_categories says about the peer. */
+    description: z.string().min(1).optional(),
+    /** Scheduling priority of the peer's calls (higher first). */
+    priority: z.number().int().optional(),
+    /** A call to the peer running longer fails with a timeout (and the peer is told to cancel). */
+    timeoutMs: durationMs.default(60_000),
+    /** Cache every tool (`true`), none (`false`); unset: read-only + idempotent annotations decide. */
+    cache: z.boolean().optional(),
+    /** Per-tool cache decision, over `cache` and the annotations. */
+    cacheTools: z.record(z.string(), z.boolean()).default({}),
+    /** TTL of the peer's cached results. @default cache.defaultTtlMs */
+    cacheTtlMs: durationMs.optional(),
+  })
+  .strict()
+  .superRefine((peer, ctx) => {
+    if ((peer.command === undefined) === (peer.url === undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'a peer needs exactly one of "command" (stdio) or "url" (Streamable HTTP)',
+      });
+    }
+  });
+
+export type PeerConfig = z.output<typeof peerSchema>;
+
 /** The whole configuration; every field has a default, so `{}` is a valid config. */
 export const configSchema = z
   .object({
@@ -60,6 +105,31 @@ export const configSchema = z
         }),
       )
       .default([]),
+    /** How connections to peers are pooled (one @x/pool for every peer). */
+    gateway: z
+      .object({
+        /** Longest wait for a connection to a peer (spawn + initialize, or a full pool). */
+        connectTimeoutMs: durationMs.default(10_000),
+        /** Connections per peer; MCP multiplexes concurrent calls over each one. */
+        maxConnectionsPerPeer: z.number().int().positive().max(64).default(1),
+        /** A connection unused this long is closed (a stdio peer's process ends). */
+        idleTimeoutMs: durationMs.default(5 * 60_000),
+        /** A connection quiet for longer than this is checked with `ping` before it is reused. */
+        pingIntervalMs: durationMs.default(30_000),
+      })
+      .prefault({}),
+    /** Upstream MCP servers, each offered as a lazy category of the same name. */
+    peers: z.record(categoryName, peerSchema).default({}),
+    workflows: z
+      .object({
+        /** Workflow templates (`{ name, version, description?, parameters, steps }`). */
+        templates: z.array(z.record(z.string(), z.unknown())).default([]),
+        /** A folder of `*.json` templates, relative to the config file. */
+        dir: z.string().optional(),
+        /** Workflow steps running at once across all runs (one @x/scheduler). */
+        maxConcurrentSteps: z.number().int().positive().default(64),
+      })
+      .prefault({}),
     /** Per-category overrides. */
     categories: z
       .record(
@@ -84,6 +154,13 @@ export const configSchema = z
           .int()
           .positive()
           .default(100 * 1024 * 1024),
+        /** A shared Redis tier (e.g. `redis://127.0.0.1:6379`) so many instances share results. */
+        redisUrl: z
+          .string()
+          .regex(/^rediss?:\/\//, 'a redis:// or rediss:// URL')
+          .optional(),
+        /** Key prefix in the shared tier; instances that should share results use the same one. */
+        namespace: z.string().min(1).default('x-server'),
         /** TTL of cached results for tools that declare none. */
         defaultTtlMs: z
           .number()
@@ -170,6 +247,8 @@ const ENV: Record<string, { path: string[]; kind: 'string' | 'int' | 'bool' }> =
   X_SERVER_TELEMETRY_DIR: { path: ['telemetry', 'dir'], kind: 'string' },
   X_SERVER_OTLP_URL: { path: ['telemetry', 'otlpUrl'], kind: 'string' },
   X_SERVER_CONCURRENCY: { path: ['scheduler', 'concurrency'], kind: 'int' },
+  X_SERVER_REDIS_URL: { path: ['cache', 'redisUrl'], kind: 'string' },
+  X_SERVER_CACHE_NAMESPACE: { path: ['cache', 'namespace'], kind: 'string' },
 };
 
 /** The environment variables that override config fields, for the README and `--help`. */
@@ -237,5 +316,10 @@ export async function loadConfig(
   config.fs.root = resolve(baseDir, config.fs.root);
   config.cache.dir = resolve(cwd, config.cache.dir);
   config.telemetry.dir = resolve(cwd, config.telemetry.dir);
+  if (config.workflows.dir !== undefined)
+    config.workflows.dir = resolve(baseDir, config.workflows.dir);
+  for (const peer of Object.values(config.peers)) {
+    if (peer.cwd !== undefined) peer.cwd = resolve(baseDir, peer.cwd);
+  }
   return { config, baseDir };
 }

@@ -1,5 +1,5 @@
 import type { CategoryRegistry } from './catalog/registry.js';
-import { isCacheable, type ResolvedTool } from './catalog/tool.js';
+import { isCacheable, type ResolvedTool, type ToolProgress } from './catalog/tool.js';
 import {
   CallCancelledError,
   errorCode,
@@ -50,6 +50,11 @@ export interface DispatcherDeps {
   monotonic?: () => number;
 }
 
+export interface DispatchOptions {
+  /** Receives the tool's progress reports (a peer's are relayed); cached answers send none. */
+  onProgress?: (progress: ToolProgress) => void;
+}
+
 export interface DispatcherStats {
   calls: number;
   succeeded: number;
@@ -84,7 +89,11 @@ export class Dispatcher {
     this.#monotonic = deps.monotonic ?? (() => performance.now());
   }
 
-  async dispatch(call: DispatchCall, signal?: AbortSignal): Promise<DispatchResult> {
+  async dispatch(
+    call: DispatchCall,
+    signal?: AbortSignal,
+    options?: DispatchOptions,
+  ): Promise<DispatchResult> {
     const startTimeMs = this.#now();
     const started = this.#monotonic();
     this.#calls++;
@@ -109,7 +118,8 @@ export class Dispatcher {
         signal.addEventListener('abort', onAbort);
       }
       const callSignal = controller.signal;
-      const execute = () => this.#execute(tool, call, valid.value, callSignal);
+      const onProgress = options?.onProgress;
+      const execute = () => this.#execute(tool, call, valid.value, callSignal, onProgress);
       let outcome: { result: unknown; cached: boolean };
       if (call.idempotencyKey !== undefined) {
         const key = `${call.category}.${call.tool}\u0000${call.idempotencyKey}`;
@@ -144,6 +154,7 @@ export class Dispatcher {
     call: DispatchCall,
     params: unknown,
     signal: AbortSignal,
+    onProgress: DispatchOptions['onProgress'],
   ): Promise<{ result: unknown; cached: boolean }> {
     const { cache, scheduler, guard } = this.#deps;
     const cacheable = isCacheable(tool);
@@ -158,7 +169,11 @@ export class Dispatcher {
         if (signal.aborted) throw new CallCancelledError(signal.reason);
         return guard.execute(
           tool.category,
-          (guardSignal) => tool.run(params, { signal: guardSignal }),
+          (guardSignal) =>
+            tool.run(
+              params,
+              onProgress ? { signal: guardSignal, onProgress } : { signal: guardSignal },
+            ),
           signal,
         );
       },

@@ -122,6 +122,89 @@ export class ConfigError extends XServerError {
   }
 }
 
+/**
+ * The peer answered the call with a tool error (`isError: true`) or refused its params: the peer
+ * is up and working, so this does not count against its circuit.
+ */
+export class PeerToolError extends XServerError {
+  readonly code = 'PEER_TOOL_ERROR';
+  constructor(
+    readonly peer: string,
+    readonly tool: string,
+    readonly details: string,
+  ) {
+    super(`Peer "${peer}" answered ${tool} with an error: ${details}`);
+    this.name = 'PeerToolError';
+  }
+}
+
+/** The connection to a peer broke during the call (process died, HTTP stream cut). */
+export class PeerDisconnectedError extends XServerError {
+  readonly code = 'PEER_DISCONNECTED';
+  constructor(
+    readonly peer: string,
+    readonly tool: string,
+    cause: unknown,
+  ) {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    super(
+      `The connection to peer "${peer}" was lost during the call to ${tool} (${reason}). The call may or may not have taken effect; the next call reconnects.`,
+      { cause },
+    );
+    this.name = 'PeerDisconnectedError';
+  }
+}
+
+/** No connection to the peer could be opened (or borrowed) in time. */
+export class PeerUnavailableError extends XServerError {
+  readonly code = 'PEER_UNAVAILABLE';
+  constructor(
+    readonly peer: string,
+    cause: unknown,
+  ) {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    super(
+      `Peer "${peer}" is unavailable: ${reason}. Check that it runs (its command or URL in the peers config); calls retry the connection.`,
+      { cause },
+    );
+    this.name = 'PeerUnavailableError';
+  }
+}
+
+/** The peer did not answer within the peer's `timeoutMs`; it was asked to cancel. */
+export class PeerTimeoutError extends XServerError {
+  readonly code = 'PEER_TIMEOUT';
+  constructor(
+    readonly peer: string,
+    readonly tool: string,
+    readonly timeoutMs: number,
+  ) {
+    super(
+      `Peer "${peer}" did not answer ${tool} within ${timeoutMs} ms; the call was cancelled on the peer. Raise peers.${peer}.timeoutMs if the tool is slow.`,
+    );
+    this.name = 'PeerTimeoutError';
+  }
+}
+
+export class UnknownTemplateError extends XServerError {
+  readonly code = 'UNKNOWN_TEMPLATE';
+  constructor(readonly template: string) {
+    super(
+      `Unknown workflow template "${template}". Call list_workflow_templates to see the templates.`,
+    );
+    this.name = 'UnknownTemplateError';
+  }
+}
+
+/** A workflow (inline or from a template) that cannot run: every problem at once. */
+export class InvalidWorkflowError extends XServerError {
+  readonly code = 'INVALID_WORKFLOW';
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid workflow: ${problems.join('; ')}. Fix the steps (or params) and run it again.`);
+    this.name = 'InvalidWorkflowError';
+  }
+}
+
 /** The stable code of any error, for spans, metrics and tool errors. */
 export function errorCode(error: unknown): string {
   if (error instanceof XServerError) return error.code;

@@ -22,21 +22,34 @@ export type {
   ToolContext,
   ToolDefinition,
   ToolHints,
+  ToolProgress,
   Validation,
 } from './catalog/tool.js';
 export { defineTool, isCacheable, resolveZodTool } from './catalog/tool.js';
-export type { XServerConfig, XServerConfigInput } from './config.js';
-export { configSchema, envOverrides, loadConfig, parseConfig } from './config.js';
-export type { DispatchCall, Dispatcher, DispatcherStats, DispatchResult } from './dispatcher.js';
+export type { PeerConfig, XServerConfig, XServerConfigInput } from './config.js';
+export { configSchema, envOverrides, loadConfig, parseConfig, peerSchema } from './config.js';
+export type {
+  DispatchCall,
+  Dispatcher,
+  DispatcherStats,
+  DispatchOptions,
+  DispatchResult,
+} from './dispatcher.js';
 export {
   CallCancelledError,
   CategoryLoadError,
   CircuitOpenError,
   ConfigError,
   InvalidParamsError,
+  InvalidWorkflowError,
   PathOutsideRootError,
+  PeerDisconnectedError,
+  PeerTimeoutError,
+  PeerToolError,
+  PeerUnavailableError,
   ServerClosedError,
   UnknownCategoryError,
+  UnknownTemplateError,
   UnknownToolError,
   XServerError,
 } from './errors.js';
@@ -45,6 +58,10 @@ export { IdempotencyStore } from './idempotency.js';
 export type { MetricsSources, ServerMetrics } from './metrics.js';
 export type { ParallelOptions, ParallelOutcome } from './parallel.js';
 export { dispatchParallel } from './parallel.js';
+export type { PeerTransport, PeerTransportFactory } from './peers/connection.js';
+export { defaultPeerTransport } from './peers/connection.js';
+export type { PeerGatewayOptions, PeerGatewayStats } from './peers/gateway.js';
+export { PeerGateway } from './peers/gateway.js';
 export type { BreakerGuardOptions, CategoryGuard, GuardState } from './seams/breaker.js';
 export { BreakerGuard } from './seams/breaker.js';
 export type { ResultCache, ResultCacheFigures, TieredResultCacheOptions } from './seams/cache.js';
@@ -61,3 +78,22 @@ export { SpanRecorder } from './seams/telemetry.js';
 export type { HttpOptions, HttpStats } from './transport/http.js';
 export { HttpTransportServer } from './transport/http.js';
 export { serveStdio } from './transport/stdio.js';
+export type {
+  WorkflowStep,
+  WorkflowTemplateInput,
+  WorkflowTemplateSpec,
+} from './workflows/definition.js';
+export type {
+  WorkflowReport,
+  WorkflowRunInput,
+  WorkflowRunnerOptions,
+  WorkflowRunnerStats,
+  WorkflowStepReport,
+} from './workflows/runner.js';
+export { WorkflowRunner } from './workflows/runner.js';
+export type {
+  TemplateDescription,
+  TemplateLibraryOptions,
+  TemplateSummary,
+} from './workflows/templates.js';
+export { TemplateLibrary } from './workflows/templates.js';

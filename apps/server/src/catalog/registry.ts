@@ -36,6 +36,8 @@ export interface RegistryStats {
   tools: number;
   loads: number;
   loadFailures: number;
+  /** Loaded categories forgotten so they reload (peer tool lists that changed). */
+  invalidations: number;
 }
 
 interface Entry {
@@ -52,6 +54,7 @@ export class CategoryRegistry {
   readonly #entries = new Map<string, Entry>();
   #loads = 0;
   #loadFailures = 0;
+  #invalidations = 0;
 
   register(spec: CategorySpec): void {
     if (!spec || typeof spec.name !== 'string' || !NAME.test(spec.name)) {
@@ -106,6 +109,23 @@ export class CategoryRegistry {
     return entry.pending;
   }
 
+  /**
+   * Forgets a loaded category's tools so the next use runs its loader again (a peer whose tool
+   * list changed). A load in progress is left to finish; calls already holding a tool go on.
+   */
+  invalidate(name: string): void {
+    const entry = this.#entries.get(name);
+    if (!entry || entry.tools === undefined) return;
+    const loaded = entry.loaded;
+    entry.tools = undefined;
+    entry.loaded = undefined;
+    this.#invalidations++;
+    if (loaded?.close)
+      void Promise.resolve()
+        .then(() => loaded.close?.())
+        .catch(() => {});
+  }
+
   /** Synchronous access for the hot path once a category is loaded. */
   loadedTool(category: string, tool: string): ResolvedTool | undefined {
     return this.#entries.get(category)?.tools?.get(tool);
@@ -152,6 +172,7 @@ export class CategoryRegistry {
       tools,
       loads: this.#loads,
       loadFailures: this.#loadFailures,
+      invalidations: this.#invalidations,
     };
   }
 

@@ -4,6 +4,15 @@ import { z } from 'zod';
 export interface ToolContext {
   /** Aborted when the client cancels the call or the server shuts down. */
   readonly signal: AbortSignal;
+  /** Reports progress to the caller, when the caller asked for it (peers relay theirs here). */
+  readonly onProgress?: (progress: ToolProgress) => void;
+}
+
+/** One progress report, as MCP's `notifications/progress` carries it. */
+export interface ToolProgress {
+  progress: number;
+  total?: number;
+  message?: string;
 }
 
 /** Hints the model (and the cache) read about a tool; the MCP `ToolAnnotations` subset we use. */
@@ -47,6 +56,8 @@ export interface ResolvedTool {
   readonly description: string;
   readonly hints: Readonly<ToolHints>;
   readonly cacheTtlMs: number | undefined;
+  /** Overrides the hints' cache decision (a peer's config can). @default from the hints */
+  readonly cacheable?: boolean;
   /** The input JSON Schema, computed on first request and kept. */
   jsonSchema(): Record<string, unknown>;
   validate(params: unknown): Validation;
@@ -55,7 +66,7 @@ export interface ResolvedTool {
 
 /** True when a result may be served from the cache: read-only and idempotent. */
 export function isCacheable(tool: ResolvedTool): boolean {
-  return tool.hints.readOnlyHint === true && tool.hints.idempotentHint === true;
+  return tool.cacheable ?? (tool.hints.readOnlyHint === true && tool.hints.idempotentHint === true);
 }
 
 function formatIssues(error: z.ZodError): string {

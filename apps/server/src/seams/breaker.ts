@@ -1,5 +1,10 @@
 import { BrokenCircuitError, CircuitBreaker, type Clock } from '@x/breaker';
-import { CallCancelledError, CircuitOpenError, ServerClosedError } from '../errors.js';
+import {
+  CallCancelledError,
+  CircuitOpenError,
+  PeerToolError,
+  ServerClosedError,
+} from '../errors.js';
 
 /** A circuit's state as the server shows it (`/metrics`, `server_stats`). */
 export type GuardState = 'closed' | 'open' | 'half-open' | 'disabled' | 'forced-open';
@@ -28,11 +33,13 @@ export interface BreakerGuardOptions {
   clock?: Clock;
 }
 
-// The caller giving up is not the backend failing: it must not open the circuit.
+// The caller giving up is not the backend failing: it must not open the circuit. Nor is a peer
+// that answered with a tool error: it is up, and bad params from the model must not cut it off.
 function isBackendFailure(error: unknown): boolean {
   return !(
     error instanceof CallCancelledError ||
     error instanceof ServerClosedError ||
+    error instanceof PeerToolError ||
     (error instanceof Error && error.name === 'AbortError')
   );
 }

@@ -1,4 +1,4 @@
-import { Cache, cacheKey, DiskStore } from '@x/cache';
+import { Cache, type CacheOptions, cacheKey, DiskStore } from '@x/cache';
 
 export interface ResultCacheFigures {
   hits: number;
@@ -23,6 +23,13 @@ export interface TieredResultCacheOptions {
   diskDir?: string;
   /** Size bound of the disk tier. @default 100 MiB */
   diskMaxBytes?: number;
+  /**
+   * Shared tiers below memory and disk, e.g. `new KeyvRedis(url)`: what one instance caches,
+   * every instance on the same store (and `namespace`) finds. @default []
+   */
+  sharedStores?: NonNullable<CacheOptions['stores']>;
+  /** Key prefix in shared (Keyv) tiers. @default 'x-server' */
+  namespace?: string;
 }
 
 /**
@@ -34,7 +41,7 @@ export class TieredResultCache implements ResultCache {
   #errors = 0;
 
   constructor(options: TieredResultCacheOptions = {}) {
-    const stores = options.diskDir
+    const stores: NonNullable<CacheOptions['stores']> = options.diskDir
       ? [
           new DiskStore({
             dir: options.diskDir,
@@ -42,10 +49,11 @@ export class TieredResultCache implements ResultCache {
           }),
         ]
       : [];
+    stores.push(...(options.sharedStores ?? []));
     this.#cache = new Cache({
       memory: { max: options.memoryMaxEntries ?? 10_000 },
       stores,
-      namespace: 'x-server',
+      namespace: options.namespace ?? 'x-server',
     });
     // A failing disk tier is a miss, never a failed call; count it for server_stats.
     this.#cache.on('error', () => {

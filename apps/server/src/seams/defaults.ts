@@ -12,9 +12,18 @@ const noTelemetry: Seams['telemetry'] = {
   stats: () => ({ recorded: 0, exported: 0, queued: 0, dropped: 0, exportErrors: 0 }),
 };
 
+/** A Redis tier through `@keyv/redis`, loaded only when configured (it pulls in a client). */
+async function redisStores(config: XServerConfig) {
+  const url = config.cache.redisUrl;
+  if (url === undefined) return [];
+  const { default: KeyvRedis } = await import('@keyv/redis');
+  // Redis down means misses (and 'error' events counted in stats), never failed calls.
+  return [new KeyvRedis(url, { throwOnConnectError: false, throwOnErrors: false })];
+}
+
 /**
  * The embedded backends from the config: `@x/scheduler`, a `@x/breaker` per category, `@x/cache`
- * with memory + disk tiers, `@x/telemetry-batcher` to rotating JSONL (and OTLP when set).
+ * with memory + disk tiers (+ Redis when `cache.redisUrl` is set), `@x/telemetry-batcher` to rotating JSONL (and OTLP when set).
  */
 export async function createSeams(config: XServerConfig): Promise<Seams> {
   return {
@@ -28,6 +37,8 @@ export async function createSeams(config: XServerConfig): Promise<Seams> {
       memoryMaxEntries: config.cache.memoryMaxEntries,
       diskDir: config.cache.disk ? config.cache.dir : undefined,
       diskMaxBytes: config.cache.diskMaxBytes,
+      sharedStores: await redisStores(config),
+      namespace: config.cache.namespace,
     }),
     telemetry: config.telemetry.enabled
       ? new SpanRecorder({

@@ -47,8 +47,25 @@ export function registerCallTools(
       annotations: { readOnlyHint: false, destructiveHint: false, openWorldHint: true },
     },
     async (call, extra) => {
+      const progressToken = extra._meta?.progressToken;
       try {
-        const done = await dispatcher.dispatch(call, extra.signal);
+        const done = await dispatcher.dispatch(
+          call,
+          extra.signal,
+          progressToken === undefined
+            ? undefined
+            : {
+                // A peer's progress (or any tool's) reaches the caller under its own token.
+                onProgress: (progress) => {
+                  extra
+                    .sendNotification({
+                      method: 'notifications/progress',
+                      params: { progressToken, ...progress },
+                    })
+                    .catch(() => {});
+                },
+              },
+        );
         return structured({
           category: call.category,
           tool: call.tool,

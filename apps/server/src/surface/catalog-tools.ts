@@ -16,8 +16,8 @@ const toolSummary = z.object({
 });
 
 /**
- * Answers of get_tool_schema, built once per tool and kept until the process ends (a category's
- * tools never change once loaded).
+ * Answers of get_tool_schema, built once per tool and kept until the category's tool list
+ * changes (only a peer's does, and then `forget` drops its answers).
  */
 export class SchemaCache {
   readonly #answers = new Map<string, Record<string, unknown>>();
@@ -46,6 +46,12 @@ export class SchemaCache {
     };
     this.#answers.set(key, answer);
     return answer;
+  }
+
+  /** Drops the answers of one category, whose tools changed. */
+  forget(category: string): void {
+    const prefix = `${category}\u0000`;
+    for (const key of this.#answers.keys()) if (key.startsWith(prefix)) this.#answers.delete(key);
   }
 
   stats(): { entries: number; hits: number; misses: number } {

@@ -1,0 +1,174 @@
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import type { PeerConfig } from '../config.js';
+
+/** A transport to one peer, plus what a stdio peer can tell about its process. */
+export interface PeerTransport {
+  transport: Transport;
+  /** The peer's process id (stdio peers), for diagnostics and clean-up checks. */
+  pid?: () => number | null | undefined;
+  /** The last lines the peer wrote to stderr, for error messages. */
+  stderrTail?: () => string;
+}
+
+/** Opens a transport to a peer; swap it to reach peers some other way (tests use in-memory). */
+export type PeerTransportFactory = (
+  peer: string,
+  config: PeerConfig,
+) => PeerTransport | Promise<PeerTransport>;
+
+const STDERR_TAIL_CHARS = 2_000;
+
+/** Stdio (the SDK spawns `command`) or Streamable HTTP (`url` with `headers`). */
+export const defaultPeerTransport: PeerTransportFactory = async (_peer, config) => {
+  if (config.command !== undefined) {
+    const { StdioClientTransport, getDefaultEnvironment } = await import(
+      '@modelcontextprotocol/sdk/client/stdio.js'
+    );
+    const transport = new StdioClientTransport({
+      command: config.command,
+      args: config.args,
+      env: { ...getDefaultEnvironment(), ...config.env },
+      ...(config.cwd === undefined ? {} : { cwd: config.cwd }),
+      stderr: 'pipe',
+    });
+    // Piped so a chatty peer cannot write into our stdout protocol stream; kept short for errors.
+    let tail = '';
+    transport.stderr?.on('data', (chunk: Buffer) => {
+      tail = (tail + chunk.toString('utf8')).slice(-STDERR_TAIL_CHARS);
+    });
+    return { transport, pid: () => transport.pid, stderrTail: () => tail };
+  }
+  const { StreamableHTTPClientTransport } = await import(
+    '@modelcontextprotocol/sdk/client/streamableHttp.js'
+  );
+  return {
+    transport: new StreamableHTTPClientTransport(new URL(config.url!), {
+      requestInit: { headers: config.headers },
+    }),
+  };
+};
+
+export interface PeerConnectionOptions {
+  peer: string;
+  config: PeerConfig;
+  clientInfo: { name: string; version: string };
+  transport: PeerTransportFactory;
+  /** Longest wait for the `initialize` handshake. */
+  connectTimeoutMs: number;
+  /** Called when the peer says its tool list changed. */
+  onToolsChanged: () => void;
+  /** Monotonic clock, for the ping interval. @default performance.now */
+  now?: () => number;
+}
+
+/**
+ * One SDK `Client` connected to a peer. MCP multiplexes requests, so a connection carries many
+ * calls at once; `inFlight` counts them so a connection is only closed once they are done.
+ */
+export class PeerConnection {
+  readonly peer: string;
+  readonly client: Client;
+  readonly #source: PeerTransport;
+  readonly #now: () => number;
+  readonly #idleWaiters = new Set<() => void>();
+  #closed = false;
+  #closing: Promise<void> | undefined;
+  #lastActiveMs: number;
+  inFlight = 0;
+
+  private constructor(options: PeerConnectionOptions, source: PeerTransport, client: Client) {
+    this.peer = options.peer;
+    this.client = client;
+    this.#source = source;
+    this.#now = options.now ?? (() => performance.now());
+    this.#lastActiveMs = this.#now();
+  }
+
+  /** Connects and initializes, or rejects within `config.connectTimeoutMs`. */
+  static async open(options: PeerConnectionOptions): Promise<PeerConnection> {
+    const source = await options.transport(options.peer, options.config);
+    const client = new Client(options.clientInfo, { capabilities: {} });
+    const connection = new PeerConnection(options, source, client);
+    client.onclose = () => {
+      connection.#closed = true;
+    };
+    client.setNotificationHandler(ToolListChangedNotificationSchema, () => {
+      options.onToolsChanged();
+    });
+    try {
+      await client.connect(source.transport, { timeout: options.connectTimeoutMs });
+    } catch (error) {
+      await connection.close();
+      const tail = source.stderrTail?.().trim();
+      throw tail ? new Error(`${(error as Error).message}; peer stderr: ${tail}`) : error;
+    }
+    return connection;
+  }
+
+  /** True once the transport closed (process exited, stream ended) or `close()` was called. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  get pid(): number | undefined {
+    return this.#source.pid?.() ?? undefined;
+  }
+
+  stderrTail(): string {
+    return this.#source.stderrTail?.() ?? '';
+  }
+
+  /** Marks the start of a call on this connection. */
+  begin(): void {
+    this.inFlight++;
+  }
+
+  /** Marks the end of a call; the connection was alive until now. */
+  end(): void {
+    this.inFlight--;
+    this.#lastActiveMs = this.#now();
+    if (this.inFlight === 0) for (const wake of this.#idleWaiters) wake();
+  }
+
+  /**
+   * Still usable: open, and either busy or heard from within `pingIntervalMs`, or answering a
+   * `ping` now. A ping per reuse would double a call's round trip, so a busy one needs none.
+   */
+  async healthy(pingIntervalMs: number, pingTimeoutMs: number): Promise<boolean> {
+    if (this.#closed) return false;
+    if (this.inFlight > 0 || this.#now() - this.#lastActiveMs < pingIntervalMs) return true;
+    try {
+      await this.client.ping({ timeout: pingTimeoutMs });
+      this.#lastActiveMs = this.#now();
+      return !this.#closed;
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * Closes the connection (for stdio: ends the peer's process), after the calls in flight on it
+   * settle or `graceMs` passes. Idempotent.
+   */
+  close(graceMs = 0): Promise<void> {
+    this.#closing ??= (async () => {
+      if (this.inFlight > 0 && graceMs > 0 && !this.#closed) {
+        await new Promise<void>((resolve) => {
+          const done = () => {
+            clearTimeout(timer);
+            this.#idleWaiters.delete(done);
+            resolve();
+          };
+          const timer = setTimeout(done, graceMs);
+          timer.unref();
+          this.#idleWaiters.add(done);
+        });
+      }
+      this.#closed = true;
+      await this.client.close().catch(() => {});
+    })();
+    return this.#closing;
+  }
+}

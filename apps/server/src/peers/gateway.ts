@@ -1,0 +1,281 @@
+import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
+import type { jsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/types.js';
+import { PeerPool } from '@x/pool';
+import type { CategorySpec } from '../catalog/registry.js';
+import type { ResolvedTool, ToolContext } from '../catalog/tool.js';
+import type { PeerConfig, XServerConfig } from '../config.js';
+import {
+  PeerDisconnectedError,
+  PeerTimeoutError,
+  PeerToolError,
+  PeerUnavailableError,
+} from '../errors.js';
+import { defaultPeerTransport, PeerConnection, type PeerTransportFactory } from './connection.js';
+import { type PeerToolListing, resolvePeerTool } from './peer-tool.js';
+
+export interface PeerGatewayOptions {
+  peers: Record<string, PeerConfig>;
+  /** Pool-wide connection settings. */
+  gateway: XServerConfig['gateway'];
+  /** How the server introduces itself to peers. */
+  clientInfo: { name: string; version: string };
+  /** Opens a transport to a peer. @default stdio for `command`, Streamable HTTP for `url` */
+  transport?: PeerTransportFactory;
+  /** Called when a peer says its tool list changed, so its cached listing can be dropped. */
+  onToolsChanged?: (peer: string) => void;
+}
+
+export interface PeerGatewayStats {
+  peers: number;
+  /** Connections open now (for stdio peers: processes running). */
+  connections: number;
+  /** Calls running on peers now. */
+  inFlight: number;
+  calls: number;
+  failed: number;
+  disconnects: number;
+  timeouts: number;
+  toolListChanges: number;
+  connects: number;
+  connectErrors: number;
+  closedConnections: number;
+  validationFailures: number;
+}
+
+function textOf(content: unknown): string {
+  if (!Array.isArray(content)) return 'no details';
+  const texts = content
+    .filter((part): part is { type: 'text'; text: string } => part?.type === 'text')
+    .map((part) => part.text);
+  return texts.length ? texts.join(' ') : 'no details';
+}
+
+/**
+ * Fronts the configured peer MCP servers: one `@x/pool` keyed by peer holds SDK `Client`
+ * connections (validated with `ping` when quiet, replaced when dead), and each peer is a lazy
+ * category whose tools come from its `tools/list`.
+ */
+export class PeerGateway {
+  readonly #options: PeerGatewayOptions;
+  readonly #pool: PeerPool<PeerConnection>;
+  readonly #open = new Set<PeerConnection>();
+  #validator: Promise<jsonSchemaValidator> | undefined;
+  #closing: Promise<void> | undefined;
+  #inFlight = 0;
+  #calls = 0;
+  #failed = 0;
+  #disconnects = 0;
+  #timeouts = 0;
+  #toolListChanges = 0;
+
+  constructor(options: PeerGatewayOptions) {
+    this.#options = options;
+    const { gateway } = options;
+    const longestCallMs = Math.max(0, ...Object.values(options.peers).map((p) => p.timeoutMs));
+    this.#pool = new PeerPool<PeerConnection>({
+      create: async (peer) => {
+        const connection = await PeerConnection.open({
+          peer,
+          config: this.#config(peer),
+          clientInfo: options.clientInfo,
+          transport: options.transport ?? defaultPeerTransport,
+          connectTimeoutMs: gateway.connectTimeoutMs,
+          onToolsChanged: () => {
+            this.#toolListChanges++;
+            options.onToolsChanged?.(peer);
+          },
+        });
+        this.#open.add(connection);
+        return connection;
+      },
+      // Calls may still run on a connection the pool retires (loans are brief, see call()).
+      destroy: async (connection) => {
+        await connection.close(longestCallMs);
+        this.#open.delete(connection);
+      },
+      validate: (connection) =>
+        connection.healthy(gateway.pingIntervalMs, gateway.connectTimeoutMs),
+      maxPerPeer: gateway.maxConnectionsPerPeer,
+      acquireTimeoutMs: gateway.connectTimeoutMs,
+      createTimeoutMs: gateway.connectTimeoutMs,
+      validateTimeoutMs: gateway.connectTimeoutMs,
+      destroyTimeoutMs: longestCallMs + 5_000,
+      idleTimeoutMs: gateway.idleTimeoutMs,
+      createRetry: { baseDelayMs: 100, maxDelayMs: 5_000, multiplier: 2, jitterRatio: 0.2 },
+    });
+  }
+
+  #config(peer: string): PeerConfig {
+    const config = this.#options.peers[peer];
+    if (!config) throw new TypeError(`No peer named "${peer}" is configured.`);
+    return config;
+  }
+
+  /** The category of one configured peer, loaded (tools listed) on first use. */
+  category(peer: string): CategorySpec {
+    const config = this.#config(peer);
+    return {
+      name: peer,
+      description:
+        config.description ??
+        `Tools of the peer MCP server "${peer}" (${config.command ?? config.url}).`,
+      ...(config.priority === undefined ? {} : { priority: config.priority }),
+      load: async () => ({ tools: await this.listTools(peer) }),
+    };
+  }
+
+  /** Every configured peer as a category. */
+  categories(): CategorySpec[] {
+    return Object.keys(this.#options.peers).map((peer) => this.category(peer));
+  }
+
+  /** Lends a connection only to start a request: MCP multiplexes, so others may share it. */
+  async #borrow(peer: string): Promise<PeerConnection> {
+    let connection: PeerConnection;
+    try {
+      connection = await this.#pool.acquire(peer);
+    } catch (error) {
+      throw new PeerUnavailableError(peer, (error as { cause?: unknown }).cause ?? error);
+    }
+    connection.begin();
+    this.#pool.release(peer, connection);
+    return connection;
+  }
+
+  /** The peer's tools (every page of `tools/list`), validated by their JSON Schemas here. */
+  async listTools(peer: string): Promise<ResolvedTool[]> {
+    const config = this.#config(peer);
+    const connection = await this.#borrow(peer);
+    const listings: PeerToolListing[] = [];
+    try {
+      let cursor: string | undefined;
+      do {
+        const page = await connection.client.listTools(cursor === undefined ? {} : { cursor }, {
+          timeout: config.timeoutMs,
+        });
+        listings.push(...(page.tools as PeerToolListing[]));
+        cursor = page.nextCursor;
+      } while (cursor !== undefined);
+    } catch (error) {
+      throw this.#translate(error, peer, 'tools/list', config, connection, undefined);
+    } finally {
+      connection.end();
+    }
+    this.#validator ??= import('@modelcontextprotocol/sdk/validation/ajv').then(
+      ({ AjvJsonSchemaValidator }) => new AjvJsonSchemaValidator(),
+    );
+    const validator = await this.#validator;
+    return listings.map((listing) =>
+      resolvePeerTool(listing, {
+        peer,
+        config,
+        validator,
+        call: (tool, params, ctx) => this.call(peer, tool, params, ctx),
+      }),
+    );
+  }
+
+  /**
+   * Calls a peer's tool: its result is the structured content, else `{ content }`. Cancellation
+   * (the signal) is forwarded to the peer as `notifications/cancelled`; the peer's progress goes
+   * to `ctx.onProgress`.
+   */
+  async call(peer: string, tool: string, params: unknown, ctx: ToolContext): Promise<unknown> {
+    const config = this.#config(peer);
+    this.#calls++;
+    this.#inFlight++;
+    let connection: PeerConnection | undefined;
+    try {
+      connection = await this.#borrow(peer);
+      const onProgress = ctx.onProgress;
+      const result = await connection.client.callTool(
+        { name: tool, arguments: (params ?? {}) as Record<string, unknown> },
+        undefined,
+        {
+          signal: ctx.signal,
+          timeout: config.timeoutMs,
+          ...(onProgress
+            ? {
+                onprogress: ({ progress, total, message }) =>
+                  onProgress({
+                    progress,
+                    ...(total === undefined ? {} : { total }),
+                    ...(message === undefined ? {} : { message }),
+                  }),
+              }
+            : {}),
+        },
+      );
+      if (result.isError) throw new PeerToolError(peer, tool, textOf(result.content));
+      return result.structuredContent ?? { content: result.content };
+    } catch (error) {
+      this.#failed++;
+      throw this.#translate(error, peer, tool, config, connection, ctx.signal);
+    } finally {
+      connection?.end();
+      this.#inFlight--;
+    }
+  }
+
+  #translate(
+    error: unknown,
+    peer: string,
+    tool: string,
+    config: PeerConfig,
+    connection: PeerConnection | undefined,
+    signal: AbortSignal | undefined,
+  ): unknown {
+    // The caller's own cancellation (or a breaker timeout) keeps its reason.
+    if (signal?.aborted) return error;
+    if (!(error instanceof McpError)) return error;
+    if (error.code === ErrorCode.ConnectionClosed || connection?.closed) {
+      this.#disconnects++;
+      return new PeerDisconnectedError(peer, tool, error);
+    }
+    if (error.code === ErrorCode.RequestTimeout) {
+      this.#timeouts++;
+      return new PeerTimeoutError(peer, tool, config.timeoutMs);
+    }
+    if (error.code === ErrorCode.InvalidParams) return new PeerToolError(peer, tool, error.message);
+    return error;
+  }
+
+  /** Process ids of the stdio peers running now, for diagnostics and clean-up checks. */
+  processIds(): number[] {
+    return [...this.#open].flatMap((connection) =>
+      connection.pid === undefined ? [] : [connection.pid],
+    );
+  }
+
+  stats(): PeerGatewayStats {
+    const pool = this.#pool.stats();
+    return {
+      peers: Object.keys(this.#options.peers).length,
+      connections: this.#open.size,
+      inFlight: this.#inFlight,
+      calls: this.#calls,
+      failed: this.#failed,
+      disconnects: this.#disconnects,
+      timeouts: this.#timeouts,
+      toolListChanges: this.#toolListChanges,
+      connects: pool.creates,
+      connectErrors: pool.createErrors,
+      closedConnections: pool.destroyed,
+      validationFailures: pool.validationFailures,
+    };
+  }
+
+  /**
+   * Closes every connection (stdio peers' processes end), waiting up to `graceMs` for calls in
+   * flight. Idempotent.
+   */
+  close(graceMs = 0): Promise<void> {
+    this.#closing ??= (async () => {
+      await this.#pool.drain({ timeoutMs: graceMs });
+      // Connections the pool already let go of but whose close was still waiting for calls.
+      await Promise.allSettled([...this.#open].map((connection) => connection.close()));
+      this.#open.clear();
+    })();
+    return this.#closing;
+  }
+}

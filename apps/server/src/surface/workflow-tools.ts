@@ -1,0 +1,142 @@
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { z } from 'zod';
+import { workflowStepSchema } from '../workflows/definition.js';
+import type { WorkflowRunner } from '../workflows/runner.js';
+import type { TemplateLibrary } from '../workflows/templates.js';
+import { structured, toolError } from './results.js';
+
+const MAX_STEPS = 500;
+
+const parameterSpec = z.object({
+  type: z.string(),
+  description: z.string().optional(),
+  default: z.unknown().optional(),
+  required: z.boolean().optional(),
+});
+
+const templateSummary = {
+  name: z.string(),
+  version: z.string(),
+  description: z.string(),
+  parameters: z.record(z.string(), parameterSpec),
+  steps: z.number(),
+};
+
+export function registerWorkflowTools(
+  server: McpServer,
+  runner: WorkflowRunner,
+  templates: TemplateLibrary,
+): void {
+  server.registerTool(
+    'workflow_run',
+    {
+      title: 'Run a workflow',
+      description:
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: the reference syntax, literally
+        'Run a DAG of tool calls: each step is a dispatch (category, tool, params) that starts as soon as the steps it needs are done. Strings in params may reference earlier results: "${steps.<id>.result.<path>}". Or run a template: { template, params }. Answers every step\'s status, result or error and timing, and a Mermaid diagram.',
+      inputSchema: {
+        steps: z.array(workflowStepSchema).min(1).max(MAX_STEPS).optional(),
+        template: z.string().min(1).optional().describe('A name from list_workflow_templates'),
+        params: z.record(z.string(), z.unknown()).optional().describe("The template's parameters"),
+        maxConcurrency: z.number().int().positive().max(MAX_STEPS).optional(),
+        failFast: z.boolean().optional().describe('Stop at the first failed step'),
+      },
+      outputSchema: {
+        status: z.enum(['succeeded', 'failed', 'cancelled']),
+        template: z.string().optional(),
+        steps: z.array(
+          z.object({
+            id: z.string(),
+            category: z.string(),
+            tool: z.string(),
+            status: z.enum(['succeeded', 'failed', 'skipped', 'cancelled']),
+            result: z.unknown().optional(),
+            error: z.object({ code: z.string(), message: z.string() }).optional(),
+            attempts: z.number(),
+            startMs: z.number().optional(),
+            durationMs: z.number().optional(),
+            skipReason: z.string().optional(),
+          }),
+        ),
+        succeeded: z.number(),
+        failed: z.number(),
+        skipped: z.number(),
+        cancelled: z.number(),
+        durationMs: z.number(),
+        criticalPathMs: z.number(),
+        mermaid: z.string(),
+      },
+      annotations: { readOnlyHint: false, destructiveHint: false, openWorldHint: true },
+    },
+    async (input, extra) => {
+      const progressToken = extra._meta?.progressToken;
+      try {
+        const report = await runner.run(input, {
+          signal: extra.signal,
+          ...(progressToken === undefined
+            ? {}
+            : {
+                onStepSettled: (progress: number, total: number, message: string) => {
+                  extra
+                    .sendNotification({
+                      method: 'notifications/progress',
+                      params: { progressToken, progress, total, message },
+                    })
+                    // A client that went away cannot take progress; the run goes on.
+                    .catch(() => {});
+                },
+              }),
+        });
+        return structured({ ...report });
+      } catch (error) {
+        return toolError(error);
+      }
+    },
+  );
+
+  server.registerTool(
+    'list_workflow_templates',
+    {
+      title: 'List workflow templates',
+      description: 'The workflow templates workflow_run can run by name, with their parameters.',
+      inputSchema: {},
+      outputSchema: {
+        templates: z.array(z.object(templateSummary)),
+        problems: z.array(z.object({ file: z.string(), error: z.string() })),
+      },
+      annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
+    },
+    async () => {
+      try {
+        return structured({
+          templates: await templates.list(),
+          problems: await templates.problems(),
+        });
+      } catch (error) {
+        return toolError(error);
+      }
+    },
+  );
+
+  server.registerTool(
+    'describe_workflow_template',
+    {
+      title: 'Describe a workflow template',
+      description: "A template's parameters, steps and graph (Mermaid), before running it.",
+      inputSchema: { name: z.string().min(1).describe('A name from list_workflow_templates') },
+      outputSchema: {
+        ...templateSummary,
+        definition: z.record(z.string(), z.unknown()),
+        mermaid: z.string(),
+      },
+      annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
+    },
+    async ({ name }) => {
+      try {
+        return structured({ ...(await templates.describe(name)) });
+      } catch (error) {
+        return toolError(error);
+      }
+    },
+  );
+}

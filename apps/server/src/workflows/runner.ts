@@ -1,0 +1,250 @@
+import {
+  type Clock,
+  DefinitionError,
+  ParameterError,
+  type RunResult,
+  type SchedulerLike,
+  type StepDefinition,
+  type StepOutcome,
+  Workflow,
+} from '@x/dag';
+import type { Dispatcher } from '../dispatcher.js';
+import { errorCode, errorMessage, InvalidWorkflowError } from '../errors.js';
+import { referencedSteps, splitAction, toDagStep, type WorkflowStep } from './definition.js';
+import type { TemplateLibrary } from './templates.js';
+
+/** What `workflow_run` takes: inline steps, or a template and its params. */
+export interface WorkflowRunInput {
+  steps?: WorkflowStep[] | undefined;
+  template?: string | undefined;
+  params?: Record<string, unknown> | undefined;
+  /** Steps running at once in this run. @default unbounded (the shared step scheduler still bounds it) */
+  maxConcurrency?: number | undefined;
+  /** Stop at the first failed step: running steps are cancelled, the rest skipped. @default false */
+  failFast?: boolean | undefined;
+}
+
+export interface WorkflowStepReport {
+  id: string;
+  category: string;
+  tool: string;
+  status: StepOutcome;
+  result?: unknown;
+  error?: { code: string; message: string };
+  attempts: number;
+  /** Start of the first attempt, ms after the run started. */
+  startMs?: number;
+  durationMs?: number;
+  skipReason?: string;
+}
+
+export interface WorkflowReport {
+  status: RunResult['status'];
+  template?: string;
+  steps: WorkflowStepReport[];
+  succeeded: number;
+  failed: number;
+  skipped: number;
+  cancelled: number;
+  durationMs: number;
+  /** The longest chain of step durations through the graph: the least the run could take. */
+  criticalPathMs: number;
+  /** The run's graph, coloured by step status. */
+  mermaid: string;
+}
+
+export interface WorkflowRunnerOptions {
+  dispatcher: Dispatcher;
+  templates: TemplateLibrary;
+  /** Every step attempt of every run goes through it (`@x/scheduler`), critical path first. */
+  scheduler?: SchedulerLike;
+  /** Whether a category exists, to refuse a workflow naming an unknown one before it runs. */
+  hasCategory: (category: string) => boolean;
+  /** Timings, timeouts and retry delays of runs. @default @x/dag's system clock */
+  clock?: Clock;
+}
+
+export interface WorkflowRunnerStats {
+  runs: number;
+  running: number;
+  succeeded: number;
+  failed: number;
+  cancelled: number;
+  rejected: number;
+  steps: number;
+}
+
+const FINAL: ReadonlySet<string> = new Set(['succeeded', 'failed', 'skipped', 'cancelled']);
+
+/** Runs DAGs of dispatch calls on @x/dag: each step is one call through the dispatcher. */
+export class WorkflowRunner {
+  readonly #options: WorkflowRunnerOptions;
+  readonly #stats: WorkflowRunnerStats = {
+    runs: 0,
+    running: 0,
+    succeeded: 0,
+    failed: 0,
+    cancelled: 0,
+    rejected: 0,
+    steps: 0,
+  };
+
+  constructor(options: WorkflowRunnerOptions) {
+    this.#options = options;
+  }
+
+  async #definition(input: WorkflowRunInput): Promise<StepDefinition[]> {
+    if ((input.steps === undefined) === (input.template === undefined)) {
+      throw new InvalidWorkflowError(['give either "steps" or "template" (with "params")']);
+    }
+    if (input.template !== undefined) {
+      const template = await this.#options.templates.get(input.template);
+      try {
+        return template.instantiate(input.params ?? {}).steps;
+      } catch (error) {
+        if (error instanceof ParameterError) throw new InvalidWorkflowError(error.problems);
+        throw error;
+      }
+    }
+    if (input.params !== undefined) {
+      throw new InvalidWorkflowError([
+        '"params" goes with "template"; inline steps carry their own',
+      ]);
+    }
+    return input.steps!.map(toDagStep);
+  }
+
+  #build(steps: StepDefinition[]): Workflow {
+    const problems: string[] = [];
+    for (const step of steps) {
+      const { category } = splitAction(step.uses);
+      if (!this.#options.hasCategory(category)) {
+        problems.push(`step "${step.id}" names unknown category "${category}"`);
+      }
+    }
+    if (problems.length) throw new InvalidWorkflowError(problems);
+    const { dispatcher } = this.#options;
+    try {
+      return Workflow.fromJSON({ steps }, (uses) => {
+        const target = splitAction(uses);
+        return async (input, context) => {
+          const done = await dispatcher.dispatch({ ...target, params: input }, context.signal);
+          return done.result;
+        };
+      });
+    } catch (error) {
+      if (error instanceof DefinitionError) throw new InvalidWorkflowError(error.problems);
+      throw error;
+    }
+  }
+
+  /**
+   * Runs a workflow. Rejects only for a workflow that cannot run (`InvalidWorkflowError`,
+   * `UnknownTemplateError`); a failing step is reported in the result, never thrown.
+   */
+  async run(
+    input: WorkflowRunInput,
+    options: {
+      signal?: AbortSignal;
+      /** Called once per step that settles (ran, failed, skipped or was cancelled). */
+      onStepSettled?: (settled: number, total: number, message: string) => void;
+    } = {},
+  ): Promise<WorkflowReport> {
+    let steps: StepDefinition[];
+    let workflow: Workflow;
+    try {
+      steps = await this.#definition(input);
+      workflow = this.#build(steps);
+    } catch (error) {
+      this.#stats.rejected++;
+      throw error;
+    }
+    this.#stats.runs++;
+    this.#stats.running++;
+    let settled = 0;
+    const { scheduler, clock } = this.#options;
+    let result: RunResult;
+    try {
+      result = await workflow.run({
+        ...(input.maxConcurrency === undefined ? {} : { concurrency: input.maxConcurrency }),
+        failFast: input.failFast ?? false,
+        ...(options.signal ? { signal: options.signal } : {}),
+        ...(scheduler ? { scheduler } : {}),
+        ...(clock ? { clock } : {}),
+        onStep: (event) => {
+          if (!FINAL.has(event.type)) return;
+          settled++;
+          options.onStepSettled?.(settled, steps.length, `step "${event.stepId}" ${event.type}`);
+        },
+      });
+    } finally {
+      this.#stats.running--;
+    }
+    this.#stats[result.status]++;
+    this.#stats.steps += steps.length;
+    return this.#report(steps, workflow, result, input.template);
+  }
+
+  #report(
+    steps: StepDefinition[],
+    workflow: Workflow,
+    result: RunResult,
+    template: string | undefined,
+  ): WorkflowReport {
+    const counts = { succeeded: 0, failed: 0, skipped: 0, cancelled: 0 };
+    const reports = steps.map((step): WorkflowStepReport => {
+      const outcome = result.steps[step.id]!;
+      counts[outcome.status]++;
+      const report: WorkflowStepReport = {
+        id: step.id,
+        ...splitAction(step.uses),
+        status: outcome.status,
+        attempts: outcome.attempts,
+      };
+      if (outcome.status === 'succeeded') report.result = outcome.output ?? null;
+      if (outcome.error !== undefined && outcome.status !== 'skipped') {
+        report.error = { code: errorCode(outcome.error), message: errorMessage(outcome.error) };
+      }
+      if (outcome.startedAt !== undefined) report.startMs = outcome.startedAt - result.startedAt;
+      if (outcome.durationMs !== undefined) report.durationMs = outcome.durationMs;
+      if (outcome.skipReason !== undefined) report.skipReason = outcome.skipReason;
+      return report;
+    });
+    return {
+      status: result.status,
+      ...(template === undefined ? {} : { template }),
+      steps: reports,
+      ...counts,
+      durationMs: result.durationMs,
+      criticalPathMs: criticalPath(steps, result),
+      mermaid: workflow.toMermaid(result),
+    };
+  }
+
+  stats(): WorkflowRunnerStats {
+    return { ...this.#stats };
+  }
+}
+
+/** Longest sum of step durations along any dependency chain (steps in topological order). */
+function criticalPath(steps: StepDefinition[], result: RunResult): number {
+  const finish = new Map<string, number>();
+  const ids = new Set(steps.map((step) => step.id));
+  const pending = [...steps];
+  // Declarative steps may be listed before their dependencies: settle them in passes.
+  while (pending.length) {
+    const before = pending.length;
+    for (let i = pending.length - 1; i >= 0; i--) {
+      const step = pending[i]!;
+      const needs = [...new Set([...(step.needs ?? []), ...referencedSteps(step.with)])].filter(
+        (id) => ids.has(id),
+      );
+      if (!needs.every((id) => finish.has(id))) continue;
+      const start = Math.max(0, ...needs.map((id) => finish.get(id)!));
+      finish.set(step.id, start + (result.steps[step.id]?.durationMs ?? 0));
+      pending.splice(i, 1);
+    }
+    if (pending.length === before) break;
+  }
+  return Math.max(0, ...finish.values());
+}

@@ -1,0 +1,68 @@
+import { join } from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import { XServer, type XServerOptions } from '../src/app.js';
+import type { XServerConfigInput } from '../src/config.js';
+import { BreakerGuard } from '../src/seams/breaker.js';
+import { createSeams } from '../src/seams/defaults.js';
+import { testConfig, workdir } from './helpers.js';
+
+const modules = join(import.meta.dirname, '..', 'node_modules', '@modelcontextprotocol');
+
+/** The bins of the reference MCP servers (dev dependencies), run with this Node, no npx. */
+export const EVERYTHING_BIN = join(modules, 'server-everything', 'dist', 'index.js');
+export const MEMORY_BIN = join(modules, 'server-memory', 'dist', 'index.js');
+
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export interface Gateway {
+  app: XServer;
+  client: Client;
+  guard: BreakerGuard;
+  dir: string;
+  call(name: string, args?: Record<string, unknown>): ReturnType<Client['callTool']>;
+  close(): Promise<void>;
+}
+
+/**
+ * An x-server in this process with the given config, and the SDK's own Client connected to it
+ * over an in-memory transport (the peers it fronts are real: child processes or HTTP).
+ */
+export async function startGateway(
+  input: XServerConfigInput,
+  options: Partial<Pick<XServerOptions, 'peerTransport' | 'workflowClock'>> = {},
+): Promise<Gateway> {
+  const dir = await workdir();
+  const config = await testConfig(dir, { cache: { disk: false }, ...input });
+  const seams = await createSeams(config);
+  const guard = new BreakerGuard({
+    failureThreshold: config.breaker.failureThreshold,
+    recoveryTimeoutMs: config.breaker.recoveryTimeoutMs,
+  });
+  seams.guard = guard;
+  const app = new XServer({ config, seams, ...options });
+  const server = app.createMcpServer();
+  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+  await server.connect(serverSide);
+  const client = new Client({ name: 'gateway-test', version: '1.0.0' });
+  await client.connect(clientSide);
+  return {
+    app,
+    client,
+    guard,
+    dir,
+    call: (name, args = {}) => client.callTool({ name, arguments: args }),
+    async close() {
+      await client.close();
+      await server.close();
+      await app.close();
+    },
+  };
+}

@@ -1,0 +1,185 @@
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { errorText, ok, workdir } from './helpers.js';
+import { EVERYTHING_BIN, type Gateway, isAlive, MEMORY_BIN, startGateway } from './gateway-helpers.js';
+
+interface Dispatched {
+  result: { content?: { type: string; text: string }[] };
+  cached: boolean;
+}
+
+// Real MCP servers nobody here wrote, from npm, as stdio peers (child processes).
+describe('stdio peers: @modelcontextprotocol/server-everything and server-memory', () => {
+  let gateway: Gateway | undefined;
+  const pids = new Set<number>();
+
+  afterEach(async () => {
+    for (const pid of gateway?.app.peers.processIds() ?? []) pids.add(pid);
+    await gateway?.close();
+    gateway = undefined;
+    // Every peer process is gone once the server has closed.
+    await expect.poll(() => [...pids].filter(isAlive), { timeout: 10_000 }).toEqual([]);
+    pids.clear();
+  });
+
+  const everything = (extra: Record<string, unknown> = {}) => ({
+    command: process.execPath,
+    args: [EVERYTHING_BIN, 'stdio'],
+    ...extra,
+  });
+
+  it('lists a peer as a category and loads its tools from tools/list on first use only', async () => {
+    gateway = await startGateway({ builtins: [], peers: { everything: everything() } });
+
+    const before = ok<{ categories: { name: string; loaded: boolean }[] }>(
+      await gateway.call('list_categories'),
+    );
+    const processesBefore = gateway.app.peers.processIds().length;
+    const listed = ok<{ tools: { name: string; cached: boolean; readOnly: boolean }[] }>(
+      await gateway.call('list_tools', { category: 'everything' }),
+    );
+
+    expect(before.categories).toEqual([
+      expect.objectContaining({ name: 'everything', loaded: false }),
+    ]);
+    expect(processesBefore).toBe(0);
+    expect(listed.tools).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ name: 'echo', readOnly: true, cached: true }),
+        expect.objectContaining({ name: 'get-sum', cached: true }),
+        expect.objectContaining({ name: 'toggle-simulated-logging', cached: false }),
+      ]),
+    );
+    expect(gateway.app.peers.processIds()).toHaveLength(1);
+  });
+
+  it("calls a peer's tool and serves the repeat of a read-only idempotent one from the cache", async () => {
+    gateway = await startGateway({ builtins: [], peers: { everything: everything() } });
+    const args = { category: 'everything', tool: 'echo', params: { message: 'hi' } };
+
+    const first = ok<Dispatched>(await gateway.call('dispatch', args));
+    const second = ok<Dispatched>(await gateway.call('dispatch', args));
+
+    expect(first.result.content?.[0]?.text).toBe('Echo: hi');
+    expect(first.cached).toBe(false);
+    expect(second).toMatchObject({ cached: true, result: first.result });
+    expect(gateway.app.peers.stats().calls).toBe(1);
+  });
+
+  it('calls a tool each time when the config says not to cache it', async () => {
+    gateway = await startGateway({
+      builtins: [],
+      peers: { everything: everything({ cacheTools: { 'get-sum': false } }) },
+    });
+    const args = { category: 'everything', tool: 'get-sum', params: { a: 2, b: 3 } };
+
+    const first = ok<Dispatched>(await gateway.call('dispatch', args));
+    const second = ok<Dispatched>(await gateway.call('dispatch', args));
+
+    expect(first.result.content?.[0]?.text).toMatch(/is 5/);
+    expect(second.cached).toBe(false);
+    expect(gateway.app.peers.stats().calls).toBe(2);
+  });
+
+  it("refuses params that break the peer tool's JSON Schema without calling the peer", async () => {
+    gateway = await startGateway({ builtins: [], peers: { everything: everything() } });
+
+    const text = errorText(
+      await gateway.call('dispatch', {
+        category: 'everything',
+        tool: 'get-sum',
+        params: { a: 'two', b: 3 },
+      }),
+    );
+
+    expect(text).toMatch(/^\[INVALID_PARAMS\] Invalid params for everything\.get-sum: .*a/);
+    expect(gateway.app.peers.stats().calls).toBe(0);
+  });
+
+  it("relays the peer's progress notifications to the caller", async () => {
+    gateway = await startGateway({
+      builtins: [],
+      peers: { everything: everything({ cache: false }) },
+    });
+    const progress: number[] = [];
+
+    const answer = await gateway.client.callTool(
+      {
+        name: 'dispatch',
+        arguments: {
+          category: 'everything',
+          tool: 'trigger-long-running-operation',
+          params: { duration: 0.2, steps: 4 },
+        },
+      },
+      undefined,
+      { onprogress: ({ progress: done }) => progress.push(done) },
+    );
+
+    ok(answer);
+    expect(progress).toEqual([1, 2, 3, 4]);
+  });
+
+  it('gives a call whose peer dies a clear error, counts it against the breaker, and reconnects on the next call', async () => {
+    gateway = await startGateway({ builtins: [], peers: { everything: everything() } });
+    ok(await gateway.call('list_tools', { category: 'everything' }));
+    const [first] = gateway.app.peers.processIds();
+    pids.add(first!);
+    const pending = gateway.call('dispatch', {
+      category: 'everything',
+      tool: 'trigger-long-running-operation',
+      params: { duration: 30, steps: 30 },
+    });
+    await expect.poll(() => gateway!.app.peers.stats().inFlight).toBe(1);
+
+    process.kill(first!, 'SIGKILL');
+    const text = errorText(await pending);
+    const failures = gateway.guard.stats().failures;
+    const next = ok<Dispatched>(
+      await gateway.call('dispatch', {
+        category: 'everything',
+        tool: 'echo',
+        params: { message: 'again' },
+      }),
+    );
+    const [second] = gateway.app.peers.processIds();
+
+    expect(text).toMatch(
+      /^\[PEER_DISCONNECTED\] The connection to peer "everything" was lost during the call to trigger-long-running-operation/,
+    );
+    expect(failures).toBe(1);
+    expect(next.result.content?.[0]?.text).toBe('Echo: again');
+    expect(second).not.toBe(first);
+    expect(gateway.app.peers.stats()).toMatchObject({ disconnects: 1, connects: 2 });
+  });
+
+  it('keeps state in one memory-server process across calls (uncached by config)', async () => {
+    const file = join(await workdir(), 'memory.jsonl');
+    gateway = await startGateway({
+      builtins: [],
+      peers: {
+        memory: {
+          command: process.execPath,
+          args: [MEMORY_BIN],
+          env: { MEMORY_FILE_PATH: file },
+          cache: false,
+        },
+      },
+    });
+
+    ok(
+      await gateway.call('dispatch', {
+        category: 'memory',
+        tool: 'create_entities',
+        params: {
+          entities: [{ name: 'x-server', entityType: 'project', observations: ['a gateway'] }],
+        },
+      }),
+    );
+    const graph = ok<{ result: { entities: { name: string }[] } }>(
+      await gateway.call('dispatch', { category: 'memory', tool: 'read_graph', params: {} }),
+    );
+
+    expect(graph.result.entities.map((entity) => entity.name)).toEqual(['x-server']);
+  });
+});
