@@ -24,7 +24,7 @@ const suitesDir = join(root, 'src', 'suites');
 
 function availableSuites(): string[] {
   return readdirSync(suitesDir)
-    .filter((f) => f.endsWith('.ts'))
+    .filter((f) => f.endsWith('.ts') && !f.startsWith('.') && !f.startsWith('_'))
     .map((f) => basename(f, '.ts'))
     .sort();
 }
