@@ -27,3 +27,15 @@ export const systemClock: Clock = {
   },
   clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
 };
+
+/**
+ * The default clock of `retry`: like {@link systemClock}, but its timers keep the process
+ * alive. A backoff wait is the very work a caller awaits; unref'd, `await retry(...)` in a
+ * script would let Node exit in the middle of it (an unsettled top-level await, exit code 13).
+ * Aborting `retry`'s signal clears the wait.
+ */
+export const keepAliveClock: Clock = {
+  now: () => Date.now(),
+  setTimeout: (callback, ms) => setTimeout(callback, ms),
+  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+};

@@ -1,5 +1,5 @@
 import { cappedDelay, checkMaxNotBelowBase, checkMultiplier } from './backoff.js';
-import { type Clock, systemClock } from './clock.js';
+import { type Clock, keepAliveClock } from './clock.js';
 import { BrokenCircuitError } from './errors.js';
 import { checkFunction, checkInteger, checkMs } from './validate.js';
 
@@ -47,7 +47,11 @@ export interface RetryOptions {
   signal?: AbortSignal;
   /** Uniform random numbers in [0, 1), for the jitter; seed one in tests. @default Math.random */
   random?: () => number;
-  /** Time source and timers for the waits. @default systemClock */
+  /**
+   * Time source and timers for the waits. The default's timers keep the process alive, since
+   * the caller is waiting for the result; pass `systemClock` for unref'd waits.
+   * @default a clock on `Date.now()` and `setTimeout`
+   */
   clock?: Clock;
   /** Called before each wait, e.g. to log. */
   onRetry?: (event: RetryEvent) => void;
@@ -75,7 +79,7 @@ export async function retry<T>(
     throw new RangeError(`jitter must be 'full' or 'none', got ${String(jitter)}.`);
   }
   const random = options.random ?? Math.random;
-  const clock = options.clock ?? systemClock;
+  const clock = options.clock ?? keepAliveClock;
   for (const [name, value] of [
     ['retryOn', options.retryOn],
     ['random', options.random],
@@ -108,6 +112,11 @@ export async function retry<T>(
 
 function sleep(ms: number, clock: Clock, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
+    // Aborted by retryOn or onRetry: an 'abort' event will never come, so do not wait for one.
+    if (signal.aborted) {
+      reject(signal.reason);
+      return;
+    }
     const onAbort = () => {
       clock.clearTimeout(timer);
       reject(signal.reason);

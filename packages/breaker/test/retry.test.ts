@@ -160,6 +160,49 @@ describe('retry', () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 
+  it('rejects at once when onRetry aborts the signal, without waiting out the delay', async () => {
+    const controller = new AbortController();
+    const result = retry(flaky(5), {
+      signal: controller.signal,
+      baseDelayMs: 10_000,
+      jitter: 'none',
+      onRetry: () => controller.abort(new Error('shutting down')),
+    });
+    let settled = false;
+    result
+      .catch(() => undefined)
+      .finally(() => {
+        settled = true;
+      });
+
+    await vi.advanceTimersByTimeAsync(0);
+
+    expect(settled).toBe(true);
+    await expect(result).rejects.toThrow('shutting down');
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('keeps the process alive while it waits, since the caller awaits the result', async () => {
+    vi.useRealTimers();
+    const setTimeoutSpy = vi.spyOn(globalThis, 'setTimeout');
+    const controller = new AbortController();
+    const result = retry(flaky(5), {
+      signal: controller.signal,
+      baseDelayMs: 20_000,
+      jitter: 'none',
+    });
+    await new Promise((resolve) => setImmediate(resolve));
+
+    const index = setTimeoutSpy.mock.calls.findIndex((call) => call[1] === 20_000);
+    const handle = setTimeoutSpy.mock.results[index]?.value as NodeJS.Timeout | undefined;
+    const keepsAlive = handle?.hasRef();
+    controller.abort(new Error('done'));
+    await result.catch(() => undefined);
+    setTimeoutSpy.mockRestore();
+
+    expect(keepsAlive).toBe(true);
+  });
+
   it('does not call fn when the signal is already aborted', async () => {
     const fn = flaky(0);
 
