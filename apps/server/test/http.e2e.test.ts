@@ -54,7 +54,7 @@ describe('HTTP transport', () => {
 
     expect(refused.status).toBe(401);
     expect(refused.headers.get('www-authenticate')).toBe('Bearer');
-    expect(tools.length).toBe(7);
+    expect(tools.length).toBe(10);
   });
 
   it('answers 403 to a foreign Origin and to a foreign Host', async () => {

@@ -39,7 +39,7 @@ describe('x-server --stdio', () => {
     await client.close();
     await expect.poll(() => isAlive(pid), { timeout: 10_000 }).toBe(false);
 
-    expect(tools).toHaveLength(7);
+    expect(tools).toHaveLength(10);
     expect(done.result.content).toBe('hello from the fs root');
     expect(await spans(dir)).toMatchObject([{ name: 'fs.read_file', ok: true }]);
   });

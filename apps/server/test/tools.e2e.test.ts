@@ -24,13 +24,16 @@ describe('model-facing tools over Streamable HTTP', () => {
     const { tools } = await client.listTools();
 
     expect(tools.map((tool) => tool.name).sort()).toEqual([
+      'describe_workflow_template',
       'dispatch',
       'dispatch_parallel',
       'get_tool_schema',
       'list_categories',
       'list_tools',
+      'list_workflow_templates',
       'search_tools',
       'server_stats',
+      'workflow_run',
     ]);
     for (const tool of tools) {
       expect(tool.outputSchema, tool.name).toBeDefined();

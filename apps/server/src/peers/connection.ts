@@ -112,6 +112,11 @@ export class PeerConnection {
     return this.#closed;
   }
 
+  /** Marks the connection unusable after a transport error; the pool replaces it. */
+  markBroken(): void {
+    this.#closed = true;
+  }
+
   get pid(): number | undefined {
     return this.#source.pid?.() ?? undefined;
   }

@@ -9,6 +9,7 @@ import {
   PeerTimeoutError,
   PeerToolError,
   PeerUnavailableError,
+  XServerError,
 } from '../errors.js';
 import { defaultPeerTransport, PeerConnection, type PeerTransportFactory } from './connection.js';
 import { type PeerToolListing, resolvePeerTool } from './peer-tool.js';
@@ -226,8 +227,13 @@ export class PeerGateway {
     signal: AbortSignal | undefined,
   ): unknown {
     // The caller's own cancellation (or a breaker timeout) keeps its reason.
-    if (signal?.aborted) return error;
-    if (!(error instanceof McpError)) return error;
+    if (signal?.aborted || error instanceof XServerError) return error;
+    if (!(error instanceof McpError)) {
+      // Below the protocol (fetch failed, HTTP 404 for a session the peer forgot): this
+      // connection is no good; the next call gets a fresh one.
+      connection?.markBroken();
+      return new PeerUnavailableError(peer, error);
+    }
     if (error.code === ErrorCode.ConnectionClosed || connection?.closed) {
       this.#disconnects++;
       return new PeerDisconnectedError(peer, tool, error);

@@ -1,0 +1,68 @@
+import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import { connectHttp, NODE_ARGS, ok, workdir } from './helpers.js';
+
+const REDIS_URL = process.env.REDIS_URL;
+
+function listening(child: ChildProcessWithoutNullStreams): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let stderr = '';
+    child.stderr.on('data', (chunk) => {
+      stderr += chunk;
+      const match = /listening on (\S+)/.exec(stderr);
+      if (match) resolve(match[1]!);
+    });
+    child.once('exit', (code) => reject(new Error(`x-server exited ${code}: ${stderr}`)));
+  });
+}
+
+// Many machines: N stateless instances behind a load balancer share one Redis cache tier.
+describe.skipIf(!REDIS_URL)('two x-server processes sharing Redis (REDIS_URL)', () => {
+  const children: ChildProcessWithoutNullStreams[] = [];
+  const clients: Client[] = [];
+
+  afterEach(async () => {
+    await Promise.all(clients.splice(0).map((client) => client.close().catch(() => {})));
+    await Promise.all(
+      children.splice(0).map(
+        (child) =>
+          new Promise<void>((resolve) => {
+            if (child.exitCode !== null) return resolve();
+            child.once('exit', () => resolve());
+            child.kill('SIGTERM');
+          }),
+      ),
+    );
+  });
+
+  async function instance(namespace: string): Promise<Client> {
+    const child = spawn(
+      process.execPath,
+      [...NODE_ARGS, '--http', '--port', '0', '--stateless', '--redis', REDIS_URL!],
+      { cwd: await workdir(), env: { ...process.env, X_SERVER_CACHE_NAMESPACE: namespace } },
+    );
+    children.push(child);
+    const client = await connectHttp(await listening(child));
+    clients.push(client);
+    return client;
+  }
+
+  it('serves a result cached through one instance as a hit through the other', async () => {
+    // A namespace of this run only, so no earlier run's entries can answer.
+    const namespace = `x-server-test-${randomUUID()}`;
+    const [first, second] = await Promise.all([instance(namespace), instance(namespace)]);
+    const args = { category: 'demo', tool: 'echo', params: { value: namespace } };
+
+    const viaFirst = ok<{ cached: boolean; result: unknown }>(
+      await first!.callTool({ name: 'dispatch', arguments: args }),
+    );
+    const viaSecond = ok<{ cached: boolean; result: unknown }>(
+      await second!.callTool({ name: 'dispatch', arguments: args }),
+    );
+
+    expect(viaFirst).toMatchObject({ cached: false, result: { value: namespace } });
+    expect(viaSecond).toMatchObject({ cached: true, result: { value: namespace } });
+  });
+});
