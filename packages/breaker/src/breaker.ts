@@ -64,6 +64,7 @@ export class CircuitBreaker {
       resolved.policy,
       resolved.recoveryDelay,
       resolved.halfOpenMaxCalls,
+      resolved.halfOpenMaxWaitMs,
     );
     this.#slowCallMs = resolved.slowCallMs;
     this.#timeout = resolved.timeout;

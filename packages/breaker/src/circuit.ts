@@ -34,28 +34,37 @@ export class Circuit {
   reopenCount = 0;
   probesInFlight = 0;
   probesSucceeded = 0;
+  /** When the current run of probes in flight began (probesInFlight went from 0 to 1). */
+  probesSince = 0;
   opens = 0;
   readonly stateChange = new Listeners<[next: CircuitState, previous: CircuitState]>();
   readonly #clock: Clock;
   readonly #policy: TripPolicy;
   readonly #recoveryDelay: (reopenCount: number) => number;
   readonly #halfOpenMaxCalls: number;
+  readonly #halfOpenMaxWaitMs: number;
 
   constructor(
     clock: Clock,
     policy: TripPolicy,
     recoveryDelay: (reopenCount: number) => number,
     halfOpenMaxCalls: number,
+    halfOpenMaxWaitMs: number,
   ) {
     this.#clock = clock;
     this.#policy = policy;
     this.#recoveryDelay = recoveryDelay;
     this.#halfOpenMaxCalls = halfOpenMaxCalls;
+    this.#halfOpenMaxWaitMs = halfOpenMaxWaitMs;
   }
 
-  /** The state's name, after moving an open circuit whose time is up to half-open. */
+  /**
+   * The state's name, after the moves that are due: an open circuit whose time is up to
+   * half-open, a half-open one whose probes are stuck back to open.
+   */
   get name(): CircuitStateName {
     if (this.phase === OPEN && this.#clock.now() >= this.retryAt) this.transition(HALF_OPEN);
+    else if (this.phase === HALF_OPEN) this.#reopenIfStuck();
     return NAMES[this.phase]!;
   }
 
@@ -65,14 +74,28 @@ export class Circuit {
    */
   admitProbe(): number {
     if (this.phase === OPEN && this.#clock.now() >= this.retryAt) this.transition(HALF_OPEN);
-    if (
-      this.phase === HALF_OPEN &&
-      this.probesInFlight + this.probesSucceeded < this.#halfOpenMaxCalls
-    ) {
-      this.probesInFlight++;
+    if (this.phase !== HALF_OPEN) return NOT_ADMITTED;
+    if (this.probesInFlight + this.probesSucceeded < this.#halfOpenMaxCalls) {
+      if (this.probesInFlight++ === 0) this.probesSince = this.#clock.now();
       return this.generation;
     }
+    this.#reopenIfStuck();
     return NOT_ADMITTED;
+  }
+
+  /**
+   * A probe that never settles (no `timeout`, a hung socket) would hold its slot, and the
+   * circuit in half-open, forever. Once probes have been in flight for `halfOpenMaxWaitMs`
+   * without a verdict, that silence is the verdict: the circuit re-opens, and the late probes
+   * are ignored when they settle (their generation is gone).
+   */
+  #reopenIfStuck(): void {
+    if (
+      this.probesInFlight > 0 &&
+      this.#clock.now() - this.probesSince >= this.#halfOpenMaxWaitMs
+    ) {
+      this.open(this.reopenCount + 1);
+    }
   }
 
   /** A probe's verdict: any failure re-opens, `halfOpenMaxCalls` successes close. */

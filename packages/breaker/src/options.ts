@@ -80,6 +80,14 @@ export interface CircuitBreakerOptions {
    */
   halfOpenMaxCalls?: number;
   /**
+   * How long half-open waits for probes in flight to settle, in milliseconds, from when the
+   * current run of probes began. Past it, the next call (or read of `state`) re-opens the
+   * circuit as if a probe had failed, so a probe that never settles cannot keep the circuit
+   * half-open, rejecting every call, forever. `Infinity` waits forever (resilience4j's default).
+   * @default 60_000, or `timeout` when that is longer
+   */
+  halfOpenMaxWaitMs?: number;
+  /**
    * Trip on rates over a sliding window (count- or time-based) instead of consecutive failures.
    * @default undefined (consecutive failures)
    * @example { type: 'count', size: 20, failureRateThreshold: 0.5, minimumCalls: 10 }
@@ -114,6 +122,7 @@ export interface ResolvedOptions {
   name: string;
   recoveryDelay: (reopenCount: number) => number;
   halfOpenMaxCalls: number;
+  halfOpenMaxWaitMs: number;
   slowCallMs: number | undefined;
   timeout: number | undefined;
   isFailure: ((error: unknown) => boolean) | undefined;
@@ -155,6 +164,12 @@ export function resolveOptions(options: CircuitBreakerOptions): ResolvedOptions 
     name,
     recoveryDelay,
     halfOpenMaxCalls: checkInteger('halfOpenMaxCalls', options.halfOpenMaxCalls ?? 1, 1),
+    halfOpenMaxWaitMs:
+      options.halfOpenMaxWaitMs === undefined
+        ? Math.max(60_000, timeout ?? 0)
+        : options.halfOpenMaxWaitMs === Infinity
+          ? Infinity
+          : checkMs('halfOpenMaxWaitMs', options.halfOpenMaxWaitMs, false),
     slowCallMs,
     timeout,
     isFailure: options.isFailure,

@@ -1,8 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { BrokenCircuitError, CircuitBreaker } from '../src/index.js';
+import { BrokenCircuitError, CircuitBreaker, type CircuitBreakerOptions } from '../src/index.js';
 import { deferred, FakeClock, fail } from './helpers.js';
 
-async function halfOpenBreaker(halfOpenMaxCalls: number, isFailure?: (e: unknown) => boolean) {
+async function halfOpenBreaker(
+  halfOpenMaxCalls: number,
+  isFailure?: (e: unknown) => boolean,
+  options: CircuitBreakerOptions = {},
+) {
   const clock = new FakeClock();
   const breaker = new CircuitBreaker({
     failureThreshold: 1,
@@ -10,6 +14,7 @@ async function halfOpenBreaker(halfOpenMaxCalls: number, isFailure?: (e: unknown
     halfOpenMaxCalls,
     clock,
     ...(isFailure ? { isFailure } : {}),
+    ...options,
   });
   await fail(breaker);
   clock.advance(1_000);
@@ -127,5 +132,104 @@ describe('half-open', () => {
     });
 
     expect(breaker.state).toBe('open');
+  });
+});
+
+describe('half-open with a probe that never settles', () => {
+  it('keeps rejecting while the probe is in flight, up to halfOpenMaxWaitMs', async () => {
+    const { breaker, clock } = await halfOpenBreaker(1, undefined, { halfOpenMaxWaitMs: 5_000 });
+    void breaker.execute(() => new Promise(() => {}));
+
+    clock.advance(4_999);
+    const rejection = await breaker.execute(async () => 'x').catch((error: unknown) => error);
+
+    expect(rejection).toMatchObject({ state: 'half-open' });
+    expect(breaker.state).toBe('half-open');
+  });
+
+  it('re-opens on the next call once halfOpenMaxWaitMs has passed, as a failed probe would', async () => {
+    const { breaker, clock } = await halfOpenBreaker(1, undefined, { halfOpenMaxWaitMs: 5_000 });
+    const changes: string[] = [];
+    breaker.onStateChange((next, previous) => changes.push(`${previous.name}>${next.name}`));
+    void breaker.execute(() => new Promise(() => {}));
+
+    clock.advance(5_000);
+    const rejection = await breaker.execute(async () => 'x').catch((error: unknown) => error);
+
+    expect(rejection).toMatchObject({ state: 'open', retryAt: clock.now() + 1_000 });
+    expect(changes).toEqual(['open>half-open', 'half-open>open']);
+    expect(breaker.circuitState).toMatchObject({ name: 'open', reopenCount: 1 });
+    expect(breaker.stats()).toMatchObject({ opens: 2, halfOpenProbesInFlight: 0 });
+  });
+
+  it('re-opens when state is read once halfOpenMaxWaitMs has passed', async () => {
+    const { breaker, clock } = await halfOpenBreaker(1, undefined, { halfOpenMaxWaitMs: 5_000 });
+    void breaker.execute(() => new Promise(() => {}));
+
+    clock.advance(5_000);
+
+    expect(breaker.state).toBe('open');
+  });
+
+  it('waits 60 s by default', async () => {
+    const { breaker, clock } = await halfOpenBreaker(1);
+    void breaker.execute(() => new Promise(() => {}));
+
+    clock.advance(59_999);
+    const before = breaker.state;
+    clock.advance(1);
+
+    expect(before).toBe('half-open');
+    expect(breaker.state).toBe('open');
+  });
+
+  it('waits at least the timeout by default, so a timed probe is never cut short', async () => {
+    const { breaker, clock } = await halfOpenBreaker(1, undefined, { timeout: 90_000 });
+    const probe = breaker.execute(() => new Promise(() => {}));
+
+    clock.advance(60_000);
+    const before = breaker.state;
+    clock.advance(30_000);
+    await probe.catch(() => undefined);
+
+    expect(before).toBe('half-open');
+    expect(breaker.circuitState).toMatchObject({ name: 'open', reopenCount: 1 });
+  });
+
+  it('recovers after the re-open and ignores the stuck probe when it finally settles', async () => {
+    const { breaker, clock } = await halfOpenBreaker(1, undefined, { halfOpenMaxWaitMs: 5_000 });
+    const stuck = deferred();
+    const stuckCall = breaker.execute(() => stuck.promise);
+    clock.advance(5_000);
+    void breaker.state;
+
+    clock.advance(1_000);
+    await breaker.execute(async () => 'up');
+    stuck.reject(new Error('finally failed'));
+    await stuckCall.catch(() => undefined);
+
+    expect(breaker.state).toBe('closed');
+  });
+
+  it('does not re-open an idle half-open circuit whose earlier probe succeeded', async () => {
+    const { breaker, clock } = await halfOpenBreaker(2, undefined, { halfOpenMaxWaitMs: 5_000 });
+    await breaker.execute(async () => 'first');
+
+    clock.advance(600_000);
+    const second = await breaker.execute(async () => 'second');
+
+    expect(second).toBe('second');
+    expect(breaker.state).toBe('closed');
+  });
+
+  it('waits forever with halfOpenMaxWaitMs: Infinity', async () => {
+    const { breaker, clock } = await halfOpenBreaker(1, undefined, {
+      halfOpenMaxWaitMs: Number.POSITIVE_INFINITY,
+    });
+    void breaker.execute(() => new Promise(() => {}));
+
+    clock.advance(10 * 365 * 24 * 3_600_000);
+
+    expect(breaker.state).toBe('half-open');
   });
 });
