@@ -163,7 +163,13 @@ export function resolveOptions(options: CircuitBreakerOptions): ResolvedOptions 
   return {
     name,
     recoveryDelay,
-    halfOpenMaxCalls: checkInteger('halfOpenMaxCalls', options.halfOpenMaxCalls ?? 1, 1),
+    // Finite: with Infinity, half-open could never see enough successes to close.
+    halfOpenMaxCalls: checkInteger(
+      'halfOpenMaxCalls',
+      options.halfOpenMaxCalls ?? 1,
+      1,
+      Number.MAX_SAFE_INTEGER,
+    ),
     halfOpenMaxWaitMs:
       options.halfOpenMaxWaitMs === undefined
         ? Math.max(60_000, timeout ?? 0)

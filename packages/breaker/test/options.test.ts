@@ -10,6 +10,7 @@ describe('options', () => {
     ['recoveryTimeout', { recoveryTimeout: -1 }, RangeError],
     ['recoveryTimeout', { recoveryTimeout: Number.NaN }, TypeError],
     ['halfOpenMaxCalls', { halfOpenMaxCalls: 0 }, RangeError],
+    ['halfOpenMaxCalls', { halfOpenMaxCalls: Number.POSITIVE_INFINITY }, RangeError],
     ['halfOpenMaxWaitMs', { halfOpenMaxWaitMs: 0 }, RangeError],
     ['halfOpenMaxWaitMs', { halfOpenMaxWaitMs: -1 }, RangeError],
     ['halfOpenMaxWaitMs', { halfOpenMaxWaitMs: '5s' as never }, TypeError],
