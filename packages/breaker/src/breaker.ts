@@ -12,7 +12,7 @@ import type { Clock } from './clock.js';
 import { BrokenCircuitError, type TimeoutError } from './errors.js';
 import { type Disposer, Listeners } from './listeners.js';
 import { type CircuitBreakerJSON, type CircuitBreakerOptions, resolveOptions } from './options.js';
-import { restoreState } from './restore.js';
+import { restoreState, restoreWindow } from './restore.js';
 import type { CircuitState, CircuitStateName } from './state.js';
 import { CallTimeout } from './timeout.js';
 import type { TripPolicy } from './trip-policy.js';
@@ -71,8 +71,10 @@ export class CircuitBreaker {
     this.#isFailure = resolved.isFailure;
     this.#timed = this.#slowCallMs !== undefined;
     if (options.initialState !== undefined) {
-      this.#circuit.restore(restoreState(options.initialState));
-      this.#policy.restore(options.initialState.window, this.#clock.now());
+      const state = restoreState(options.initialState);
+      const window = restoreWindow(options.initialState);
+      this.#circuit.restore(state);
+      this.#policy.restore(window, this.#clock.now());
     }
   }
 

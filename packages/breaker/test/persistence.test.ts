@@ -27,6 +27,44 @@ describe('toJSON and initialState', () => {
     expect(restored.state).toBe('half-open');
   });
 
+  it('behaves as the saved breaker would when restored later, on a clock that moved on', async () => {
+    const changesOf = (breaker: CircuitBreaker) => {
+      const changes: string[] = [];
+      breaker.onStateChange((next, previous) => changes.push(`${previous.name}>${next.name}`));
+      return changes;
+    };
+    const delays: number[] = [];
+    const options = {
+      failureThreshold: 1,
+      recoveryTimeout: (reopenCount: number) => {
+        delays.push(reopenCount);
+        return 1_000 * 2 ** reopenCount;
+      },
+    };
+    const savedClock = new FakeClock(0);
+    const original = new CircuitBreaker({ ...options, clock: savedClock });
+    await fail(original);
+    const saved = JSON.stringify(original);
+    const laterClock = new FakeClock(5_000);
+    const restored = new CircuitBreaker({
+      ...options,
+      clock: laterClock,
+      initialState: JSON.parse(saved) as CircuitBreakerJSON,
+    });
+    savedClock.advance(5_000);
+    const originalChanges = changesOf(original);
+    const restoredChanges = changesOf(restored);
+
+    await fail(original);
+    await fail(restored);
+
+    expect(restoredChanges).toEqual(['open>half-open', 'half-open>open']);
+    expect(restoredChanges).toEqual(originalChanges);
+    expect(restored.circuitState).toEqual(original.circuitState);
+    expect(restored.circuitState).toMatchObject({ reopenCount: 1, retryAt: 7_000 });
+    expect(delays).toEqual([0, 1, 1]);
+  });
+
   it('keeps the consecutive failure count', async () => {
     const clock = new FakeClock();
     const options = { failureThreshold: 3, clock };
@@ -134,6 +172,41 @@ describe('toJSON and initialState', () => {
     ['not an object', 42],
     ['an unknown version', { version: 2, state: { name: 'closed' }, window: {} }],
     ['an unknown state', { version: 1, state: { name: 'ajar' }, window: {} }],
+    ['missing its window', { version: 1, state: { name: 'closed' } }],
+    [
+      'a time window whose counts are not numbers',
+      {
+        version: 1,
+        state: { name: 'closed' },
+        window: {
+          type: 'time',
+          durationMs: 10_000,
+          buckets: 10,
+          entries: [{ bucket: 1, calls: '3', failures: 1, slowCalls: 0 }],
+        },
+      },
+    ],
+    [
+      'a time window with more failures than calls',
+      {
+        version: 1,
+        state: { name: 'closed' },
+        window: {
+          type: 'time',
+          durationMs: 10_000,
+          buckets: 10,
+          entries: [{ bucket: 1, calls: 1, failures: 2, slowCalls: 0 }],
+        },
+      },
+    ],
+    [
+      'a count window with an unknown outcome',
+      { version: 1, state: { name: 'closed' }, window: { type: 'count', size: 3, outcomes: [7] } },
+    ],
+    [
+      'a consecutive count that is negative',
+      { version: 1, state: { name: 'closed' }, window: { type: 'consecutive', failures: -1 } },
+    ],
     [
       'an open state without retryAt',
       { version: 1, state: { name: 'open', openedAt: 0, reopenCount: 0 }, window: {} },
