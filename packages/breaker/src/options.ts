@@ -144,8 +144,20 @@ export function resolveOptions(options: CircuitBreakerOptions): ResolvedOptions 
   const recoveryTimeout = options.recoveryTimeout ?? 60_000;
   let recoveryDelay: (reopenCount: number) => number;
   if (typeof recoveryTimeout === 'function') {
-    recoveryDelay = (reopenCount) =>
-      checkMs('recoveryTimeout()', recoveryTimeout(reopenCount), true);
+    // Checked once now, so a function that is wrong for every input fails at construction.
+    const firstDelay = checkMs('recoveryTimeout(0)', recoveryTimeout(0), true);
+    recoveryDelay = (reopenCount) => {
+      try {
+        return checkMs(`recoveryTimeout(${reopenCount})`, recoveryTimeout(reopenCount), true);
+      } catch (bug) {
+        // Thrown mid-call, it would replace the call's own error and leave the circuit closed
+        // at its threshold, never opening. Surface the bug, and open with the first delay.
+        queueMicrotask(() => {
+          throw bug;
+        });
+        return firstDelay;
+      }
+    };
   } else {
     const ms = checkMs('recoveryTimeout', recoveryTimeout, true);
     recoveryDelay = () => ms;

@@ -9,6 +9,7 @@ describe('options', () => {
     ['failureThreshold', { failureThreshold: 2.5 }, TypeError],
     ['recoveryTimeout', { recoveryTimeout: -1 }, RangeError],
     ['recoveryTimeout', { recoveryTimeout: Number.NaN }, TypeError],
+    ['recoveryTimeout(0)', { recoveryTimeout: () => -1 }, RangeError],
     ['halfOpenMaxCalls', { halfOpenMaxCalls: 0 }, RangeError],
     ['halfOpenMaxCalls', { halfOpenMaxCalls: Number.POSITIVE_INFINITY }, RangeError],
     ['halfOpenMaxWaitMs', { halfOpenMaxWaitMs: 0 }, RangeError],
@@ -69,16 +70,37 @@ describe('options', () => {
     expect(breaker.circuitState).toMatchObject({ name: 'open', retryAt: 60_000 });
   });
 
-  it('throws a RangeError naming recoveryTimeout() when the backoff function returns a bad delay', async () => {
+  it('opens with the first delay, and reports the bug, when recoveryTimeout() later returns nonsense', async () => {
+    const clock = new FakeClock(0);
     const breaker = new CircuitBreaker({
       failureThreshold: 1,
-      recoveryTimeout: () => -1,
-      clock: new FakeClock(),
+      recoveryTimeout: (reopenCount) => (reopenCount === 0 ? 1_000 : Number.NaN),
+      clock,
     });
+    const uncaught: unknown[] = [];
+    const original = globalThis.queueMicrotask;
+    globalThis.queueMicrotask = (task) => {
+      try {
+        task();
+      } catch (error) {
+        uncaught.push(error);
+      }
+    };
+    let probeError: unknown;
+    try {
+      await fail(breaker);
+      clock.advance(1_000);
+      probeError = await breaker
+        .execute(() => Promise.reject(new Error('still down')))
+        .catch((error: unknown) => error);
+    } finally {
+      globalThis.queueMicrotask = original;
+    }
 
-    const call = breaker.execute(() => Promise.reject(new Error('down')));
-
-    await expect(call).rejects.toThrow(/recoveryTimeout\(\)/);
+    expect(probeError).toEqual(new Error('still down'));
+    expect(breaker.circuitState).toMatchObject({ name: 'open', retryAt: 2_000, reopenCount: 1 });
+    expect(uncaught).toHaveLength(1);
+    expect(String(uncaught[0])).toContain('recoveryTimeout(1)');
   });
 });
 

@@ -62,7 +62,8 @@ describe('toJSON and initialState', () => {
     expect(restoredChanges).toEqual(originalChanges);
     expect(restored.circuitState).toEqual(original.circuitState);
     expect(restored.circuitState).toMatchObject({ reopenCount: 1, retryAt: 7_000 });
-    expect(delays).toEqual([0, 1, 1]);
+    // Each breaker also checks recoveryTimeout(0) once when it is built.
+    expect(delays).toEqual([0, 0, 0, 1, 1]);
   });
 
   it('keeps the consecutive failure count', async () => {
