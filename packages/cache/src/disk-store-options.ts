@@ -32,13 +32,14 @@ export interface DiskStoreOptions {
    */
   accessFlushIntervalMs?: number;
   /**
-   * Flush each commit to the disk (fsync, overlapped with the next transaction). With `true`,
-   * committed writes survive a power loss or OS crash too; with `false`, writes are several times
-   * faster one at a time and still survive any process crash, SIGKILL included (the OS keeps
-   * them), but an OS crash or power loss may lose recent writes or damage the file: use it when
-   * the directory can be deleted after a machine crash. The first instance to open a directory
-   * in a process decides.
-   * @default true
+   * `false`: a commit is written to the OS (the page cache) but not fsynced. It survives any
+   * process crash, SIGKILL included; an OS crash or power loss may lose the latest writes, and
+   * if it happens while a process has the store open, the next open moves the possibly damaged
+   * file aside and starts empty (a `'reset'` event). `true`: each commit is fsynced too (in the
+   * background, overlapped with the next transaction), so committed writes also survive an OS
+   * crash or power loss, at the cost of a disk flush per commit (about 100× slower one awaited
+   * write at a time). The first instance to open a directory in a process decides.
+   * @default false
    */
   syncWrites?: boolean;
   /** Time source for TTLs and recency. @default Date.now */

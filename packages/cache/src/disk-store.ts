@@ -36,6 +36,10 @@ const TOUCH_FLUSH_THRESHOLD = 4096;
  *
  * Every change (value, metadata, LRU and expiry indexes, byte total) commits in one LMDB
  * transaction, so a crash at any moment leaves either the old or the new state.
+ *
+ * Events: `'reset'` `(DiskReset)` when the store had to start empty because its data file was
+ * damaged or may have been (after an OS crash with `syncWrites: false`); `'error'` for failures
+ * of background work (sweeps, read-time flushes), only when someone listens.
  */
 export class DiskStore extends EventEmitter implements KeyvStoreAdapter {
   /** Keyv reads `opts`; its iterator is only wired for the dialects it knows, hence the name. */
@@ -43,7 +47,6 @@ export class DiskStore extends EventEmitter implements KeyvStoreAdapter {
   /** Set by Keyv: `clear()` and `iterator()` then stay inside `namespace:` keys. */
   namespace: string | undefined;
   readonly #env: DiskEnv;
-  readonly #root: DiskEnv['root'];
   readonly #entries: DiskEnv['entries'];
   readonly #release: () => Promise<void>;
   readonly #clock: Clock;
@@ -74,7 +77,7 @@ export class DiskStore extends EventEmitter implements KeyvStoreAdapter {
       maxEntries = 0,
       sweepIntervalMs = 60_000,
       accessFlushIntervalMs = 1_000,
-      syncWrites = true,
+      syncWrites = false,
       clock = systemClock,
     } = options;
     if (typeof syncWrites !== 'boolean') throw new TypeError('syncWrites must be a boolean.');
@@ -91,10 +94,11 @@ export class DiskStore extends EventEmitter implements KeyvStoreAdapter {
     this.#clock = clock;
     this.opts = { dialect: 'sqlite', url: `lmdb://${options.dir}`, dir: options.dir };
     mkdirSync(options.dir, { recursive: true });
-    const { env, release } = acquireEnv(resolve(options.dir, 'cache.mdb'), syncWrites);
+    const { env, reset, release } = acquireEnv(resolve(options.dir, 'cache.mdb'), syncWrites);
     this.#release = release;
+    // Emitted on the next tick, so a listener added right after the constructor still hears it.
+    if (reset !== undefined) process.nextTick(() => this.emit('reset', reset));
     this.#env = env;
-    this.#root = env.root;
     this.#entries = env.entries;
     if (sweepIntervalMs > 0) {
       this.#sweepTimer = setInterval(() => {
@@ -138,9 +142,7 @@ export class DiskStore extends EventEmitter implements KeyvStoreAdapter {
     const bytes = ENTRY_OVERHEAD_BYTES + Buffer.byteLength(key) + record.byteLength;
     const tick = this.#nextTick();
     this.#touched.delete(key);
-    await this.#root.transaction(() =>
-      writeEntry(this.#env, key, record, [tick, expiresAt, bytes]),
-    );
+    await this.#env.write(() => writeEntry(this.#env, key, record, [tick, expiresAt, bytes]));
     this.#sets++;
     this.#queueBoundsCheck();
     return true;
@@ -149,7 +151,7 @@ export class DiskStore extends EventEmitter implements KeyvStoreAdapter {
   async delete(key: string): Promise<boolean> {
     this.#assertOpen();
     assertKey(key);
-    const deleted = await this.#root.transaction(() => removeEntry(this.#env, key));
+    const deleted = await this.#env.write(() => removeEntry(this.#env, key));
     if (deleted) this.#deletes++;
     return deleted;
   }
@@ -158,7 +160,7 @@ export class DiskStore extends EventEmitter implements KeyvStoreAdapter {
   async deleteMany(keys: string[]): Promise<boolean> {
     this.#assertOpen();
     for (const key of keys) assertKey(key);
-    const deleted = await this.#root.transaction(() => {
+    const deleted = await this.#env.write(() => {
       let count = 0;
       for (const key of keys) if (removeEntry(this.#env, key)) count++;
       return count;
@@ -173,7 +175,7 @@ export class DiskStore extends EventEmitter implements KeyvStoreAdapter {
     this.#touched.clear();
     const prefix = this.namespace ? `${this.namespace}:` : undefined;
     if (prefix === undefined) {
-      await this.#root.transaction(() => {
+      await this.#env.write(() => {
         const { entries, meta, byAccess, byExpiry, info } = this.#env;
         for (const db of [entries, meta, byAccess, byExpiry, info]) db.clearSync();
       });
@@ -182,7 +184,7 @@ export class DiskStore extends EventEmitter implements KeyvStoreAdapter {
     for (;;) {
       const keys = [...this.#entries.getKeys({ ...prefixRange(prefix), limit: CHUNK })];
       if (keys.length === 0) return;
-      await this.#root.transaction(() => {
+      await this.#env.write(() => {
         // A row without metadata cannot exist (they commit together); removing it anyway
         // guarantees this loop always makes progress.
         for (const key of keys) if (!removeEntry(this.#env, key)) this.#entries.remove(key);
@@ -218,7 +220,7 @@ export class DiskStore extends EventEmitter implements KeyvStoreAdapter {
         due.push(key);
       }
       if (due.length === 0) break;
-      expired += await this.#root.transaction(() => removeExpired(this.#env, due));
+      expired += await this.#env.write(() => removeExpired(this.#env, due));
       if (due.length < CHUNK) break;
     }
     this.#expirations += expired;
@@ -295,8 +297,8 @@ export class DiskStore extends EventEmitter implements KeyvStoreAdapter {
   }
 
   #removeExpired(key: string, expiresAt: number): void {
-    this.#root
-      .transaction(() => removeExpired(this.#env, [[expiresAt, key]]))
+    this.#env
+      .write(() => removeExpired(this.#env, [[expiresAt, key]]))
       .then((removed) => {
         this.#expirations += removed;
       })
@@ -328,7 +330,7 @@ export class DiskStore extends EventEmitter implements KeyvStoreAdapter {
     if (this.#touched.size === 0) return;
     const touched = this.#touched;
     this.#touched = new Map();
-    await this.#root.transaction(() => applyTouches(this.#env, touched));
+    await this.#env.write(() => applyTouches(this.#env, touched));
   }
 
   #queueBoundsCheck(): void {
@@ -356,7 +358,7 @@ export class DiskStore extends EventEmitter implements KeyvStoreAdapter {
       this.#maxEntries > 0 ? Math.max(1, Math.floor(this.#maxEntries * LOW_WATER)) : 0;
     let evicted = 0;
     while (this.#closed === undefined && this.#overBound(targetBytes, targetEntries)) {
-      const round = await this.#root.transaction(() =>
+      const round = await this.#env.write(() =>
         evictOldest(this.#env, targetBytes, targetEntries, CHUNK),
       );
       evicted += round.evicted;

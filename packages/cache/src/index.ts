@@ -11,6 +11,7 @@ export type {
   WrapOptions,
 } from './cache-options.js';
 export type { Clock } from './clock.js';
+export type { DiskReset } from './disk-recovery.js';
 export { DiskStore } from './disk-store.js';
 export type { DiskEntry, DiskStoreOptions, DiskStoreStats } from './disk-store-options.js';
 export type { CacheErrorCode } from './errors.js';

@@ -1,5 +1,11 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { uptime } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
+  type DiskReset,
   DiskStore,
   InvalidKeyError,
   InvalidTtlError,
@@ -89,7 +95,6 @@ describe('DiskStore', () => {
   });
 
   it('sweeps on its own timer', async () => {
-    const { vi } = await import('vitest');
     vi.useFakeTimers();
     try {
       const { clock, store } = setup({ sweepIntervalMs: 1_000 });
@@ -267,3 +272,83 @@ describe('DiskStore', () => {
     expect(store.stats()).toMatchObject({ hits: 1, misses: 1, hitRate: 0.5, sets: 1, entries: 1 });
   });
 });
+
+describe('DiskStore after a machine crash or a damaged file', () => {
+  it('moves a garbage data file aside, starts empty and emits reset', async () => {
+    const { dir, remove } = tempDir();
+    cleanups.push(remove);
+    writeFileSync(join(dir, 'cache.mdb'), randomBytes(64 * 1024));
+
+    const store = new DiskStore({ dir, sweepIntervalMs: 0 });
+    cleanups.push(() => store.close());
+    const [reset] = (await once(store, 'reset')) as [DiskReset];
+
+    expect(reset).toMatchObject({
+      reason: 'not-an-lmdb-file',
+      movedTo: join(dir, 'cache.mdb.damaged'),
+    });
+    expect(existsSync(reset.movedTo)).toBe(true);
+    expect(store.stats().entries).toBe(0);
+    await store.set('k', 'v');
+    expect(await store.get('k')).toBe('v');
+  });
+
+  it('starts empty when a writer without fsync was open as the machine went down', async () => {
+    const { dir, remove } = tempDir();
+    cleanups.push(remove);
+    const first = new DiskStore({ dir, sweepIntervalMs: 0, syncWrites: false });
+    await first.set('k', 'v');
+    await first.close();
+    // What a writer of an earlier boot leaves behind when it never got to close.
+    writeFileSync(join(dir, 'cache.mdb.unsynced-an-earlier-boot-4242'), '');
+
+    const store = new DiskStore({ dir, sweepIntervalMs: 0 });
+    cleanups.push(() => store.close());
+    const [reset] = (await once(store, 'reset')) as [DiskReset];
+
+    expect(reset.reason).toBe('unclean-os-shutdown');
+    expect(await store.get('k')).toBeUndefined();
+    expect(markerFiles(dir)).toHaveLength(1); // only this process's own
+  });
+
+  it('keeps the data of a writer that died in this boot, and after a clean close leaves no marker', async () => {
+    const { dir, remove } = tempDir();
+    cleanups.push(remove);
+    const first = new DiskStore({ dir, sweepIntervalMs: 0, syncWrites: false });
+    await first.set('k', 'v');
+    await first.close();
+    expect(markerFiles(dir)).toEqual([]);
+    // A SIGKILLed writer of this boot: its pages are in the OS cache, so they are kept.
+    const deadPid = 2 ** 22 + 1; // above Linux's pid_max: no such process
+    writeFileSync(join(dir, `cache.mdb.unsynced-${currentBootId()}-${deadPid}`), '');
+    const onReset = vi.fn();
+
+    const store = new DiskStore({ dir, sweepIntervalMs: 0 });
+    store.on('reset', onReset);
+    cleanups.push(() => store.close());
+    await nextTurn();
+
+    expect(onReset).not.toHaveBeenCalled();
+    expect(await store.get('k')).toBe('v');
+    expect(markerFiles(dir)).toHaveLength(1); // the dead writer's is gone, this process's is there
+  });
+
+  it('with syncWrites: true, leaves no marker at all', async () => {
+    const { store, dir } = setup({ syncWrites: true });
+    await store.set('k', 'v');
+
+    expect(markerFiles(dir)).toEqual([]);
+  });
+});
+
+function markerFiles(dir: string): string[] {
+  return readdirSync(dir).filter((name) => name.includes('.unsynced-'));
+}
+
+function currentBootId(): string {
+  try {
+    return readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+  } catch {
+    return `t${Math.round((Date.now() / 1000 - uptime()) / 60)}`;
+  }
+}
