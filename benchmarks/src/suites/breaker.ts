@@ -18,6 +18,8 @@ const failing = async (): Promise<never> => {
   throw new Error('backend down');
 };
 const swallow = (): undefined => undefined;
+/** opossum breakers keep a rolling-stats interval until shut down. */
+const opossums: Opossum[] = [];
 
 // Each contender gets its own breaker so no state is shared across workloads.
 function ours(options: ConstructorParameters<typeof CircuitBreaker>[0] = {}) {
@@ -49,6 +51,7 @@ export default defineSuite({
       breaker: new SamplingBreaker({ threshold: 0.5, duration: 10_000, minimumRps: 2 }),
     });
     const opossumClosed = new Opossum(trivial);
+    opossums.push(opossumClosed);
 
     const oursOpen = ours({ failureThreshold: 1, recoveryTimeout: 3_600_000 });
     const cockatielOpen = circuitBreaker(handleAll, {
@@ -56,6 +59,7 @@ export default defineSuite({
       breaker: new ConsecutiveBreaker(1),
     });
     const opossumOpen = new Opossum(failing);
+    opossums.push(opossumOpen);
 
     return [
       {
@@ -109,5 +113,7 @@ export default defineSuite({
       },
     ];
   },
-  teardown: () => undefined,
+  teardown: () => {
+    for (const breaker of opossums.splice(0)) breaker.shutdown();
+  },
 });
