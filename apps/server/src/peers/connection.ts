@@ -20,6 +20,22 @@ export type PeerTransportFactory = (
 
 const STDERR_TAIL_CHARS = 2_000;
 
+/**
+ * The SDK's stdio transport waits for `drain` with one listener per message that finds the pipe
+ * full, so many concurrent calls pile listeners on the child's stdin (MaxListenersExceeded).
+ * Chaining the sends keeps at most one waiting; the order of messages is unchanged.
+ */
+export function serializeSends(transport: Transport): void {
+  const send = transport.send.bind(transport);
+  let last: Promise<void> = Promise.resolve();
+  transport.send = (message, options) => {
+    const next = last.then(() => send(message, options));
+    // A failed send fails its own caller only, not the ones queued behind it.
+    last = next.catch(() => {});
+    return next;
+  };
+}
+
 /** Stdio (the SDK spawns `command`) or Streamable HTTP (`url` with `headers`). */
 export const defaultPeerTransport: PeerTransportFactory = async (_peer, config) => {
   if (config.command !== undefined) {
@@ -38,6 +54,7 @@ export const defaultPeerTransport: PeerTransportFactory = async (_peer, config) 
     transport.stderr?.on('data', (chunk: Buffer) => {
       tail = (tail + chunk.toString('utf8')).slice(-STDERR_TAIL_CHARS);
     });
+    serializeSends(transport);
     return { transport, pid: () => transport.pid, stderrTail: () => tail };
   }
   const { StreamableHTTPClientTransport } = await import(
