@@ -19,7 +19,7 @@ function listening(child: ChildProcessWithoutNullStreams): Promise<string> {
 }
 
 // Many machines: N stateless instances behind a load balancer share one Redis cache tier.
-describe.skipIf(!REDIS_URL)('two x-server processes sharing Redis (REDIS_URL)', () => {
+describe.skipIf(!REDIS_URL)('two x-server processes sharing Redis (skipped unless REDIS_URL is set)', () => {
   const children: ChildProcessWithoutNullStreams[] = [];
   const clients: Client[] = [];
 

@@ -114,4 +114,30 @@ describe('CategoryRegistry', () => {
 
     expect(closes).toBe(1);
   });
+
+  it('runs the loader again after invalidate, closing what the first load opened', async () => {
+    const registry = new CategoryRegistry();
+    let loads = 0;
+    let closes = 0;
+    registry.register({
+      name: 'text',
+      description: 'Text',
+      load: () => {
+        loads += 1;
+        return { tools: loads === 1 ? tools().slice(0, 1) : tools(), close: () => void closes++ };
+      },
+    });
+    const before = (await registry.tools('text')).size;
+
+    registry.invalidate('text');
+    const listedBetween = registry.list()[0]?.loaded;
+    const after = (await registry.tools('text')).size;
+    await Promise.resolve();
+
+    expect(before).toBe(1);
+    expect(listedBetween).toBe(false);
+    expect(after).toBe(tools().length);
+    expect(closes).toBe(1);
+    expect(registry.stats()).toMatchObject({ loads: 2, invalidations: 1 });
+  });
 });
