@@ -41,7 +41,7 @@ export class FifoQueue implements SchedulingQueue {
   }
 
   insert(run: RunFunction, options?: Partial<QueueAddOptions>): QueueEntry {
-    const entry = createEntry(run, options, this.#seq++, 0);
+    const entry = this.newEntry(run, options, this.#seq++, 0);
     entry.heapIndex = this.#offset + this.#slots.length;
     this.#slots.push(entry);
     this.#size++;
@@ -51,6 +51,16 @@ export class FifoQueue implements SchedulingQueue {
 
   dequeue(): RunFunction | undefined {
     return this.shift()?.run;
+  }
+
+  /** Builds the entry `insert` queues; a subclass may attach more to it. */
+  protected newEntry(
+    run: RunFunction,
+    options: Partial<QueueAddOptions> | undefined,
+    seq: number,
+    agingOffset: number,
+  ): QueueEntry {
+    return createEntry(run, options, seq, agingOffset);
   }
 
   shift(): QueueEntry | undefined {

@@ -97,7 +97,7 @@ export class HeapQueue implements SchedulingQueue {
   insert(run: RunFunction, options?: Partial<QueueAddOptions>): QueueEntry {
     const agingOffset =
       this.#clock === undefined ? 0 : (this.#clock.now() - this.#origin) * this.#agingPerMs;
-    const entry = createEntry(run, options, this.#seq++, agingOffset);
+    const entry = this.newEntry(run, options, this.#seq++, agingOffset);
     this.#heap.push(entry);
     this.#ids.added(entry);
     return entry;
@@ -105,6 +105,16 @@ export class HeapQueue implements SchedulingQueue {
 
   dequeue(): RunFunction | undefined {
     return this.shift()?.run;
+  }
+
+  /** Builds the entry `insert` queues; a subclass may attach more to it. */
+  protected newEntry(
+    run: RunFunction,
+    options: Partial<QueueAddOptions> | undefined,
+    seq: number,
+    agingOffset: number,
+  ): QueueEntry {
+    return createEntry(run, options, seq, agingOffset);
   }
 
   shift(): QueueEntry | undefined {

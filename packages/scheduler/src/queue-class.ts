@@ -1,7 +1,7 @@
 import type { Clock } from './clock.js';
 import { FifoQueue } from './fifo-queue.js';
-import { HeapQueue, type HeapQueueOptions } from './heap-queue.js';
-import type { Policy, QueueAddOptions, QueueEntry, RunFunction } from './queue-entry.js';
+import { HeapQueue } from './heap-queue.js';
+import type { Policy } from './queue-entry.js';
 import type { SchedulingQueue } from './scheduling-queue.js';
 
 export interface QueueClassOptions {
@@ -37,70 +37,7 @@ export function createQueueClass(options: QueueClassOptions = {}): new () => Sch
   };
 }
 
-type OnInsert = (entry: QueueEntry) => void;
-
-/** The Scheduler's FIFO queue: reports each entry it inserts, so a task knows its entry. */
-class ReportingFifoQueue extends FifoQueue {
-  readonly #onInsert: OnInsert;
-
-  constructor(onInsert: OnInsert) {
-    super();
-    this.#onInsert = onInsert;
-  }
-
-  override insert(run: RunFunction, options?: Partial<QueueAddOptions>): QueueEntry {
-    const entry = super.insert(run, options);
-    this.#onInsert(entry);
-    return entry;
-  }
-}
-
-/** The Scheduler's heap queue: reports each entry it inserts, so a task knows its entry. */
-class ReportingHeapQueue extends HeapQueue {
-  readonly #onInsert: OnInsert;
-
-  constructor(options: HeapQueueOptions, onInsert: OnInsert) {
-    super(options);
-    this.#onInsert = onInsert;
-  }
-
-  override insert(run: RunFunction, options?: Partial<QueueAddOptions>): QueueEntry {
-    const entry = super.insert(run, options);
-    this.#onInsert(entry);
-    return entry;
-  }
-}
-
-/**
- * Builds the queue for one Scheduler and a `queueClass` that hands exactly that queue to p-queue.
- * The queue's own class is shared by every scheduler, so p-queue's call sites stay monomorphic
- * however many schedulers a process makes.
- */
-export function schedulerQueue(
-  options: QueueClassOptions,
-  onInsert: OnInsert,
-): { queue: SchedulingQueue; queueClass: new () => SchedulingQueue } {
-  const { policy = 'priority', agingPriorityPerSecond, clock } = options;
-  let queue: SchedulingQueue;
-  if (policy === 'fifo') {
-    assertNoFifoAging(agingPriorityPerSecond);
-    queue = new ReportingFifoQueue(onInsert);
-  } else {
-    queue = new ReportingHeapQueue(
-      { policy, agingPriorityPerSecond, ...(clock ? { clock } : {}) },
-      onInsert,
-    );
-  }
-  class HandOver {
-    constructor() {
-      // biome-ignore lint/correctness/noConstructorReturn: p-queue builds its queue with `new`; this hands it ours.
-      return queue;
-    }
-  }
-  return { queue, queueClass: HandOver as unknown as new () => SchedulingQueue };
-}
-
-function assertNoFifoAging(agingPriorityPerSecond: number | undefined): void {
+export function assertNoFifoAging(agingPriorityPerSecond: number | undefined): void {
   if (agingPriorityPerSecond !== undefined && agingPriorityPerSecond !== 0) {
     throw new TypeError(
       "aging needs a policy that uses priority ('priority' or 'priority-deadline')",

@@ -1,5 +1,6 @@
-import type { Clock } from './clock.js';
+import type { Clock, TimerHandle } from './clock.js';
 import { TaskTimeoutError } from './errors.js';
+import { isThenable, NO_SIGNAL } from './task-record.js';
 
 /** What a task function receives. */
 export interface TaskContext {
@@ -9,48 +10,87 @@ export interface TaskContext {
 
 export type Task<T> = (context: TaskContext) => T | PromiseLike<T>;
 
+/** Told once how a guarded task ended, just before its result settles. */
+export type OnSettled = (ok: boolean, error: unknown) => void;
+
 /**
- * Runs `task` with a signal that aborts on the caller's signal or after `timeoutMs`, and rejects
- * with {@link TaskTimeoutError} at the timeout even if the task ignores its signal.
+ * Runs `task` and calls `onSettled` once, right before the returned value or promise settles.
+ * With a `signal`, the promise rejects with its reason the moment it aborts; with `timeoutMs`,
+ * the task's signal aborts and the promise rejects with {@link TaskTimeoutError} at the timeout,
+ * even if the task ignores its signal.
  */
-export function runWithTimeout<T>(
+export function runGuarded<T>(
   task: Task<T>,
   taskId: string,
-  timeoutMs: number,
+  timeoutMs: number | undefined,
   userSignal: AbortSignal | undefined,
   clock: Clock,
-): Promise<T> {
-  const controller = new AbortController();
-  const forwardAbort = () => controller.abort(userSignal?.reason);
-  if (userSignal?.aborted) forwardAbort();
-  else userSignal?.addEventListener('abort', forwardAbort, { once: true });
-  return new Promise<T>((resolve, reject) => {
-    const timer = clock.setTimeout(() => {
-      const error = new TaskTimeoutError(taskId, timeoutMs);
-      controller.abort(error);
-      reject(error);
-    }, timeoutMs);
-    const settle = () => {
-      clock.clearTimeout(timer);
-      userSignal?.removeEventListener('abort', forwardAbort);
-    };
+  onSettled: OnSettled,
+): T | Promise<T> {
+  if (timeoutMs === undefined && userSignal === undefined) {
     let result: T | PromiseLike<T>;
     try {
-      result = task({ signal: controller.signal });
+      result = task(NO_SIGNAL);
     } catch (error) {
-      settle();
-      reject(error);
+      onSettled(false, error);
+      throw error;
+    }
+    if (!isThenable(result)) {
+      onSettled(true, undefined);
+      return result;
+    }
+    return Promise.resolve(result).then(
+      (value) => {
+        onSettled(true, undefined);
+        return value;
+      },
+      (error: unknown) => {
+        onSettled(false, error);
+        throw error;
+      },
+    );
+  }
+  return new Promise<T>((resolve, reject) => {
+    const controller = timeoutMs === undefined ? undefined : new AbortController();
+    let timer: TimerHandle | undefined;
+    let settled = false;
+    const settle = (ok: boolean, value: unknown) => {
+      if (settled) return;
+      settled = true;
+      if (timer !== undefined) clock.clearTimeout(timer);
+      userSignal?.removeEventListener('abort', onAbort);
+      onSettled(ok, ok ? undefined : value);
+      if (ok) resolve(value as T);
+      else reject(value);
+    };
+    const onAbort = () => {
+      controller?.abort(userSignal?.reason);
+      settle(false, userSignal?.reason);
+    };
+    if (userSignal?.aborted) {
+      onAbort();
+      return;
+    }
+    userSignal?.addEventListener('abort', onAbort, { once: true });
+    if (controller !== undefined && timeoutMs !== undefined) {
+      timer = clock.setTimeout(() => {
+        const error = new TaskTimeoutError(taskId, timeoutMs);
+        controller.abort(error);
+        settle(false, error);
+      }, timeoutMs);
+    }
+    let result: T | PromiseLike<T>;
+    try {
+      result = task(
+        controller === undefined ? { signal: userSignal } : { signal: controller.signal },
+      );
+    } catch (error) {
+      settle(false, error);
       return;
     }
     Promise.resolve(result).then(
-      (value) => {
-        settle();
-        resolve(value);
-      },
-      (error: unknown) => {
-        settle();
-        reject(error);
-      },
+      (value) => settle(true, value),
+      (error: unknown) => settle(false, error),
     );
   });
 }

@@ -17,47 +17,65 @@ import {
   type SchedulerOptions,
 } from './options.js';
 import { PriorityInheritance } from './priority-inheritance.js';
-import { schedulerQueue } from './queue-class.js';
 import type { Policy, QueueAddOptions } from './queue-entry.js';
-import { runWithTimeout, type Task } from './run-with-timeout.js';
+import { runGuarded, type Task } from './run-with-timeout.js';
+import {
+  ADDING,
+  createHandoff,
+  NOT_SAMPLED,
+  type SchedulerEntry,
+  schedulerQueue,
+} from './scheduler-queue.js';
 import type { TaskInfo, TaskResult } from './scheduler-types.js';
 import type { SchedulingQueue } from './scheduling-queue.js';
-import {
-  createRecord,
-  isThenable,
-  NO_SIGNAL,
-  onAbortWhileWaiting,
-  type TaskRecord,
-} from './task-record.js';
+import { createRecord, NO_SIGNAL, onAbortWhileWaiting, type TaskRecord } from './task-record.js';
 
-interface SchedulerAddOptions extends QueueAddOptions {
-  readonly signal?: AbortSignal | undefined;
-}
-
-// Shared objects for the common call without options, so it allocates none of its own.
+// p-queue copies the options of every task and assigns an id to a task that has none; the
+// Scheduler hands its tasks' details to its own queue directly, so p-queue gets these shared ones.
+const ANONYMOUS: QueueAddOptions = Object.freeze({ id: '' });
 const NO_OPTIONS: AddOptions = Object.freeze({});
-const ANONYMOUS: SchedulerAddOptions = Object.freeze({ id: '' });
+
+/** While fewer tasks than this wait, every start's waiting time is sampled. */
+const SAMPLE_ALL_BELOW = 64;
+/** Beyond that, one plain task in this many is sampled (and weighs as many). */
+const SAMPLE_ONE_IN = 16;
+
+/** How a task that never starts is settled through p-queue (see `#settle`). */
+type Verdict = 'none' | 'reject' | 'drop';
 
 /**
  * Runs tasks `concurrency` at a time, picking the next by priority, deadline or arrival (the
  * `policy`), on p-queue with O(log n) queue classes.
+ *
+ * Pay for what you use: a task with no id, deadline, signal or timeout (a "plain" task) gets no
+ * record, no closure, no promise beyond p-queue's own and, unless its waiting time is sampled, no
+ * clock reads; p-queue's `completed` and `error` events count its outcome.
  */
 export class Scheduler<Miss extends DeadlineMissPolicy = 'run'> {
   readonly policy: Policy;
   readonly concurrency: number;
-  readonly #pq: PQueue<SchedulingQueue, SchedulerAddOptions>;
+  readonly #pq: PQueue<SchedulingQueue, QueueAddOptions>;
   readonly #queue: SchedulingQueue;
+  readonly #handoff = createHandoff();
   /** Tasks added with an id, waiting or running: the only ones that can be addressed by id. */
   readonly #named = new Map<string, TaskRecord>();
-  /** The task p-queue is inserting right now; p-queue enqueues synchronously inside add(). */
-  #inserting: TaskRecord | undefined;
-  /** Set while clear() settles the removed tasks through p-queue. */
-  #clearing = false;
   readonly #clock: Clock;
   readonly #onDeadlineMiss: DeadlineMissPolicy;
   readonly #deadlines: DeadlineWatch<TaskRecord> | undefined;
   readonly #inheritance = new PriorityInheritance(() => this.#queue);
   readonly #count = new Counters();
+  /** Countdown to the next sampled plain task while many wait. */
+  #sampleCountdown = 1;
+  /** How a task that #settle hands to p-queue ends, instead of running. */
+  #verdict: Verdict = 'none';
+  #verdictError: unknown;
+  /**
+   * p-queue events of tasks whose outcome the scheduler counted itself (tasks with a record, and
+   * tasks that never started): each event of that kind is skipped once. An event only needs its
+   * kind to be counted, so it does not matter which task's event skips.
+   */
+  #skipCompleted = 0;
+  #skipFailed = 0;
   #closed: Promise<void> | undefined;
 
   constructor(options: SchedulerOptions<Miss> = {}) {
@@ -75,16 +93,16 @@ export class Scheduler<Miss extends DeadlineMissPolicy = 'run'> {
         agingPriorityPerSecond: resolved.agingPriorityPerSecond,
         clock: this.#clock,
       },
-      (entry) => {
-        if (this.#inserting !== undefined) this.#inserting.entry = entry;
-      },
+      this.#handoff,
     );
     this.#queue = queue;
-    this.#pq = new PQueue<SchedulingQueue, SchedulerAddOptions>({
+    this.#pq = new PQueue<SchedulingQueue, QueueAddOptions>({
       concurrency: resolved.concurrency,
       autoStart: resolved.autoStart,
       queueClass,
     });
+    this.#pq.on('completed', this.#onCompleted);
+    this.#pq.on('error', this.#onFailed);
   }
 
   /**
@@ -95,40 +113,80 @@ export class Scheduler<Miss extends DeadlineMissPolicy = 'run'> {
     if (this.#closed !== undefined) throw new SchedulerClosedError();
     if (typeof task !== 'function') throw new TypeError('task must be a function');
     const deadline = checkAddOptions(options);
-    // Unnamed tasks get the empty id: nobody can address them, so they need no id at all.
-    const id = options.id ?? '';
-    const named = id !== '';
-    if (named && this.#named.has(id)) throw new DuplicateTaskIdError(id);
+    const { id, signal, timeout, priority = 0 } = options;
+    if (
+      id === undefined &&
+      signal === undefined &&
+      timeout === undefined &&
+      deadline === Number.POSITIVE_INFINITY
+    ) {
+      return this.#addPlain(task, priority);
+    }
+    return this.#addRecorded(task, priority, id, deadline, signal, timeout);
+  }
+
+  #addPlain<T>(task: Task<T>, priority: number): Promise<TaskResult<T, Miss>> {
+    const handoff = this.#handoff;
+    handoff.task = task as Task<unknown>;
+    handoff.record = undefined;
+    handoff.id = '';
+    handoff.priority = priority;
+    handoff.deadline = Number.POSITIVE_INFINITY;
+    if (this.#queue.size < SAMPLE_ALL_BELOW) {
+      handoff.addedAt = ADDING;
+      handoff.sampleWeight = 1;
+    } else if (--this.#sampleCountdown === 0) {
+      this.#sampleCountdown = SAMPLE_ONE_IN;
+      handoff.addedAt = ADDING;
+      handoff.sampleWeight = SAMPLE_ONE_IN;
+    } else {
+      handoff.addedAt = NOT_SAMPLED;
+    }
+    const promise = this.#pq.add(this.#start, ANONYMOUS) as Promise<TaskResult<T, Miss>>;
+    const entry = handoff.inserted;
+    handoff.inserted = undefined;
+    if (entry !== undefined && entry.heapIndex !== -1) {
+      // Still waiting: a task that started inside add() waited 0 ms and needs no clock read.
+      entry.promise = promise;
+      if (entry.addedAt === ADDING) entry.addedAt = this.#clock.now();
+    }
+    return promise;
+  }
+
+  #addRecorded<T>(
+    task: Task<T>,
+    priority: number,
+    id: string | undefined,
+    deadline: number,
+    signal: AbortSignal | undefined,
+    timeout: number | undefined,
+  ): Promise<TaskResult<T, Miss>> {
+    const named = id !== undefined;
+    const taskId = id ?? '';
+    if (named && this.#named.has(taskId)) throw new DuplicateTaskIdError(taskId);
     const now = this.#clock.now();
     if (now > deadline && this.#onDeadlineMiss !== 'run') {
       this.#count.deadlineMisses++;
       this.#count.expired++;
       return this.#onDeadlineMiss === 'reject'
-        ? Promise.reject(new DeadlineExceededError(id, deadline, now))
+        ? Promise.reject(new DeadlineExceededError(taskId, deadline, now))
         : Promise.resolve(undefined as TaskResult<T, Miss>);
     }
-    const record = createRecord(id, named, deadline, now);
-    if (named) this.#named.set(id, record);
-    const { signal, timeout, priority } = options;
-    // p-queue copies these options for every task; the fewer fields, the less garbage.
-    let queueOptions: SchedulerAddOptions = ANONYMOUS;
-    if (named || signal !== undefined || deadline !== Number.POSITIVE_INFINITY) {
-      queueOptions = { id, priority, deadline: options.deadline, signal };
-    } else if (priority !== undefined) {
-      queueOptions = { id, priority };
-    }
-    this.#inserting = record;
-    let promise: Promise<TaskResult<T, Miss>>;
-    try {
-      promise = this.#pq.add(
-        () => this.#run(record, task, signal, timeout),
-        queueOptions,
-      ) as Promise<TaskResult<T, Miss>>;
-    } finally {
-      this.#inserting = undefined;
-    }
-    if (record.state === 'waiting') {
-      record.promise = promise;
+    const record = createRecord(taskId, named, deadline, now, signal, timeout);
+    if (named) this.#named.set(taskId, record);
+    const handoff = this.#handoff;
+    handoff.task = task as Task<unknown>;
+    handoff.record = record;
+    handoff.id = taskId;
+    handoff.priority = priority;
+    handoff.deadline = deadline;
+    handoff.addedAt = now;
+    handoff.sampleWeight = 1;
+    const promise = this.#pq.add(this.#start, ANONYMOUS) as Promise<TaskResult<T, Miss>>;
+    const entry = handoff.inserted;
+    handoff.inserted = undefined;
+    if (record.state === 'waiting' && entry !== undefined) {
+      entry.promise = promise;
       if (deadline !== Number.POSITIVE_INFINITY) this.#deadlines?.watch(record);
       if (signal !== undefined)
         onAbortWhileWaiting(record, signal, () => this.#cancelWaiting(record));
@@ -174,7 +232,7 @@ export class Scheduler<Miss extends DeadlineMissPolicy = 'run'> {
 
   /** Number of running tasks. */
   get pending(): number {
-    return this.#pq.pending;
+    return this.#count.running;
   }
 
   get isPaused(): boolean {
@@ -202,14 +260,16 @@ export class Scheduler<Miss extends DeadlineMissPolicy = 'run'> {
    * handled, so ignoring it is safe). Running tasks continue.
    */
   clear(): void {
-    const entries = this.#queue.drain();
-    // p-queue settles a task's promise only by running it: it calls #run synchronously, which
-    // sees #clearing and rejects at once instead of starting the task.
-    this.#clearing = true;
-    try {
-      for (const entry of entries) void entry.run();
-    } finally {
-      this.#clearing = false;
+    for (const entry of this.#queue.drain() as SchedulerEntry[]) {
+      const record = entry.record;
+      if (record !== undefined) {
+        record.state = 'cleared';
+        this.#forget(record);
+      }
+      this.#count.cancelled++;
+      // Like p-queue 10: a caller who ignores a cleared task gets no unhandled rejection.
+      entry.promise?.catch(() => {});
+      this.#settle(entry, 'reject', new DOMException('The scheduler was cleared', 'AbortError'));
     }
   }
 
@@ -227,82 +287,114 @@ export class Scheduler<Miss extends DeadlineMissPolicy = 'run'> {
   }
 
   /**
-   * Starts a task that p-queue dequeued. Not `async`, so that a task costs at most one promise
-   * beyond p-queue's own: the one that counts its outcome.
+   * The one function p-queue runs for every task: it starts the entry the queue just dequeued
+   * (or the one `#settle` is ending). Plain tasks are returned to p-queue as they are.
    */
-  #run<T>(
-    record: TaskRecord,
-    task: Task<T>,
-    signal: AbortSignal | undefined,
-    timeoutMs: number | undefined,
-  ): T | PromiseLike<T> | undefined {
-    if (this.#clearing) {
-      // Like p-queue 10: a caller who ignores a cleared task gets no unhandled rejection.
-      record.promise?.catch(() => {});
-      record.state = 'cleared';
-      this.#count.cancelled++;
-      this.#forget(record);
-      throw new DOMException('The scheduler was cleared', 'AbortError');
+  readonly #start = (): unknown => {
+    const handoff = this.#handoff;
+    const entry = handoff.shifted;
+    handoff.shifted = undefined;
+    if (entry === undefined) {
+      throw new Error('@x/scheduler: p-queue started a task its queue did not hand out');
     }
+    if (this.#verdict !== 'none') return this.#endUnstarted();
+    // A task that starts inside add() may add tasks itself; keep the outer add()'s entry.
+    const inserted = handoff.inserted;
+    if (inserted === undefined) return this.#startEntry(entry);
+    try {
+      return this.#startEntry(entry);
+    } finally {
+      handoff.inserted = inserted;
+    }
+  };
+
+  #startEntry(entry: SchedulerEntry): unknown {
+    const task = entry.task!;
+    entry.task = undefined;
+    const record = entry.record;
+    if (record !== undefined) return this.#startRecorded(record, task);
+    const addedAt = entry.addedAt;
+    if (!Number.isNaN(addedAt)) {
+      this.#count.waits.record(
+        addedAt === ADDING ? 0 : this.#clock.now() - addedAt,
+        entry.sampleWeight,
+      );
+    }
+    this.#count.running++;
+    return task(NO_SIGNAL);
+  }
+
+  #startRecorded(record: TaskRecord, task: Task<unknown>): unknown {
     const now = this.#clock.now();
-    if (record.state === 'expired') return this.#missed(record, now);
-    this.#count.waits.record(now - record.addedAt);
+    this.#count.waits.record(now - record.addedAt, 1);
     if (now > record.deadline) {
       if (this.#onDeadlineMiss !== 'run') {
         this.#expireRecord(record);
-        return this.#missed(record, now);
+        this.#verdict = this.#onDeadlineMiss === 'reject' ? 'reject' : 'drop';
+        this.#verdictError = new DeadlineExceededError(record.id, record.deadline, now);
+        return this.#endUnstarted();
       }
       this.#count.deadlineMisses++;
     }
     record.state = 'running';
     this.#deadlines?.unwatch(record);
     record.stopAbortListener?.();
+    record.stopAbortListener = undefined;
     this.#count.running++;
-    let result: T | PromiseLike<T>;
-    try {
-      result =
-        timeoutMs === undefined
-          ? task(signal === undefined ? NO_SIGNAL : { signal })
-          : runWithTimeout(task, record.id, timeoutMs, signal, this.#clock);
-    } catch (error) {
-      this.#finish(record, signal, false, error);
-      throw error;
-    }
-    // A task with no id, signal or timeout leaves nothing to clean up: shared handlers count it.
-    const plain = !record.named && signal === undefined && timeoutMs === undefined;
-    if (!isThenable(result)) {
-      this.#finish(record, signal, true, undefined);
-      return result;
-    }
-    if (plain) return result.then(this.#plainResolved, this.#plainRejected);
-    return result.then(
-      (value) => {
-        this.#finish(record, signal, true, undefined);
-        return value;
-      },
-      (error: unknown) => {
-        this.#finish(record, signal, false, error);
-        throw error;
-      },
+    return runGuarded(task, record.id, record.timeoutMs, record.signal, this.#clock, (ok, error) =>
+      this.#finish(record, ok, error),
     );
   }
 
-  readonly #plainResolved = <T>(value: T): T => {
+  /** Ends a task that will never run, as `#verdict` says; its p-queue event is not counted. */
+  #endUnstarted(): undefined {
+    const verdict = this.#verdict;
+    const error = this.#verdictError;
+    this.#verdict = 'none';
+    this.#verdictError = undefined;
+    if (verdict === 'drop') {
+      this.#skipCompleted++;
+      return undefined;
+    }
+    this.#skipFailed++;
+    throw error;
+  }
+
+  /**
+   * Ends a waiting task without running it: p-queue settles a task's promise only by running it,
+   * so this runs it with a verdict that `#start` carries out instead of the task.
+   */
+  #settle(entry: SchedulerEntry, verdict: Exclude<Verdict, 'none'>, error: unknown): void {
+    this.#handoff.shifted = entry;
+    this.#verdict = verdict;
+    this.#verdictError = error;
+    void entry.run();
+  }
+
+  readonly #onCompleted = (): void => {
+    if (this.#skipCompleted > 0) {
+      this.#skipCompleted--;
+      return;
+    }
     this.#count.running--;
     this.#count.completed++;
-    return value;
   };
 
-  readonly #plainRejected = (error: unknown): never => {
+  readonly #onFailed = (): void => {
+    if (this.#skipFailed > 0) {
+      this.#skipFailed--;
+      return;
+    }
     this.#count.running--;
     this.#count.failed++;
-    throw error;
   };
 
-  /** Counts a started task's outcome and lets go of its record. */
-  #finish(record: TaskRecord, signal: AbortSignal | undefined, ok: boolean, error: unknown): void {
+  /** Counts the outcome of a started task with a record and lets go of the record. */
+  #finish(record: TaskRecord, ok: boolean, error: unknown): void {
+    if (ok) this.#skipCompleted++;
+    else this.#skipFailed++;
     this.#count.running--;
-    if (signal?.aborted) this.#count.cancelled++;
+    if (record.signal?.aborted) this.#count.cancelled++;
     else if (ok) this.#count.completed++;
     else this.#count.failed++;
     if (error instanceof TaskTimeoutError) this.#count.timedOut++;
@@ -311,11 +403,16 @@ export class Scheduler<Miss extends DeadlineMissPolicy = 'run'> {
 
   /** The deadline watch found a waiting task past its deadline. */
   #expire(record: TaskRecord): void {
-    if (record.state !== 'waiting' || record.entry === undefined) return;
-    if (!this.#queue.removeEntry(record.entry)) return;
+    const entry = record.entry as SchedulerEntry | undefined;
+    if (record.state !== 'waiting' || entry === undefined) return;
+    if (!this.#queue.removeEntry(entry)) return;
     this.#expireRecord(record);
-    // p-queue settles a task's promise only by running it; #run settles an expired one at once.
-    void record.entry.run();
+    const now = this.#clock.now();
+    this.#settle(
+      entry,
+      this.#onDeadlineMiss === 'reject' ? 'reject' : 'drop',
+      new DeadlineExceededError(record.id, record.deadline, now),
+    );
   }
 
   #expireRecord(record: TaskRecord): void {
@@ -325,21 +422,15 @@ export class Scheduler<Miss extends DeadlineMissPolicy = 'run'> {
     this.#forget(record);
   }
 
-  #missed(record: TaskRecord, now: number): undefined {
-    if (this.#onDeadlineMiss === 'reject') {
-      throw new DeadlineExceededError(record.id, record.deadline, now);
-    }
-    return undefined;
-  }
-
-  /** p-queue removes an aborted waiting task by id and rejects it; this does the rest. */
+  /** A waiting task's signal aborted: it leaves the queue and rejects with the reason. */
   #cancelWaiting(record: TaskRecord): void {
-    if (record.state !== 'waiting') return;
-    // Unnamed tasks have no id for p-queue to remove them by; removing the entry covers both.
-    if (record.entry !== undefined) this.#queue.removeEntry(record.entry);
+    const entry = record.entry as SchedulerEntry | undefined;
+    if (record.state !== 'waiting' || entry === undefined) return;
+    this.#queue.removeEntry(entry);
     record.state = 'cancelled';
     this.#count.cancelled++;
     this.#forget(record);
+    this.#settle(entry, 'reject', record.signal?.reason);
   }
 
   #forget(record: TaskRecord): void {

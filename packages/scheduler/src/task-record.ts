@@ -4,7 +4,10 @@ import type { TaskContext } from './run-with-timeout.js';
 
 export type TaskState = 'waiting' | 'running' | 'expired' | 'cleared' | 'cancelled';
 
-/** The scheduler's view of one task from `add()` until it settles. */
+/**
+ * The scheduler's view of one task that needs bookkeeping (an id, a deadline, a signal or a
+ * timeout), from `add()` until it settles. Tasks with none of these get no record.
+ */
 export interface TaskRecord extends InheritanceNode, HeapNode {
   readonly id: string;
   /** Whether the caller named it, so it can be found by id. */
@@ -12,10 +15,10 @@ export interface TaskRecord extends InheritanceNode, HeapNode {
   /** Clock milliseconds; `Infinity` when none. */
   readonly deadline: number;
   readonly addedAt: number;
+  readonly signal: AbortSignal | undefined;
+  readonly timeoutMs: number | undefined;
   state: TaskState;
   stopAbortListener: (() => void) | undefined;
-  /** What add() returned, so clear() can mark its rejection as handled. */
-  promise: Promise<unknown> | undefined;
 }
 
 export function createRecord(
@@ -23,18 +26,21 @@ export function createRecord(
   named: boolean,
   deadline: number,
   addedAt: number,
+  signal: AbortSignal | undefined,
+  timeoutMs: number | undefined,
 ): TaskRecord {
   return {
     id,
     named,
     deadline,
     addedAt,
+    signal,
+    timeoutMs,
     state: 'waiting',
     entry: undefined,
     donors: undefined,
     recipients: undefined,
     stopAbortListener: undefined,
-    promise: undefined,
     heapIndex: -1,
   };
 }

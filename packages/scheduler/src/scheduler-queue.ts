@@ -1,0 +1,169 @@
+import { FifoQueue } from './fifo-queue.js';
+import { HeapQueue, type HeapQueueOptions } from './heap-queue.js';
+import { assertNoFifoAging, type QueueClassOptions } from './queue-class.js';
+import type { QueueAddOptions, QueueEntry, RunFunction } from './queue-entry.js';
+import type { Task } from './run-with-timeout.js';
+import type { SchedulingQueue } from './scheduling-queue.js';
+import type { TaskRecord } from './task-record.js';
+
+/** `addedAt` of a task whose waiting time is not sampled. */
+export const NOT_SAMPLED = Number.NaN;
+/** `addedAt` of a sampled task while `add()` runs: if it starts right away, it waited 0 ms. */
+export const ADDING = Number.POSITIVE_INFINITY;
+
+/** A Scheduler's queue entry: the task itself travels with it, so p-queue needs no closure. */
+export interface SchedulerEntry extends QueueEntry {
+  task: Task<unknown> | undefined;
+  /** Only for tasks that need bookkeeping (an id, a deadline, a signal or a timeout). */
+  readonly record: TaskRecord | undefined;
+  /** Clock ms at `add()` for a sampled task, {@link ADDING}, or {@link NOT_SAMPLED}. */
+  addedAt: number;
+  /** How many starts this task's waiting-time sample stands for. */
+  readonly sampleWeight: number;
+  /** What `add()` returned, so that `clear()` can mark its rejection as handled. */
+  promise: Promise<unknown> | undefined;
+}
+
+/**
+ * One long-lived object through which a Scheduler hands a task's details to its queue and the
+ * queue hands back the entries it inserts and dequeues; p-queue only carries the shared options.
+ * p-queue inserts synchronously inside `add()` and calls the task synchronously right after
+ * `dequeue()`, so one slot of each is enough.
+ */
+export interface Handoff {
+  task: Task<unknown> | undefined;
+  record: TaskRecord | undefined;
+  id: string;
+  priority: number;
+  deadline: number;
+  addedAt: number;
+  sampleWeight: number;
+  /** The entry the queue inserted last (read by `add()`). */
+  inserted: SchedulerEntry | undefined;
+  /** The entry the queue dequeued last (read when p-queue starts it). */
+  shifted: SchedulerEntry | undefined;
+}
+
+export function createHandoff(): Handoff {
+  return {
+    task: undefined,
+    record: undefined,
+    id: '',
+    priority: 0,
+    deadline: Number.POSITIVE_INFINITY,
+    addedAt: NOT_SAMPLED,
+    sampleWeight: 1,
+    inserted: undefined,
+    shifted: undefined,
+  };
+}
+
+function createSchedulerEntry(
+  run: RunFunction,
+  handoff: Handoff,
+  seq: number,
+  agingOffset: number,
+): SchedulerEntry {
+  const { priority, deadline, record } = handoff;
+  const entry: SchedulerEntry = {
+    run,
+    id: handoff.id,
+    priority,
+    deadline,
+    seq,
+    agingOffset,
+    rankPriority: priority - agingOffset,
+    rankDeadline: deadline,
+    boost: undefined,
+    heapIndex: -1,
+    task: handoff.task,
+    record,
+    addedAt: handoff.addedAt,
+    sampleWeight: handoff.sampleWeight,
+    promise: undefined,
+  };
+  handoff.task = undefined;
+  handoff.record = undefined;
+  handoff.inserted = entry;
+  if (record !== undefined) record.entry = entry;
+  return entry;
+}
+
+/** The Scheduler's FIFO queue: builds its entries from the handoff. */
+class HandoffFifoQueue extends FifoQueue {
+  readonly #handoff: Handoff;
+
+  constructor(handoff: Handoff) {
+    super();
+    this.#handoff = handoff;
+  }
+
+  protected override newEntry(
+    run: RunFunction,
+    _options: Partial<QueueAddOptions> | undefined,
+    seq: number,
+    agingOffset: number,
+  ): QueueEntry {
+    return createSchedulerEntry(run, this.#handoff, seq, agingOffset);
+  }
+
+  override shift(): QueueEntry | undefined {
+    const entry = super.shift();
+    this.#handoff.shifted = entry as SchedulerEntry | undefined;
+    return entry;
+  }
+}
+
+/** The Scheduler's heap queue: builds its entries from the handoff. */
+class HandoffHeapQueue extends HeapQueue {
+  readonly #handoff: Handoff;
+
+  constructor(options: HeapQueueOptions, handoff: Handoff) {
+    super(options);
+    this.#handoff = handoff;
+  }
+
+  protected override newEntry(
+    run: RunFunction,
+    _options: Partial<QueueAddOptions> | undefined,
+    seq: number,
+    agingOffset: number,
+  ): QueueEntry {
+    return createSchedulerEntry(run, this.#handoff, seq, agingOffset);
+  }
+
+  override shift(): QueueEntry | undefined {
+    const entry = super.shift();
+    this.#handoff.shifted = entry as SchedulerEntry | undefined;
+    return entry;
+  }
+}
+
+/**
+ * Builds the queue for one Scheduler and a `queueClass` that hands exactly that queue to p-queue.
+ * The queue's own class is shared by every scheduler, so p-queue's call sites stay monomorphic
+ * however many schedulers a process makes.
+ */
+export function schedulerQueue(
+  options: QueueClassOptions,
+  handoff: Handoff,
+): { queue: SchedulingQueue; queueClass: new () => SchedulingQueue } {
+  const { policy = 'priority', agingPriorityPerSecond, clock } = options;
+  let queue: SchedulingQueue;
+  if (policy === 'fifo') {
+    assertNoFifoAging(agingPriorityPerSecond);
+    queue = new HandoffFifoQueue(handoff);
+  } else {
+    queue = new HandoffHeapQueue(
+      { policy, agingPriorityPerSecond, ...(clock ? { clock } : {}) },
+      handoff,
+    );
+  }
+  class HandOver {
+    constructor() {
+      // biome-ignore lint/correctness/noConstructorReturn: p-queue builds its queue with `new`; this hands it ours.
+      return queue;
+    }
+  }
+  return { queue, queueClass: HandOver as unknown as new () => SchedulingQueue };
+}
