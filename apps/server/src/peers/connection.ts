@@ -1,4 +1,4 @@
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import type { PeerConfig } from '../config.js';
@@ -105,6 +105,8 @@ export class PeerConnection {
 
   /** Connects and initializes, or rejects within `config.connectTimeoutMs`. */
   static async open(options: PeerConnectionOptions): Promise<PeerConnection> {
+    // Loaded on the first connection: a server without peers never pays for the SDK's client.
+    const { Client } = await import('@modelcontextprotocol/sdk/client/index.js');
     const source = await options.transport(options.peer, options.config);
     const client = new Client(options.clientInfo, { capabilities: {} });
     const connection = new PeerConnection(options, source, client);
