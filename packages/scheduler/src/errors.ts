@@ -1,3 +1,13 @@
+/** A bad value as an error message shows it: strings quoted, so `"5"` is not mistaken for `5`. */
+export function shown(value: unknown): string {
+  return typeof value === 'string' ? JSON.stringify(value) : String(value);
+}
+
+/** How a message names a task: by its id, or as "A task" when it has none. */
+function nameTask(taskId: string): string {
+  return taskId === '' ? 'A task' : `Task "${taskId}"`;
+}
+
 /** A task did not start before its deadline and `onDeadlineMiss` is `'reject'`. */
 export class DeadlineExceededError extends Error {
   readonly code = 'ERR_DEADLINE_EXCEEDED';
@@ -10,7 +20,7 @@ export class DeadlineExceededError extends Error {
 
   constructor(taskId: string, deadline: number, now: number) {
     super(
-      `Task "${taskId}" did not start before its deadline (${Math.max(0, now - deadline)} ms late); ` +
+      `${nameTask(taskId)} did not start before its deadline (${Math.max(0, now - deadline)} ms late); ` +
         'raise concurrency, give it an earlier deadline or a higher priority, or use onDeadlineMiss: "run"',
     );
     this.taskId = taskId;
@@ -28,23 +38,29 @@ export class TaskTimeoutError extends Error {
 
   constructor(taskId: string, timeoutMs: number) {
     super(
-      `Task "${taskId}" timed out after ${timeoutMs} ms; raise its timeout or make the task honour its signal`,
+      `${nameTask(taskId)} timed out after ${timeoutMs} ms; raise its timeout or make the task honour its signal`,
     );
     this.taskId = taskId;
     this.timeoutMs = timeoutMs;
   }
 }
 
-/** No waiting or running task has this id (it never existed, or it has already finished). */
+/**
+ * No task has this id: for a Scheduler, none is waiting or running (it never existed, or it has
+ * finished); for a queue class, none is waiting (it may have started already).
+ */
 export class TaskNotFoundError extends ReferenceError {
   readonly code = 'ERR_TASK_NOT_FOUND';
   override readonly name = 'TaskNotFoundError';
   readonly taskId: string;
 
-  constructor(taskId: string) {
+  constructor(taskId: string, where: 'scheduler' | 'queue' = 'scheduler') {
     super(
-      `No waiting or running task has the id "${taskId}"; it may have finished already. ` +
-        'Pass the id you gave to add({ id })',
+      where === 'queue'
+        ? `No task waiting in this queue has the id "${taskId}"; it may have started already ` +
+            '(p-queue starts a task as soon as a slot is free). Pass the id you gave to add()'
+        : `No waiting or running task has the id "${taskId}"; it may have finished already. ` +
+            'Pass the id you gave to add({ id })',
     );
     this.taskId = taskId;
   }

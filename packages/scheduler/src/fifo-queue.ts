@@ -96,7 +96,7 @@ export class FifoQueue implements SchedulingQueue {
 
   setPriority(id: string, priority: number): void {
     const entry = this.#ids.get(id);
-    if (entry === undefined) throw new TaskNotFoundError(id);
+    if (entry === undefined) throw new TaskNotFoundError(id, 'queue');
     this.updatePriority(entry, priority);
   }
 

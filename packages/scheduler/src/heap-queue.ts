@@ -1,5 +1,5 @@
 import type { Clock } from './clock.js';
-import { TaskNotFoundError } from './errors.js';
+import { shown, TaskNotFoundError } from './errors.js';
 import { IdIndex } from './id-index.js';
 import { IndexedHeap } from './indexed-heap.js';
 import {
@@ -65,13 +65,13 @@ export class HeapQueue implements SchedulingQueue {
     const before = Object.hasOwn(BEFORE, policy) ? BEFORE[policy] : undefined;
     if (before === undefined) {
       throw new TypeError(
-        `policy must be 'priority', 'deadline' or 'priority-deadline' (use FifoQueue for 'fifo'), got ${String(policy)}`,
+        `policy must be 'priority', 'deadline' or 'priority-deadline' (use FifoQueue for 'fifo'), got ${shown(policy)}`,
       );
     }
     const aging = options.agingPriorityPerSecond ?? 0;
     if (typeof aging !== 'number' || !Number.isFinite(aging) || aging < 0) {
       throw new RangeError(
-        `agingPriorityPerSecond must be a finite number >= 0, got ${String(aging)}`,
+        `agingPriorityPerSecond must be a finite number >= 0, got ${shown(aging)}`,
       );
     }
     if (aging > 0 && policy === 'deadline') {
@@ -144,7 +144,7 @@ export class HeapQueue implements SchedulingQueue {
 
   setPriority(id: string, priority: number): void {
     const entry = this.#ids.get(id);
-    if (entry === undefined) throw new TaskNotFoundError(id);
+    if (entry === undefined) throw new TaskNotFoundError(id, 'queue');
     this.updatePriority(entry, priority);
   }
 

@@ -1,4 +1,5 @@
 import { assertClock, type Clock } from './clock.js';
+import { shown } from './errors.js';
 import { POLICIES, type Policy } from './queue-entry.js';
 
 /** What happens to a task that has not started by its deadline. */
@@ -83,6 +84,7 @@ export interface ResolvedOptions {
 const MISS_POLICIES: readonly DeadlineMissPolicy[] = ['run', 'reject', 'drop'];
 
 export function resolveOptions(options: SchedulerOptions): ResolvedOptions & { clock?: Clock } {
+  assertObject(options, 'Scheduler options');
   const {
     policy = 'priority',
     concurrency = 1,
@@ -92,21 +94,21 @@ export function resolveOptions(options: SchedulerOptions): ResolvedOptions & { c
     clock,
   } = options;
   if (!POLICIES.includes(policy)) {
-    throw new TypeError(`policy must be one of ${POLICIES.join(', ')}; got ${String(policy)}`);
+    throw new TypeError(`policy must be one of ${POLICIES.join(', ')}; got ${shown(policy)}`);
   }
   if (
     typeof concurrency !== 'number' ||
     !(Number.isInteger(concurrency) || concurrency === Number.POSITIVE_INFINITY) ||
     concurrency < 1
   ) {
-    throw new RangeError(`concurrency must be a whole number >= 1, got ${String(concurrency)}`);
+    throw new RangeError(`concurrency must be a whole number >= 1, got ${shown(concurrency)}`);
   }
   let agingPriorityPerSecond = 0;
   if (aging !== undefined) {
     const rate = aging?.priorityPerSecond;
     if (typeof rate !== 'number' || !Number.isFinite(rate) || rate <= 0) {
       throw new RangeError(
-        `aging.priorityPerSecond must be a finite number > 0, got ${String(rate)}`,
+        `aging.priorityPerSecond must be a finite number > 0, got ${shown(rate)}`,
       );
     }
     if (policy !== 'priority' && policy !== 'priority-deadline') {
@@ -118,11 +120,11 @@ export function resolveOptions(options: SchedulerOptions): ResolvedOptions & { c
   }
   if (!MISS_POLICIES.includes(onDeadlineMiss)) {
     throw new TypeError(
-      `onDeadlineMiss must be one of ${MISS_POLICIES.join(', ')}; got ${String(onDeadlineMiss)}`,
+      `onDeadlineMiss must be one of ${MISS_POLICIES.join(', ')}; got ${shown(onDeadlineMiss)}`,
     );
   }
   if (typeof autoStart !== 'boolean') {
-    throw new TypeError(`autoStart must be a boolean, got ${String(autoStart)}`);
+    throw new TypeError(`autoStart must be a boolean, got ${shown(autoStart)}`);
   }
   if (clock !== undefined) assertClock(clock, 'clock');
   return { policy, concurrency, agingPriorityPerSecond, onDeadlineMiss, autoStart, clock };
@@ -130,16 +132,17 @@ export function resolveOptions(options: SchedulerOptions): ResolvedOptions & { c
 
 /** Checks `add()` options; returns the deadline (`Infinity` for none). */
 export function checkAddOptions(options: AddOptions): number {
+  assertObject(options, 'add() options');
   const { id, priority, deadline, signal, timeout } = options;
   if (id !== undefined && (typeof id !== 'string' || id === '')) {
-    throw new TypeError(`id must be a non-empty string, got ${String(id)}`);
+    throw new TypeError(`id must be a non-empty string, got ${shown(id)}`);
   }
   if (priority !== undefined && (typeof priority !== 'number' || !Number.isFinite(priority))) {
-    throw new RangeError(`priority must be a finite number, got ${String(priority)}`);
+    throw new RangeError(`priority must be a finite number, got ${shown(priority)}`);
   }
   if (deadline !== undefined && (typeof deadline !== 'number' || !Number.isFinite(deadline))) {
     throw new RangeError(
-      `deadline must be a finite timestamp in clock milliseconds (like Date.now() + 500), got ${String(deadline)}`,
+      `deadline must be a finite timestamp in clock milliseconds (like Date.now() + 500), got ${shown(deadline)}`,
     );
   }
   if (
@@ -147,11 +150,17 @@ export function checkAddOptions(options: AddOptions): number {
     (typeof timeout !== 'number' || !Number.isFinite(timeout) || timeout <= 0)
   ) {
     throw new RangeError(
-      `timeout must be a finite number of milliseconds > 0, got ${String(timeout)}`,
+      `timeout must be a finite number of milliseconds > 0, got ${shown(timeout)}`,
     );
   }
   if (signal !== undefined && !(signal instanceof AbortSignal)) {
     throw new TypeError('signal must be an AbortSignal');
   }
   return deadline ?? Number.POSITIVE_INFINITY;
+}
+
+function assertObject(value: unknown, what: string): void {
+  if (typeof value !== 'object' || value === null) {
+    throw new TypeError(`${what} must be an object or left out, got ${shown(value)}`);
+  }
 }

@@ -1,3 +1,4 @@
+import { shown } from './errors.js';
 import type { HeapNode } from './indexed-heap.js';
 
 /** How a queue orders its waiting tasks. Ties always go first-in, first-out. */
@@ -62,7 +63,7 @@ export function createEntry(
   const given = options?.deadline;
   if (given !== undefined && (typeof given !== 'number' || !Number.isFinite(given))) {
     throw new RangeError(
-      `deadline must be a finite timestamp in clock milliseconds, got ${String(given)}`,
+      `deadline must be a finite timestamp in clock milliseconds, got ${shown(given)}`,
     );
   }
   const deadline = given ?? Number.POSITIVE_INFINITY;
@@ -82,6 +83,6 @@ export function createEntry(
 
 export function assertFinitePriority(priority: unknown): asserts priority is number {
   if (typeof priority !== 'number' || !Number.isFinite(priority)) {
-    throw new RangeError(`priority must be a finite number, got ${String(priority)}`);
+    throw new RangeError(`priority must be a finite number, got ${shown(priority)}`);
   }
 }

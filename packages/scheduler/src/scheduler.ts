@@ -6,6 +6,7 @@ import {
   DeadlineExceededError,
   DuplicateTaskIdError,
   SchedulerClosedError,
+  shown,
   TaskNotFoundError,
   TaskTimeoutError,
 } from './errors.js';
@@ -197,7 +198,7 @@ export class Scheduler<Miss extends DeadlineMissPolicy = 'run'> {
   /** Changes the priority of a waiting task (or what a running one passes on by inheritance). */
   setPriority(id: string, priority: number): void {
     if (typeof priority !== 'number' || !Number.isFinite(priority)) {
-      throw new RangeError(`priority must be a finite number, got ${String(priority)}`);
+      throw new RangeError(`priority must be a finite number, got ${shown(priority)}`);
     }
     const record = this.#record(id);
     if (record.entry === undefined) return;

@@ -66,6 +66,7 @@ describe('PriorityHeapQueue', () => {
 
     expect(() => queue.setPriority('ghost', 1)).toThrow(TaskNotFoundError);
     expect(() => queue.setPriority('ghost', 1)).toThrow(ReferenceError);
+    expect(() => queue.setPriority('ghost', 1)).toThrow(/waiting in this queue.*started already/);
   });
 
   it('finds the most recently added of two waiting tasks that share an id', () => {

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { Scheduler, type SchedulerOptions } from '../src/index.js';
+import {
+  DeadlineExceededError,
+  Scheduler,
+  type SchedulerOptions,
+  TaskTimeoutError,
+} from '../src/index.js';
 
 describe('Scheduler options', () => {
   it.each<[string, SchedulerOptions, ErrorConstructor, RegExp]>([
@@ -23,6 +28,10 @@ describe('Scheduler options', () => {
     expect(() => new Scheduler(options)).toThrow(message);
   });
 
+  it('rejects null options with a TypeError that names them', () => {
+    expect(() => new Scheduler(null as never)).toThrow(/Scheduler options must be an object/);
+  });
+
   it('accepts an infinite concurrency', () => {
     expect(new Scheduler({ concurrency: Infinity }).concurrency).toBe(Infinity);
   });
@@ -35,7 +44,12 @@ describe('add() options', () => {
   it.each<[string, Record<string, unknown>, ErrorConstructor, RegExp]>([
     ['a NaN priority', { priority: Number.NaN }, RangeError, /priority/],
     ['an infinite priority', { priority: Infinity }, RangeError, /priority/],
-    ['a string priority', { priority: '1' }, RangeError, /priority/],
+    [
+      'a string priority',
+      { priority: '1' },
+      RangeError,
+      /priority must be a finite number, got "1"/,
+    ],
     ['an infinite deadline', { deadline: Infinity }, RangeError, /deadline/],
     ['a Date as deadline', { deadline: new Date() }, RangeError, /deadline/],
     ['a zero timeout', { timeout: 0 }, RangeError, /timeout/],
@@ -47,7 +61,19 @@ describe('add() options', () => {
     expect(scheduler.size).toBe(0);
   });
 
+  it('rejects null options with a TypeError that names them', () => {
+    expect(() => scheduler.add(task, null as never)).toThrow(/add\(\) options must be an object/);
+  });
+
   it('rejects a task that is not a function', () => {
     expect(() => scheduler.add('nope' as never)).toThrow(TypeError);
+  });
+});
+
+describe('error messages', () => {
+  it('name a task without an id as "A task", not by an empty id', () => {
+    expect(new DeadlineExceededError('', 100, 150).message).toMatch(/^A task did not start/);
+    expect(new TaskTimeoutError('', 50).message).toMatch(/^A task timed out after 50 ms/);
+    expect(new TaskTimeoutError('fetch', 50).message).toMatch(/^Task "fetch" timed out/);
   });
 });
