@@ -27,7 +27,7 @@ export type {
 } from './catalog/tool.js';
 export { defineTool, isCacheable, resolveZodTool } from './catalog/tool.js';
 export type { PeerConfig, XServerConfig, XServerConfigInput } from './config.js';
-export { configSchema, envOverrides, loadConfig, parseConfig, peerSchema } from './config.js';
+export { configSchema, envOverrides, loadConfig, parseConfig } from './config.js';
 export type {
   DispatchCall,
   Dispatcher,
@@ -62,6 +62,7 @@ export type { PeerTransport, PeerTransportFactory } from './peers/connection.js'
 export { defaultPeerTransport } from './peers/connection.js';
 export type { PeerGatewayOptions, PeerGatewayStats } from './peers/gateway.js';
 export { PeerGateway } from './peers/gateway.js';
+export { peerSchema } from './peers/peer-config.js';
 export type { BreakerGuardOptions, CategoryGuard, GuardState } from './seams/breaker.js';
 export { BreakerGuard } from './seams/breaker.js';
 export type { ResultCache, ResultCacheFigures, TieredResultCacheOptions } from './seams/cache.js';

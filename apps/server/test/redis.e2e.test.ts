@@ -19,50 +19,53 @@ function listening(child: ChildProcessWithoutNullStreams): Promise<string> {
 }
 
 // Many machines: N stateless instances behind a load balancer share one Redis cache tier.
-describe.skipIf(!REDIS_URL)('two x-server processes sharing Redis (skipped unless REDIS_URL is set)', () => {
-  const children: ChildProcessWithoutNullStreams[] = [];
-  const clients: Client[] = [];
+describe.skipIf(!REDIS_URL)(
+  'two x-server processes sharing Redis (skipped unless REDIS_URL is set)',
+  () => {
+    const children: ChildProcessWithoutNullStreams[] = [];
+    const clients: Client[] = [];
 
-  afterEach(async () => {
-    await Promise.all(clients.splice(0).map((client) => client.close().catch(() => {})));
-    await Promise.all(
-      children.splice(0).map(
-        (child) =>
-          new Promise<void>((resolve) => {
-            if (child.exitCode !== null) return resolve();
-            child.once('exit', () => resolve());
-            child.kill('SIGTERM');
-          }),
-      ),
-    );
-  });
+    afterEach(async () => {
+      await Promise.all(clients.splice(0).map((client) => client.close().catch(() => {})));
+      await Promise.all(
+        children.splice(0).map(
+          (child) =>
+            new Promise<void>((resolve) => {
+              if (child.exitCode !== null) return resolve();
+              child.once('exit', () => resolve());
+              child.kill('SIGTERM');
+            }),
+        ),
+      );
+    });
 
-  async function instance(namespace: string): Promise<Client> {
-    const child = spawn(
-      process.execPath,
-      [...NODE_ARGS, '--http', '--port', '0', '--stateless', '--redis', REDIS_URL!],
-      { cwd: await workdir(), env: { ...process.env, X_SERVER_CACHE_NAMESPACE: namespace } },
-    );
-    children.push(child);
-    const client = await connectHttp(await listening(child));
-    clients.push(client);
-    return client;
-  }
+    async function instance(namespace: string): Promise<Client> {
+      const child = spawn(
+        process.execPath,
+        [...NODE_ARGS, '--http', '--port', '0', '--stateless', '--redis', REDIS_URL!],
+        { cwd: await workdir(), env: { ...process.env, X_SERVER_CACHE_NAMESPACE: namespace } },
+      );
+      children.push(child);
+      const client = await connectHttp(await listening(child));
+      clients.push(client);
+      return client;
+    }
 
-  it('serves a result cached through one instance as a hit through the other', async () => {
-    // A namespace of this run only, so no earlier run's entries can answer.
-    const namespace = `x-server-test-${randomUUID()}`;
-    const [first, second] = await Promise.all([instance(namespace), instance(namespace)]);
-    const args = { category: 'demo', tool: 'echo', params: { value: namespace } };
+    it('serves a result cached through one instance as a hit through the other', async () => {
+      // A namespace of this run only, so no earlier run's entries can answer.
+      const namespace = `x-server-test-${randomUUID()}`;
+      const [first, second] = await Promise.all([instance(namespace), instance(namespace)]);
+      const args = { category: 'demo', tool: 'echo', params: { value: namespace } };
 
-    const viaFirst = ok<{ cached: boolean; result: unknown }>(
-      await first!.callTool({ name: 'dispatch', arguments: args }),
-    );
-    const viaSecond = ok<{ cached: boolean; result: unknown }>(
-      await second!.callTool({ name: 'dispatch', arguments: args }),
-    );
+      const viaFirst = ok<{ cached: boolean; result: unknown }>(
+        await first!.callTool({ name: 'dispatch', arguments: args }),
+      );
+      const viaSecond = ok<{ cached: boolean; result: unknown }>(
+        await second!.callTool({ name: 'dispatch', arguments: args }),
+      );
 
-    expect(viaFirst).toMatchObject({ cached: false, result: { value: namespace } });
-    expect(viaSecond).toMatchObject({ cached: true, result: { value: namespace } });
-  });
-});
+      expect(viaFirst).toMatchObject({ cached: false, result: { value: namespace } });
+      expect(viaSecond).toMatchObject({ cached: true, result: { value: namespace } });
+    });
+  },
+);
