@@ -39,18 +39,26 @@ const LMDB_MAGIC = 0xbeefc0de;
 const META_MAGIC_OFFSET = 24;
 const META_FLAGS_OFFSET = 18;
 const P_META = 0x08;
+const BOOT_TIME_SLACK_S = 60;
 
 let cachedBootId: string | undefined;
 
-/** Linux's boot id; elsewhere the boot time to the minute (a clock jump reads as a reboot). */
+/** Linux's boot id; elsewhere `t` + the boot time in seconds (compared with some slack). */
 export function bootId(): string {
   if (cachedBootId !== undefined) return cachedBootId;
   try {
     cachedBootId = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
   } catch {
-    cachedBootId = `t${Math.round((Date.now() / 1000 - uptime()) / 60)}`;
+    cachedBootId = `t${Math.round(Date.now() / 1000 - uptime())}`;
   }
   return cachedBootId;
+}
+
+/** A boot time derived from the clock and the uptime jitters; a large clock jump reads as a reboot. */
+function sameBoot(a: string, b: string): boolean {
+  if (a === b) return true;
+  if (!a.startsWith('t') || !b.startsWith('t')) return false;
+  return Math.abs(Number(a.slice(1)) - Number(b.slice(1))) <= BOOT_TIME_SLACK_S;
 }
 
 function markerName(dataFile: string, boot: string, pid: number): string {
@@ -142,7 +150,7 @@ export function prepareDataFile(dataFile: string, syncWrites: boolean): DiskRese
   const boot = bootId();
   let reset: DiskReset | undefined;
   const found = markers(dataFile);
-  if (found.some((marker) => marker.boot !== boot)) {
+  if (found.some((marker) => !sameBoot(marker.boot, boot))) {
     reset = quarantine(dataFile, 'unclean-os-shutdown');
   } else if (!looksLikeLmdb(dataFile)) {
     reset = quarantine(dataFile, 'not-an-lmdb-file');

@@ -349,6 +349,6 @@ function currentBootId(): string {
   try {
     return readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
   } catch {
-    return `t${Math.round((Date.now() / 1000 - uptime()) / 60)}`;
+    return `t${Math.round(Date.now() / 1000 - uptime())}`;
   }
 }
