@@ -215,7 +215,7 @@ export class Cache extends EventEmitter {
     all.forEach((tier, i) => {
       const counters = this.#counters[i] ?? { hits: 0, misses: 0, errors: 0 };
       errors += counters.errors;
-      tiers.push({ name: tier.name, ...counters, ...safeCounts(tier.counts) });
+      tiers.push({ name: tier.name, ...counters, ...safeCounts(() => tier.counts()) });
     });
     return {
       hits: this.#hits,

@@ -107,6 +107,14 @@ describe('Cache', () => {
     ]);
   });
 
+  it('reports the size and evictions of the disk tier in stats()', async () => {
+    const cache = new Cache({ stores: [diskStore()] });
+    await cache.set('a', 1);
+    await cache.set('b', 2);
+
+    expect(cache.stats().tiers[1]).toMatchObject({ name: 'disk', size: 2, evictions: 0 });
+  });
+
   it('promotes from the second lower tier into the first', async () => {
     const disk = diskStore();
     const keyv = new Keyv();
