@@ -27,6 +27,20 @@ interface Shared {
   refs: number;
 }
 
+// Paths open without fsync in this process. A script that exits without close() (the usual
+// case) still fsyncs them and drops its markers on the way out, so a later reboot does not read
+// as a crash; only a killed process leaves its marker behind.
+const unsynced = new Set<string>();
+const finishAllUnsynced = () => {
+  for (const path of unsynced) {
+    try {
+      finishUnsynced(path);
+    } catch {
+      // Exiting anyway; the marker stays and the next opener deals with it.
+    }
+  }
+};
+
 // LMDB must not open one environment twice in a process (each open takes a reader slot and
 // breaks its file locks on close), so instances on the same path share one, reference-counted.
 const shared = new Map<string, Shared>();
@@ -68,6 +82,10 @@ export function acquireEnv(
       },
     };
     shared.set(path, entry);
+    if (!syncWrites) {
+      if (unsynced.size === 0) process.on('exit', finishAllUnsynced);
+      unsynced.add(path);
+    }
   }
   entry.refs++;
   const held = entry;
@@ -81,7 +99,11 @@ export function acquireEnv(
       if (--held.refs > 0) return;
       shared.delete(path);
       await held.env.root.close();
-      if (!held.env.syncWrites) finishUnsynced(path);
+      if (!held.env.syncWrites) {
+        unsynced.delete(path);
+        if (unsynced.size === 0) process.off('exit', finishAllUnsynced);
+        finishUnsynced(path);
+      }
     },
   };
 }

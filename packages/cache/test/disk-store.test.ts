@@ -1,8 +1,10 @@
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { uptime } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   type DiskReset,
@@ -331,6 +333,16 @@ describe('DiskStore after a machine crash or a damaged file', () => {
     expect(onReset).not.toHaveBeenCalled();
     expect(await store.get('k')).toBe('v');
     expect(markerFiles(dir)).toHaveLength(1); // the dead writer's is gone, this process's is there
+  });
+
+  it('drops its marker when the process exits without close()', () => {
+    const { dir, remove } = tempDir();
+    cleanups.push(remove);
+    const child = fileURLToPath(new URL('./fixtures/exit-without-close.ts', import.meta.url));
+
+    execFileSync(process.execPath, ['--import', 'tsx', child, dir]);
+
+    expect(markerFiles(dir)).toEqual([]);
   });
 
   it('with syncWrites: true, leaves no marker at all', async () => {
