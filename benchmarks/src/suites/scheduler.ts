@@ -44,18 +44,31 @@ async function interleaved(
   return figures;
 }
 
-/** ns per task to enqueue `priorities` into a bare queue and dequeue them all. */
-function queueCost(
-  queue: { enqueue(run: () => Promise<unknown>, o: { priority: number; id: string }): void },
-  dequeue: () => unknown,
-  priorities: Int32Array,
-): number {
+/**
+ * ns per task to enqueue `priorities` into a fresh queue and dequeue them all, repeated until at
+ * least `MIN_TASKS_PER_MEASURE` tasks went through, after one unmeasured pass to warm the JIT:
+ * a single pass of 1,000 tasks lasts microseconds, too short to time on a shared machine.
+ */
+const MIN_TASKS_PER_MEASURE = 200_000;
+
+interface BareQueue {
+  enqueue(run: () => Promise<unknown>, o: { priority: number; id: string }): void;
+  dequeue(): unknown;
+}
+
+function queueCost(createQueue: () => BareQueue, priorities: Int32Array, ids: string[]): number {
+  const pass = () => {
+    const queue = createQueue();
+    for (let i = 0; i < priorities.length; i++) {
+      queue.enqueue(task, { priority: priorities[i]!, id: ids[i]! });
+    }
+    while (queue.dequeue() !== undefined);
+  };
+  pass();
+  const passes = Math.max(1, Math.ceil(MIN_TASKS_PER_MEASURE / priorities.length));
   const start = process.hrtime.bigint();
-  for (let i = 0; i < priorities.length; i++) {
-    queue.enqueue(task, { priority: priorities[i]!, id: String(i) });
-  }
-  while (dequeue() !== undefined);
-  return Number(process.hrtime.bigint() - start) / priorities.length;
+  for (let p = 0; p < passes; p++) pass();
+  return Number(process.hrtime.bigint() - start) / (passes * priorities.length);
 }
 
 export default defineSuite({
@@ -135,17 +148,13 @@ export default defineSuite({
         goal: 'O(log n) growth',
         measure: () => {
           const priorities = randomPriorities(size);
+          const ids = Array.from({ length: size }, (_, i) => String(i));
           const contenders: Record<string, () => number> = {
-            PriorityHeapQueue: () => {
-              const queue = new PriorityHeapQueue();
-              return queueCost(queue, () => queue.dequeue(), priorities);
-            },
+            PriorityHeapQueue: () => queueCost(() => new PriorityHeapQueue(), priorities, ids),
           };
           if (size <= anchorMaxSize) {
-            contenders['p-queue PriorityQueue'] = () => {
-              const queue = new PriorityQueue();
-              return queueCost(queue, () => queue.dequeue(), priorities);
-            };
+            contenders['p-queue PriorityQueue'] = () =>
+              queueCost(() => new PriorityQueue(), priorities, ids);
           }
           return interleaved(contenders, round++);
         },
