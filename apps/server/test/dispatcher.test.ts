@@ -5,6 +5,7 @@ import type { CategorySpec } from '../src/catalog/registry.js';
 import { defineTool, resolveZodTool } from '../src/catalog/tool.js';
 import { ServerClosedError } from '../src/errors.js';
 import { createSeams } from '../src/seams/defaults.js';
+import type { CallSpan } from '../src/seams/telemetry.js';
 import { testConfig, workdir } from './helpers.js';
 
 // A category whose calls wait for the test to release them, and record the order they ran in.
@@ -131,5 +132,109 @@ describe('Dispatcher', () => {
 
     expect(await outcome).toMatchObject({ code: 'ERR_TIMEOUT' });
     await server.close();
+  });
+
+  it('makes no AbortController for a call whose tool never reads its signal', async () => {
+    const server = await app();
+    const call = { category: 'demo', tool: 'flaky', params: { failureRate: 0 } };
+    await server.dispatcher.dispatch(call);
+    const Original = globalThis.AbortController;
+    let made = 0;
+    globalThis.AbortController = class extends Original {
+      constructor() {
+        super();
+        made++;
+      }
+    };
+    try {
+      await server.dispatcher.dispatch(call);
+      await server.dispatcher.dispatch(call, new Original().signal);
+    } finally {
+      globalThis.AbortController = Original;
+    }
+
+    expect(made).toBe(0);
+    await server.close();
+  });
+
+  it("aborts a running tool's signal when the caller cancels", async () => {
+    let seen: AbortSignal | undefined;
+    const spec: CategorySpec = {
+      name: 'waits',
+      description: 'A tool that waits for its signal',
+      load: () => ({
+        tools: [
+          resolveZodTool(
+            'waits',
+            defineTool({
+              name: 'forever',
+              description: 'Waits until aborted',
+              input: z.object({}),
+              run: (_params, { signal }) => {
+                seen = signal;
+                return new Promise((_resolve, reject) =>
+                  signal.addEventListener('abort', () => reject(signal.reason)),
+                );
+              },
+            }),
+          ),
+        ],
+      }),
+    };
+    const server = await app({}, [spec]);
+    const caller = new AbortController();
+
+    const call = server.dispatcher.dispatch({ category: 'waits', tool: 'forever' }, caller.signal);
+    const outcome = call.catch((error: unknown) => error);
+    await vi.waitFor(() => expect(seen).toBeDefined());
+    caller.abort(new Error('client went away'));
+
+    expect(await outcome).toMatchObject({ message: 'client went away' });
+    expect(seen?.aborted).toBe(true);
+    await server.close();
+  });
+
+  it('answers a call whose tool ignores its signal at the end of the grace period, with its span recorded', async () => {
+    vi.useFakeTimers();
+    const spans: CallSpan[] = [];
+    const spec: CategorySpec = {
+      name: 'stuck',
+      description: 'A tool that never ends and ignores its signal',
+      load: () => ({
+        tools: [
+          resolveZodTool(
+            'stuck',
+            defineTool({
+              name: 'hang',
+              description: 'Never settles',
+              input: z.object({}),
+              run: () => new Promise(() => {}),
+            }),
+          ),
+        ],
+      }),
+    };
+    const config = await testConfig(await workdir(), {
+      cache: { disk: false },
+      shutdownGraceMs: 1_000,
+    });
+    const telemetry = {
+      onCall: (span: CallSpan) => void spans.push(span),
+      shutdown: async () => {},
+      stats: () => ({}),
+    };
+    const seams = { ...(await createSeams(config)), telemetry };
+    const server = new XServer({ config, seams, categories: [spec] });
+    const outcome = server.dispatcher
+      .dispatch({ category: 'stuck', tool: 'hang' }, new AbortController().signal)
+      .catch((error: unknown) => error);
+    await vi.waitFor(() => expect(server.stats().scheduler).toMatchObject({ running: 1 }));
+
+    const closing = server.close();
+    await vi.advanceTimersByTimeAsync(1_000);
+    await closing;
+
+    expect(await outcome).toBeInstanceOf(ServerClosedError);
+    expect(spans).toMatchObject([{ tool: 'hang', ok: false, errorCode: 'SERVER_CLOSED' }]);
   });
 });

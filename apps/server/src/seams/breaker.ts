@@ -14,10 +14,14 @@ export type GuardState = 'closed' | 'open' | 'half-open' | 'disabled' | 'forced-
  * touching the others. An open circuit rejects at once with `CircuitOpenError`.
  */
 export interface CategoryGuard {
+  /**
+   * Runs `fn` through the category's circuit. `fn` gets the signal to follow: the caller's, or
+   * one that also aborts at the category's timeout; `undefined` when there is neither.
+   */
   execute<T>(
     category: string,
-    fn: (signal: AbortSignal) => Promise<T>,
-    signal: AbortSignal,
+    fn: (signal: AbortSignal | undefined) => Promise<T>,
+    signal?: AbortSignal,
   ): Promise<T>;
   states(): Record<string, GuardState>;
 }
@@ -48,6 +52,8 @@ function isBackendFailure(error: unknown): boolean {
 export class BreakerGuard implements CategoryGuard {
   readonly #options: BreakerGuardOptions;
   readonly #breakers = new Map<string, CircuitBreaker>();
+  // Categories whose breaker has a timeout: their calls follow the breaker's timeout signal.
+  readonly #timed = new Set<string>();
 
   constructor(options: BreakerGuardOptions = {}) {
     this.#options = options;
@@ -56,11 +62,13 @@ export class BreakerGuard implements CategoryGuard {
   #breaker(category: string): CircuitBreaker {
     let breaker = this.#breakers.get(category);
     if (!breaker) {
+      const timeout = this.#options.timeoutMsFor?.(category);
+      if (timeout !== undefined) this.#timed.add(category);
       breaker = new CircuitBreaker({
         name: category,
         failureThreshold: this.#options.failureThreshold ?? 5,
         recoveryTimeout: this.#options.recoveryTimeoutMs ?? 30_000,
-        timeout: this.#options.timeoutMsFor?.(category),
+        timeout,
         isFailure: isBackendFailure,
         ...(this.#options.clock ? { clock: this.#options.clock } : {}),
       });
@@ -71,13 +79,18 @@ export class BreakerGuard implements CategoryGuard {
 
   async execute<T>(
     category: string,
-    fn: (signal: AbortSignal) => Promise<T>,
-    signal: AbortSignal,
+    fn: (signal: AbortSignal | undefined) => Promise<T>,
+    signal?: AbortSignal,
   ): Promise<T> {
+    const breaker = this.#breaker(category);
+    // Without a timeout or a caller's signal, the breaker hands out a placeholder signal that
+    // never aborts: the call gets undefined instead, so nothing listens on a shared signal.
+    const follow = signal !== undefined || this.#timed.has(category);
     try {
-      return await this.#breaker(category).execute(({ signal: callSignal }) => fn(callSignal), {
-        signal,
-      });
+      return await breaker.execute(
+        ({ signal: callSignal }) => fn(follow ? callSignal : undefined),
+        signal === undefined ? undefined : { signal },
+      );
     } catch (error) {
       if (error instanceof BrokenCircuitError)
         throw new CircuitOpenError(category, error.retryAt, error);

@@ -11,7 +11,10 @@ export interface SchedulerFigures {
 /** Orders calls: higher priority first, FIFO among equals, bounded concurrency. */
 export interface CallScheduler {
   /** Runs `fn` when its turn comes; rejects without running it if `signal` aborts first. */
-  schedule<T>(fn: () => Promise<T>, options: { priority: number; signal: AbortSignal }): Promise<T>;
+  schedule<T>(
+    fn: () => Promise<T>,
+    options: { priority: number; signal?: AbortSignal },
+  ): Promise<T>;
   /** Resolves when nothing is queued or running. */
   onIdle(): Promise<void>;
   stats(): SchedulerFigures;
@@ -25,16 +28,29 @@ export interface PrioritySchedulerOptions {
 /** Every call through one `@x/scheduler` Scheduler with the `priority` policy. */
 export class PriorityScheduler implements CallScheduler {
   readonly #scheduler: Scheduler<'run'>;
+  readonly #concurrency: number;
 
   constructor(options: PrioritySchedulerOptions = {}) {
-    this.#scheduler = new Scheduler({ policy: 'priority', concurrency: options.concurrency ?? 32 });
+    this.#concurrency = options.concurrency ?? 32;
+    this.#scheduler = new Scheduler({ policy: 'priority', concurrency: this.#concurrency });
   }
 
   schedule<T>(
     fn: () => Promise<T>,
-    options: { priority: number; signal: AbortSignal },
+    options: { priority: number; signal?: AbortSignal },
   ): Promise<T> {
-    return this.#scheduler.add(() => fn(), options);
+    const scheduler = this.#scheduler;
+    const { priority, signal } = options;
+    // A call that gets a free slot starts inside add(): it never waits, so the signal has nothing
+    // to take out of the queue, and the task itself hands it to the tool. Leaving it out keeps
+    // the scheduler on its plain path (no task record, no abort listener).
+    if (
+      signal === undefined ||
+      (scheduler.size === 0 && scheduler.pending < this.#concurrency && !scheduler.isPaused)
+    ) {
+      return scheduler.add(fn, { priority });
+    }
+    return scheduler.add(fn, { priority, signal });
   }
 
   async onIdle(): Promise<void> {
