@@ -139,6 +139,32 @@ describe('HTTP transport', () => {
     expect(text).toContain('x_server_queue_depth 0');
   });
 
+  it('never opens more than maxSessions sessions, even for initialize requests sent at once', async () => {
+    server = await startHttp({ http: { maxSessions: 2 } });
+    // Connecting a session's server takes a moment here, so every request passes the admission
+    // check before the first session is registered (as it would with a slower SDK or event store).
+    const { app } = server;
+    const createMcpServer = app.createMcpServer.bind(app);
+    app.createMcpServer = () => {
+      const mcp = createMcpServer();
+      const connect = mcp.connect.bind(mcp);
+      mcp.connect = async (transport) => {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        return connect(transport);
+      };
+      return mcp;
+    };
+    const post = () =>
+      fetch(server!.url, { method: 'POST', headers: mcpHeaders, body: JSON.stringify(initialize) });
+
+    const responses = await Promise.all(Array.from({ length: 8 }, post));
+    await Promise.all(responses.map((response) => response.body?.cancel()));
+    const statuses = responses.map((response) => response.status).sort();
+
+    expect(statuses).toEqual([200, 200, 503, 503, 503, 503, 503, 503]);
+    expect(server.http.stats().sessions).toBe(2);
+  });
+
   it('serves stateless mode: every request stands alone', async () => {
     server = await startHttp({ http: { stateless: true } });
     const client = await connectHttp(server.url);

@@ -58,6 +58,8 @@ export class HttpTransportServer {
   readonly #sessions: SessionTable;
   #requests = 0;
   #rejected = 0;
+  /** Initialize requests admitted but not yet registered as sessions. */
+  #opening = 0;
   #closing: Promise<void> | undefined;
 
   constructor(app: XServer, options: HttpOptions) {
@@ -204,7 +206,9 @@ export class HttpTransportServer {
       );
       return;
     }
-    if (this.#sessions.size >= this.#options.maxSessions) {
+    // Sessions being initialized count too: several initialize requests at once must not all
+    // pass the check before any of them is registered.
+    if (this.#sessions.size + this.#opening >= this.#options.maxSessions) {
       rpcError(
         res,
         503,
@@ -213,18 +217,34 @@ export class HttpTransportServer {
       );
       return;
     }
+    this.#opening++;
+    let reserved = true;
+    const unreserve = () => {
+      if (reserved) this.#opening--;
+      reserved = false;
+    };
     const server = this.#app.createMcpServer();
     const transport = new StreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
       onsessioninitialized: (newId) => {
+        unreserve();
         this.#sessions.add(newId, transport, () => server.close());
       },
     });
     transport.onclose = () => {
       if (transport.sessionId) this.#sessions.forget(transport.sessionId);
     };
-    await server.connect(transport);
-    await transport.handleRequest(req, res, body);
+    try {
+      await server.connect(transport);
+      await transport.handleRequest(req, res, body);
+    } finally {
+      unreserve();
+      // An initialize the SDK refused leaves no session: nothing may keep its server.
+      if (transport.sessionId === undefined) {
+        await transport.close().catch(() => {});
+        await server.close().catch(() => {});
+      }
+    }
   }
 
   /**
