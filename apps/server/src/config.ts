@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
-import { ConfigError } from './errors.js';
+import { ConfigError, type ConfigProblem } from './errors.js';
 import { durationMs, peerSchema } from './peers/peer-config.js';
 
 export type { PeerConfig } from './peers/peer-config.js';
@@ -13,7 +13,10 @@ const categoryName = z
     'lowercase letters, digits, "-" or "_", starting with a letter',
   );
 
-/** The whole configuration; every field has a default, so `{}` is a valid config. */
+/**
+ * The whole configuration; every field has a default, so `{}` is a valid config. Unknown fields
+ * are refused at every level, so a misspelt option is an error instead of a silent default.
+ */
 export const configSchema = z
   .object({
     http: z
@@ -41,12 +44,14 @@ export const configSchema = z
         /** Most sessions at once; beyond it new sessions get 503. */
         maxSessions: z.number().int().positive().default(1000),
       })
+      .strict()
       .prefault({}),
     fs: z
       .object({
         /** The only directory the fs tools may read, relative to the config file or cwd. */
         root: z.string().default('.'),
       })
+      .strict()
       .prefault({}),
     /** Built-in categories to offer. */
     builtins: z
@@ -54,13 +59,15 @@ export const configSchema = z
       .default(['text', 'time', 'fs', 'demo']),
     plugins: z
       .array(
-        z.object({
-          name: categoryName,
-          module: z.string().min(1),
-          description: z.string().min(1),
-          priority: z.number().int().optional(),
-          options: z.record(z.string(), z.unknown()).optional(),
-        }),
+        z
+          .object({
+            name: categoryName,
+            module: z.string().min(1),
+            description: z.string().min(1),
+            priority: z.number().int().optional(),
+            options: z.record(z.string(), z.unknown()).optional(),
+          })
+          .strict(),
       )
       .default([]),
     /** How connections to peers are pooled (one @x/pool for every peer). */
@@ -75,6 +82,7 @@ export const configSchema = z
         /** A connection quiet for longer than this is checked with `ping` before it is reused. */
         pingIntervalMs: durationMs.default(30_000),
       })
+      .strict()
       .prefault({}),
     /** Upstream MCP servers, each offered as a lazy category of the same name. */
     peers: z.record(categoryName, peerSchema).default({}),
@@ -87,17 +95,20 @@ export const configSchema = z
         /** Workflow steps running at once across all runs (one @x/scheduler). */
         maxConcurrentSteps: z.number().int().positive().default(64),
       })
+      .strict()
       .prefault({}),
     /** Per-category overrides. */
     categories: z
       .record(
         categoryName,
-        z.object({
-          /** Scheduling priority of the category's calls (higher first). */
-          priority: z.number().int().optional(),
-          /** A call of this category taking longer fails with a timeout. */
-          timeoutMs: z.number().int().positive().optional(),
-        }),
+        z
+          .object({
+            /** Scheduling priority of the category's calls (higher first). */
+            priority: z.number().int().optional(),
+            /** A call of this category taking longer fails with a timeout. */
+            timeoutMs: z.number().int().positive().optional(),
+          })
+          .strict(),
       )
       .default({}),
     cache: z
@@ -126,6 +137,7 @@ export const configSchema = z
           .positive()
           .default(5 * 60_000),
       })
+      .strict()
       .prefault({}),
     telemetry: z
       .object({
@@ -142,12 +154,14 @@ export const configSchema = z
         /** OTLP/HTTP traces endpoint, e.g. http://127.0.0.1:4318/v1/traces. */
         otlpUrl: z.url().optional(),
       })
+      .strict()
       .prefault({}),
     scheduler: z
       .object({
         /** Calls running at once across all sessions. */
         concurrency: z.number().int().positive().default(32),
       })
+      .strict()
       .prefault({}),
     breaker: z
       .object({
@@ -156,6 +170,7 @@ export const configSchema = z
         /** How long an open circuit waits before a trial call. */
         recoveryTimeoutMs: z.number().int().positive().default(30_000),
       })
+      .strict()
       .prefault({}),
     idempotency: z
       .object({
@@ -163,25 +178,55 @@ export const configSchema = z
         windowMs: z.number().int().min(0).default(60_000),
         maxKeys: z.number().int().positive().default(10_000),
       })
+      .strict()
       .prefault({}),
     /** How long shutdown waits for calls in flight before aborting them. */
     shutdownGraceMs: z.number().int().min(0).default(10_000),
   })
-  .strict();
+  .strict()
+  .superRefine((config, ctx) => {
+    // Built-ins, plugins and peers are all categories: one name, one category.
+    const owners = new Map<string, string>(config.builtins.map((name) => [name, 'a built-in']));
+    const claim = (name: string, owner: string, path: (string | number)[]) => {
+      const taken = owners.get(name);
+      if (taken === undefined) owners.set(name, owner);
+      else
+        ctx.addIssue({
+          code: 'custom',
+          path,
+          message: `category "${name}" is ${taken} already; rename it`,
+        });
+    };
+    config.plugins.forEach((plugin, index) => {
+      claim(plugin.name, 'a plugin', ['plugins', index, 'name']);
+    });
+    for (const name of Object.keys(config.peers)) claim(name, 'a peer', ['peers', name]);
+  });
 
 export type XServerConfig = z.output<typeof configSchema>;
 export type XServerConfigInput = z.input<typeof configSchema>;
 
-function firstIssue(error: z.ZodError, source: string): ConfigError {
-  const issue = error.issues[0]!;
-  const field = issue.path.length ? issue.path.join('.') : '(root)';
-  return new ConfigError(field, issue.message, source);
+/**
+ * Every zod issue as a problem with its dotted path. An unknown key is reported at its own path
+ * (`http.prot`), not at the object that holds it.
+ */
+export function configProblems(error: z.ZodError, prefix = ''): ConfigProblem[] {
+  const at = (path: readonly PropertyKey[]) =>
+    [prefix, ...path.map(String)].filter((part) => part !== '').join('.') || '(root)';
+  return error.issues.flatMap((issue): ConfigProblem[] =>
+    issue.code === 'unrecognized_keys'
+      ? issue.keys.map((key) => ({
+          field: at([...issue.path, key]),
+          message: 'unknown field (check its spelling against the configuration reference)',
+        }))
+      : [{ field: at(issue.path), message: issue.message }],
+  );
 }
 
-/** Validates a config object; the error names the first bad field. */
+/** Validates a config object; the error lists every bad field by its path. */
 export function parseConfig(input: unknown, source = 'config'): XServerConfig {
   const parsed = configSchema.safeParse(input ?? {});
-  if (!parsed.success) throw firstIssue(parsed.error, source);
+  if (!parsed.success) throw ConfigError.of(configProblems(parsed.error), source);
   return parsed.data;
 }
 

@@ -109,16 +109,40 @@ export class ServerClosedError extends XServerError {
   }
 }
 
+/** One thing wrong in a configuration: the dotted path of the field, and what is wrong. */
+export interface ConfigProblem {
+  /** Dotted path of the offending field, e.g. `http.port` or `peers.memory.timeoutMs`. */
+  field: string;
+  message: string;
+}
+
 export class ConfigError extends XServerError {
   readonly code = 'INVALID_CONFIG';
+  /** Every problem found, each with its path; `field` is the first one's. */
+  readonly problems: readonly ConfigProblem[];
   constructor(
-    /** Dotted path of the offending field, e.g. `http.port`. */
+    /** Dotted path of the (first) offending field, e.g. `http.port`. */
     readonly field: string,
     detail: string,
     readonly source: string,
+    problems: readonly ConfigProblem[] = [{ field, message: detail }],
   ) {
-    super(`Invalid configuration (${source}) at "${field}": ${detail}`);
+    super(
+      problems.length <= 1
+        ? `Invalid configuration (${source}) at "${field}": ${detail}`
+        : `Invalid configuration (${source}), ${problems.length} problems: ${problems
+            .map((problem) => `at "${problem.field}": ${problem.message}`)
+            .join('; ')}`,
+    );
     this.name = 'ConfigError';
+    this.problems = problems;
+  }
+
+  /** One error for every problem found (at least one). */
+  static of(problems: readonly ConfigProblem[], source: string): ConfigError {
+    const [first] = problems;
+    if (!first) throw new TypeError('ConfigError.of needs at least one problem.');
+    return new ConfigError(first.field, first.message, source, problems);
   }
 }
 

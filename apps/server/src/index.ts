@@ -35,6 +35,7 @@ export type {
   DispatchOptions,
   DispatchResult,
 } from './dispatcher.js';
+export type { ConfigProblem } from './errors.js';
 export {
   CallCancelledError,
   CategoryLoadError,

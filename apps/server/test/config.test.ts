@@ -31,6 +31,51 @@ describe('config', () => {
     expect(() => parseConfig({ htp: {} })).toThrow(ConfigError);
   });
 
+  it('names an unknown field at any level by its own path, not "(root)"', () => {
+    const attempt = () =>
+      parseConfig({ htp: {}, http: { prot: 80 }, gateway: { conectTimeoutMs: 1 } });
+
+    expect(attempt).toThrow(/at "http\.prot": unknown field/);
+    expect(attempt).toThrow(/at "gateway\.conectTimeoutMs": unknown field/);
+    expect(attempt).toThrow(/at "htp": unknown field/);
+  });
+
+  it('reports every bad field at once, each with its path', () => {
+    let error: ConfigError | undefined;
+    try {
+      parseConfig({
+        http: { port: -1, maxSessions: 0 },
+        peers: { p: { command: 'x', timeoutMs: 'soon' } },
+      });
+    } catch (caught) {
+      error = caught as ConfigError;
+    }
+
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error?.problems.map((problem) => problem.field)).toEqual([
+      'http.port',
+      'http.maxSessions',
+      'peers.p.timeoutMs',
+    ]);
+    expect(error?.field).toBe('http.port');
+    expect(error?.message).toMatch(
+      /3 problems: at "http\.port": .*; at "http\.maxSessions": .*; at "peers\.p\.timeoutMs": /,
+    );
+  });
+
+  it('refuses a peer or plugin named like another category, naming it', () => {
+    const peer = () => parseConfig({ peers: { demo: { command: 'x' } } });
+    const plugin = () =>
+      parseConfig({
+        plugins: [{ name: 'p', module: './p.mjs', description: 'P' }],
+        peers: { p: { command: 'x' } },
+      });
+
+    expect(peer).toThrow(/at "peers\.demo": category "demo" is a built-in already/);
+    expect(plugin).toThrow(/at "peers\.p": category "p" is a plugin already/);
+    expect(() => parseConfig({ builtins: [], peers: { demo: { command: 'x' } } })).not.toThrow();
+  });
+
   it('applies X_SERVER_* environment overrides', () => {
     const raw = applyEnv(
       { http: { port: 1 } },

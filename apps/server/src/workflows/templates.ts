@@ -1,6 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type ParameterSpec, Workflow, WorkflowTemplate } from '@x/dag';
+import { configProblems } from '../config.js';
 import { ConfigError, UnknownTemplateError } from '../errors.js';
 import {
   referencedSteps,
@@ -38,14 +39,7 @@ export interface TemplateLibraryOptions {
 
 function compile(input: unknown, source: string): Entry {
   const parsed = templateSchema.safeParse(input);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new ConfigError(
-      `${source}${issue.path.length ? `.${issue.path.join('.')}` : ''}`,
-      issue.message,
-      'workflows',
-    );
-  }
+  if (!parsed.success) throw ConfigError.of(configProblems(parsed.error, source), 'workflows');
   const spec = parsed.data;
   try {
     const template = new WorkflowTemplate({
