@@ -115,6 +115,36 @@ describe('CategoryRegistry', () => {
     expect(closes).toBe(1);
   });
 
+  it('does not keep a load that was invalidated while it ran (a tool list that changed mid-listing)', async () => {
+    const registry = new CategoryRegistry();
+    const finishes: (() => void)[] = [];
+    let loads = 0;
+    registry.register({
+      name: 'text',
+      description: 'Text',
+      load: async () => {
+        const listing = ++loads === 1 ? tools().slice(0, 1) : tools();
+        await new Promise<void>((resolve) => finishes.push(resolve));
+        return { tools: listing };
+      },
+    });
+    const first = registry.tools('text');
+    await Promise.resolve();
+
+    registry.invalidate('text');
+    finishes[0]!();
+    const during = (await first).size;
+    const next = registry.tools('text');
+    await Promise.resolve();
+    finishes[1]?.();
+    const after = (await next).size;
+
+    expect(during).toBe(1);
+    expect(loads).toBe(2);
+    expect(after).toBe(tools().length);
+    expect(registry.stats()).toMatchObject({ loaded: 1, invalidations: 1 });
+  });
+
   it('runs the loader again after invalidate, closing what the first load opened', async () => {
     const registry = new CategoryRegistry();
     let loads = 0;

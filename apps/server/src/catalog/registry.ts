@@ -45,6 +45,8 @@ interface Entry {
   tools: Map<string, ResolvedTool> | undefined;
   pending: Promise<Map<string, ResolvedTool>> | undefined;
   loaded: LoadedCategory | undefined;
+  /** Bumped by every invalidate(): a load that began under an older one is out of date. */
+  generation: number;
 }
 
 const NAME = /^[a-z][a-z0-9_-]{0,63}$/;
@@ -70,7 +72,13 @@ export class CategoryRegistry {
         `Category "${spec.name}" is registered twice; category names are unique.`,
       );
     }
-    this.#entries.set(spec.name, { spec, tools: undefined, pending: undefined, loaded: undefined });
+    this.#entries.set(spec.name, {
+      spec,
+      tools: undefined,
+      pending: undefined,
+      loaded: undefined,
+      generation: 0,
+    });
   }
 
   has(name: string): boolean {
@@ -111,11 +119,19 @@ export class CategoryRegistry {
 
   /**
    * Forgets a loaded category's tools so the next use runs its loader again (a peer whose tool
-   * list changed). A load in progress is left to finish; calls already holding a tool go on.
+   * list changed). A load in progress is left to finish and answers the uses waiting for it, but
+   * is not kept: it may have read the list before the change. Calls already holding a tool go on.
    */
   invalidate(name: string): void {
     const entry = this.#entries.get(name);
-    if (!entry || entry.tools === undefined) return;
+    if (!entry) return;
+    entry.generation++;
+    if (entry.pending !== undefined && entry.tools === undefined) {
+      this.#invalidations++;
+      entry.pending = undefined;
+      return;
+    }
+    if (entry.tools === undefined) return;
     const loaded = entry.loaded;
     entry.tools = undefined;
     entry.loaded = undefined;
@@ -139,6 +155,7 @@ export class CategoryRegistry {
 
   async #load(entry: Entry): Promise<Map<string, ResolvedTool>> {
     const name = entry.spec.name;
+    const generation = entry.generation;
     this.#loads++;
     try {
       const loaded = await entry.spec.load();
@@ -146,6 +163,14 @@ export class CategoryRegistry {
       for (const tool of loaded?.tools ?? []) {
         if (tools.has(tool.name)) throw new Error(`tool "${tool.name}" is declared twice`);
         tools.set(tool.name, tool);
+      }
+      if (generation !== entry.generation) {
+        // Invalidated while loading: these tools answer the uses that waited, nothing later.
+        if (loaded?.close)
+          void Promise.resolve()
+            .then(() => loaded.close?.())
+            .catch(() => {});
+        return tools;
       }
       entry.loaded = loaded;
       entry.tools = tools;
