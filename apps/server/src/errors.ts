@@ -1,3 +1,8 @@
+/** A cause's message without its closing period, to be followed by more of a sentence. */
+function reasonOf(cause: unknown): string {
+  return (cause instanceof Error ? cause.message : String(cause)).replace(/\.+$/, '');
+}
+
 /**
  * Every error the server raises on purpose carries a stable `code`, so a tool error, a span and a
  * metric label all name the same thing, and a message that says what to do next.
@@ -35,7 +40,7 @@ export class CategoryLoadError extends XServerError {
     readonly category: string,
     cause: unknown,
   ) {
-    const reason = cause instanceof Error ? cause.message : String(cause);
+    const reason = reasonOf(cause);
     super(
       `Category "${category}" failed to load: ${reason}. The loader runs again on the next use of the category.`,
       { cause },
@@ -170,7 +175,7 @@ export class PeerDisconnectedError extends XServerError {
     readonly tool: string,
     cause: unknown,
   ) {
-    const reason = cause instanceof Error ? cause.message : String(cause);
+    const reason = reasonOf(cause);
     super(
       `The connection to peer "${peer}" was lost during the call to ${tool} (${reason}). The call may or may not have taken effect; the next call reconnects.`,
       { cause },
@@ -186,7 +191,7 @@ export class PeerUnavailableError extends XServerError {
     readonly peer: string,
     cause: unknown,
   ) {
-    const reason = cause instanceof Error ? cause.message : String(cause);
+    const reason = reasonOf(cause);
     super(
       `Peer "${peer}" is unavailable: ${reason}. Check that it runs (its command or URL in the peers config); calls retry the connection.`,
       { cause },

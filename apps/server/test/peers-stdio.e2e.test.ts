@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
@@ -8,6 +9,15 @@ import {
   startGateway,
 } from './gateway-helpers.js';
 import { errorText, ok, workdir } from './helpers.js';
+
+/** Pids of the processes whose command line holds `marker`. */
+function processesWith(marker: string): number[] {
+  const out = execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' });
+  return out
+    .split('\n')
+    .filter((line) => line.includes(marker) && !line.includes('ps -eo'))
+    .map((line) => Number.parseInt(line, 10));
+}
 
 interface Dispatched {
   result: { content?: { type: string; text: string }[] };
@@ -160,6 +170,61 @@ describe('stdio peers: @modelcontextprotocol/server-everything and server-memory
     expect(next.result.content?.[0]?.text).toBe('Echo: again');
     expect(second).not.toBe(first);
     expect(gateway.app.peers.stats()).toMatchObject({ disconnects: 1, connects: 2 });
+  });
+
+  it('fails at once, not after connectTimeoutMs, when a peer command cannot start', async () => {
+    gateway = await startGateway({
+      builtins: [],
+      peers: { missing: { command: join(await workdir(), 'no-such-command') } },
+      gateway: { connectTimeoutMs: 60_000 },
+    });
+
+    const listing = errorText(await gateway.call('list_tools', { category: 'missing' }));
+    const call = errorText(await gateway.call('dispatch', { category: 'missing', tool: 'any' }));
+
+    expect(listing).toMatch(
+      /^\[CATEGORY_LOAD_FAILED\] Category "missing" failed to load: Peer "missing" is unavailable: spawn \S+ ENOENT\. Check that it runs/,
+    );
+    expect(listing).not.toMatch(/\.\./);
+    expect(call).toMatch(/ENOENT/);
+  });
+
+  it('fails at once with its stderr when a peer exits during initialize, leaving no process', async () => {
+    gateway = await startGateway({
+      builtins: [],
+      peers: {
+        broken: {
+          command: process.execPath,
+          args: ['-e', 'console.error("boom: no API key"); process.exit(3)'],
+        },
+      },
+      gateway: { connectTimeoutMs: 60_000 },
+    });
+
+    const text = errorText(await gateway.call('list_tools', { category: 'broken' }));
+
+    expect(text).toMatch(
+      /Peer "broken" is unavailable: .*Connection closed; peer stderr: boom: no API key/,
+    );
+    expect(gateway.app.peers.stats()).toMatchObject({ connections: 0, inFlight: 0 });
+  });
+
+  it('names gateway.connectTimeoutMs when a peer never answers initialize, and ends its process', async () => {
+    const marker = `x-server-hang-${process.pid}-${Date.now()}`;
+    gateway = await startGateway({
+      builtins: [],
+      peers: {
+        silent: { command: process.execPath, args: ['-e', 'setInterval(() => {}, 1000)', marker] },
+      },
+      gateway: { connectTimeoutMs: 300 },
+    });
+
+    const text = errorText(await gateway.call('list_tools', { category: 'silent' }));
+
+    expect(text).toMatch(
+      /Peer "silent" is unavailable: no connection within 300 ms \(gateway\.connectTimeoutMs\): the peer did not start or did not answer initialize/,
+    );
+    await expect.poll(() => processesWith(marker), { timeout: 10_000 }).toEqual([]);
   });
 
   it('keeps state in one memory-server process across calls (uncached by config)', async () => {

@@ -1,6 +1,6 @@
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 import type { jsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/types.js';
-import { PeerPool } from '@x/pool';
+import { AcquireTimeoutError, PeerPool } from '@x/pool';
 import type { CategorySpec } from '../catalog/registry.js';
 import type { ResolvedTool, ToolContext } from '../catalog/tool.js';
 import type { PeerConfig, XServerConfig } from '../config.js';
@@ -51,6 +51,21 @@ function textOf(content: unknown): string {
   return texts.length ? texts.join(' ') : 'no details';
 }
 
+/** A connect that failed, lent once so the borrow that caused it fails with its error. */
+class FailedConnect {
+  #lent = false;
+  constructor(readonly error: unknown) {}
+
+  /** True the first time only: a failure delivered after its borrower gave up is stale. */
+  lend(): boolean {
+    const first = !this.#lent;
+    this.#lent = true;
+    return first;
+  }
+}
+
+type PooledPeer = PeerConnection | FailedConnect;
+
 /**
  * Fronts the configured peer MCP servers: one `@x/pool` keyed by peer holds SDK `Client`
  * connections (validated with `ping` when quiet, replaced when dead), and each peer is a lazy
@@ -58,7 +73,7 @@ function textOf(content: unknown): string {
  */
 export class PeerGateway {
   readonly #options: PeerGatewayOptions;
-  readonly #pool: PeerPool<PeerConnection>;
+  readonly #pool: PeerPool<PooledPeer>;
   readonly #open = new Set<PeerConnection>();
   #validator: Promise<jsonSchemaValidator> | undefined;
   #closing: Promise<void> | undefined;
@@ -68,34 +83,46 @@ export class PeerGateway {
   #disconnects = 0;
   #timeouts = 0;
   #toolListChanges = 0;
+  #connectErrors = 0;
 
   constructor(options: PeerGatewayOptions) {
     this.#options = options;
     const { gateway } = options;
     const longestCallMs = Math.max(0, ...Object.values(options.peers).map((p) => p.timeoutMs));
-    this.#pool = new PeerPool<PeerConnection>({
-      create: async (peer) => {
-        const connection = await PeerConnection.open({
-          peer,
-          config: this.#config(peer),
-          clientInfo: options.clientInfo,
-          transport: options.transport ?? defaultPeerTransport,
-          connectTimeoutMs: gateway.connectTimeoutMs,
-          onToolsChanged: () => {
-            this.#toolListChanges++;
-            options.onToolsChanged?.(peer);
-          },
-        });
-        this.#open.add(connection);
-        return connection;
+    this.#pool = new PeerPool<PooledPeer>({
+      // A failed connect is handed out as a FailedConnect instead of thrown: the pool would
+      // retry a throwing create until acquireTimeoutMs, so a peer whose command is missing or
+      // that exits during initialize would make every call wait out connectTimeoutMs.
+      create: async (peer): Promise<PooledPeer> => {
+        try {
+          const connection = await PeerConnection.open({
+            peer,
+            config: this.#config(peer),
+            clientInfo: options.clientInfo,
+            transport: options.transport ?? defaultPeerTransport,
+            connectTimeoutMs: gateway.connectTimeoutMs,
+            onToolsChanged: () => {
+              this.#toolListChanges++;
+              options.onToolsChanged?.(peer);
+            },
+          });
+          this.#open.add(connection);
+          return connection;
+        } catch (error) {
+          this.#connectErrors++;
+          return new FailedConnect(error);
+        }
       },
       // Calls may still run on a connection the pool retires (loans are brief, see call()).
       destroy: async (connection) => {
+        if (connection instanceof FailedConnect) return;
         await connection.close(longestCallMs);
         this.#open.delete(connection);
       },
       validate: (connection) =>
-        connection.healthy(gateway.pingIntervalMs, gateway.connectTimeoutMs),
+        connection instanceof FailedConnect
+          ? connection.lend()
+          : connection.healthy(gateway.pingIntervalMs, gateway.connectTimeoutMs),
       maxPerPeer: gateway.maxConnectionsPerPeer,
       acquireTimeoutMs: gateway.connectTimeoutMs,
       createTimeoutMs: gateway.connectTimeoutMs,
@@ -130,17 +157,38 @@ export class PeerGateway {
     return Object.keys(this.#options.peers).map((peer) => this.category(peer));
   }
 
-  /** Lends a connection only to start a request: MCP multiplexes, so others may share it. */
+  /**
+   * Lends a connection only to start a request: MCP multiplexes, so others may share it. A
+   * connect that failed fails the borrow at once with its own error.
+   */
   async #borrow(peer: string): Promise<PeerConnection> {
-    let connection: PeerConnection;
+    let pooled: PooledPeer;
     try {
-      connection = await this.#pool.acquire(peer);
+      pooled = await this.#pool.acquire(peer);
     } catch (error) {
-      throw new PeerUnavailableError(peer, (error as { cause?: unknown }).cause ?? error);
+      throw new PeerUnavailableError(peer, this.#unavailableReason(error));
     }
-    connection.begin();
-    this.#pool.release(peer, connection);
-    return connection;
+    if (pooled instanceof FailedConnect) {
+      this.#pool.destroy(peer, pooled);
+      throw new PeerUnavailableError(peer, pooled.error);
+    }
+    pooled.begin();
+    this.#pool.release(peer, pooled);
+    return pooled;
+  }
+
+  /** Why no connection came: the connect's own error, or the timeout in this server's terms. */
+  #unavailableReason(error: unknown): unknown {
+    if (error instanceof AcquireTimeoutError) {
+      const ms = this.#options.gateway.connectTimeoutMs;
+      const cause = (error as { cause?: unknown }).cause;
+      const last = cause instanceof Error ? ` (last attempt: ${cause.message})` : '';
+      return new Error(
+        `no connection within ${ms} ms (gateway.connectTimeoutMs): the peer did not start or did not answer initialize${last}`,
+        { cause: error },
+      );
+    }
+    return error;
   }
 
   /** The peer's tools (every page of `tools/list`), validated by their JSON Schemas here. */
@@ -264,8 +312,8 @@ export class PeerGateway {
       disconnects: this.#disconnects,
       timeouts: this.#timeouts,
       toolListChanges: this.#toolListChanges,
-      connects: pool.creates,
-      connectErrors: pool.createErrors,
+      connects: pool.creates - this.#connectErrors,
+      connectErrors: pool.createErrors + this.#connectErrors,
       closedConnections: pool.destroyed,
       validationFailures: pool.validationFailures,
     };
