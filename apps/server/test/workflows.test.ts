@@ -194,6 +194,56 @@ describe('workflow_run', () => {
     expect(text).toMatch(
       /^\[INVALID_WORKFLOW\] Invalid workflow: step "c" names unknown category "nope"/,
     );
+    expect(text).toMatch(/dependencies form a cycle/);
+  });
+
+  it('refuses a reference to a missing step before anything runs, quoting it as written', async () => {
+    const { call, app } = await start();
+
+    const text = errorText(
+      await call('workflow_run', {
+        steps: [
+          { id: 'a', category: 'demo', tool: 'echo', params: { value: 1 } },
+          { id: 'b', category: 'demo', tool: 'echo', params: { value: '${steps.nope.result.x}' } },
+          { id: 'c', category: 'demo', tool: 'echo', params: { value: '${steps.a.reslt}' } },
+        ],
+      }),
+    );
+
+    expect(text).toContain(
+      'step "b": ${steps.nope.result.x} refers to "nope", which is not a step',
+    );
+    expect(text).toContain(
+      'step "c": ${steps.a.reslt} is not a reference: use ${steps.<id>.result.<path>}',
+    );
+    expect(text).not.toMatch(/output/);
+    expect(app.dispatcher.stats().calls).toBe(0);
+  });
+
+  it('fails a step whose reference names a missing path, in the words the caller used', async () => {
+    const { call } = await start();
+
+    const report = ok<Report>(
+      await call('workflow_run', {
+        steps: [
+          { id: 'a', category: 'demo', tool: 'echo', params: { value: { x: 1 } } },
+          {
+            id: 'b',
+            category: 'demo',
+            tool: 'echo',
+            params: { value: '${steps.a.result.value.y}' },
+          },
+        ],
+      }),
+    );
+
+    expect(report.steps[1]).toMatchObject({
+      status: 'failed',
+      error: {
+        message:
+          '${steps.a.result.value.y} cannot be resolved: the result of step "a" has no "y"; check the step\'s inputs.',
+      },
+    });
   });
 
   it('reports a cycle between steps', async () => {

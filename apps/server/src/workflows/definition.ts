@@ -90,6 +90,19 @@ export function rewriteReferences(value: unknown): unknown {
   return value;
 }
 
+const DAG_REF = /\$\{steps\.([^.}]+)\.output(?=[.}])/g;
+
+/**
+ * A message of @x/dag in the server's spelling: `${steps.a.output.x}` back to
+ * `${steps.a.result.x}`, "the output of step" to "the result of step", so an error quotes the
+ * reference as the caller wrote it.
+ */
+export function inServerSpelling(message: string): string {
+  return message
+    .replace(DAG_REF, '${steps.$1.result')
+    .replaceAll('the output of step', 'the result of step');
+}
+
 /** Ids of the steps a value references with `${steps.<id>....}`. */
 export function referencedSteps(value: unknown): Set<string> {
   const ids = new Set<string>();

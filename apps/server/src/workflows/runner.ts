@@ -10,7 +10,13 @@ import {
 } from '@x/dag';
 import type { Dispatcher } from '../dispatcher.js';
 import { errorCode, errorMessage, InvalidWorkflowError } from '../errors.js';
-import { referencedSteps, splitAction, toDagStep, type WorkflowStep } from './definition.js';
+import {
+  inServerSpelling,
+  referencedSteps,
+  splitAction,
+  toDagStep,
+  type WorkflowStep,
+} from './definition.js';
 import type { TemplateLibrary } from './templates.js';
 
 /** What `workflow_run` takes: inline steps, or a template and its params. */
@@ -102,7 +108,7 @@ export class WorkflowRunner {
       try {
         return template.instantiate(input.params ?? {}).steps;
       } catch (error) {
-        if (error instanceof ParameterError) throw new InvalidWorkflowError(error.problems);
+        if (error instanceof ParameterError) throw invalid(error.problems);
         throw error;
       }
     }
@@ -122,18 +128,20 @@ export class WorkflowRunner {
         problems.push(`step "${step.id}" names unknown category "${category}"`);
       }
     }
-    if (problems.length) throw new InvalidWorkflowError(problems);
     const { dispatcher } = this.#options;
     try {
-      return Workflow.fromJSON({ steps }, (uses) => {
+      const workflow = Workflow.fromJSON({ steps }, (uses) => {
         const target = splitAction(uses);
         return async (input, context) => {
           const done = await dispatcher.dispatch({ ...target, params: input }, context.signal);
           return done.result;
         };
       });
+      if (problems.length) throw invalid(problems);
+      return workflow;
     } catch (error) {
-      if (error instanceof DefinitionError) throw new InvalidWorkflowError(error.problems);
+      // Every problem at once: unknown categories and the graph's own (references, cycles).
+      if (error instanceof DefinitionError) throw invalid([...problems, ...error.problems]);
       throw error;
     }
   }
@@ -203,7 +211,10 @@ export class WorkflowRunner {
       };
       if (outcome.status === 'succeeded') report.result = outcome.output ?? null;
       if (outcome.error !== undefined && outcome.status !== 'skipped') {
-        report.error = { code: errorCode(outcome.error), message: errorMessage(outcome.error) };
+        report.error = {
+          code: errorCode(outcome.error),
+          message: inServerSpelling(errorMessage(outcome.error)),
+        };
       }
       if (outcome.startedAt !== undefined) report.startMs = outcome.startedAt - result.startedAt;
       if (outcome.durationMs !== undefined) report.durationMs = outcome.durationMs;
@@ -224,6 +235,10 @@ export class WorkflowRunner {
   stats(): WorkflowRunnerStats {
     return { ...this.#stats };
   }
+}
+
+function invalid(problems: readonly string[]): InvalidWorkflowError {
+  return new InvalidWorkflowError(problems.map(inServerSpelling));
 }
 
 /** Longest sum of step durations along any dependency chain (steps in topological order). */

@@ -4,6 +4,7 @@ import { type ParameterSpec, Workflow, WorkflowTemplate } from '@x/dag';
 import { configProblems } from '../config.js';
 import { ConfigError, UnknownTemplateError } from '../errors.js';
 import {
+  inServerSpelling,
   referencedSteps,
   templateSchema,
   toDagStep,
@@ -51,7 +52,7 @@ function compile(input: unknown, source: string): Entry {
     });
     return { spec, template };
   } catch (error) {
-    throw new ConfigError(source, (error as Error).message, 'workflows');
+    throw new ConfigError(source, inServerSpelling((error as Error).message), 'workflows');
   }
 }
 
