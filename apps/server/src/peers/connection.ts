@@ -2,6 +2,7 @@ import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import type { PeerConfig } from '../config.js';
+import { ownSignalFetch } from './own-signal-fetch.js';
 
 /** A transport to one peer, plus what a stdio peer can tell about its process. */
 export interface PeerTransport {
@@ -63,6 +64,7 @@ export const defaultPeerTransport: PeerTransportFactory = async (_peer, config) 
   return {
     transport: new StreamableHTTPClientTransport(new URL(config.url!), {
       requestInit: { headers: config.headers },
+      fetch: ownSignalFetch,
     }),
   };
 };
