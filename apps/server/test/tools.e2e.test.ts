@@ -88,6 +88,28 @@ describe('model-facing tools over Streamable HTTP', () => {
     expect(done.result.content).toBe('hello from the fs root');
   });
 
+  it('keeps the dispatch envelope: params an object of any properties, defaulting to {}', async () => {
+    const { tools } = await client.listTools();
+    const params = (
+      tools.find((tool) => tool.name === 'dispatch')!.inputSchema.properties as Record<
+        string,
+        Record<string, unknown>
+      >
+    ).params!;
+    expect(params.type).toBe('object');
+    expect(params.additionalProperties).toEqual({});
+    expect(params.default).toEqual({});
+
+    // No params reach the tool's own validator as {}.
+    expect(errorText(await call('dispatch', { category: 'demo', tool: 'echo' }))).toMatch(
+      /^\[INVALID_PARAMS\] Invalid params for demo\.echo: value: /,
+    );
+    for (const bad of [[1, 2], 'x', 3, null]) {
+      const result = await call('dispatch', { category: 'demo', tool: 'echo', params: bad });
+      expect(result.isError, JSON.stringify(bad)).toBe(true);
+    }
+  });
+
   it('answers invalid params with a tool error carrying the validation message', async () => {
     const result = await call('dispatch', {
       category: 'demo',
