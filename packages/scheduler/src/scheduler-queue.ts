@@ -1,7 +1,7 @@
 import { FifoQueue } from './fifo-queue.js';
 import { HeapQueue, type HeapQueueOptions } from './heap-queue.js';
 import { assertNoFifoAging, type QueueClassOptions } from './queue-class.js';
-import type { QueueAddOptions, QueueEntry, RunFunction } from './queue-entry.js';
+import type { QueueAddOptions, QueueEntry, Rank, RunFunction } from './queue-entry.js';
 import type { Task } from './run-with-timeout.js';
 import type { SchedulingQueue } from './scheduling-queue.js';
 import type { TaskRecord } from './task-record.js';
@@ -89,7 +89,65 @@ function createSchedulerEntry(
   return entry;
 }
 
-/** The Scheduler's FIFO queue: builds its entries from the handoff. */
+/**
+ * A plain task's entry in the Scheduler's FIFO queue (no id, deadline, signal or timeout, so no
+ * record, no aging and no boost). It holds only what varies from task to task: what never varies
+ * is read from the prototype, so every waiting task costs less memory (about 100 bytes instead of
+ * about 190 on 64-bit Node 20), which on a long queue is less for the garbage collector to copy.
+ * Nothing writes the constant fields of a plain entry: `setPriority`, `inheritPriority` and
+ * `setBoost` reach only tasks with an id, which always have a record and a full entry.
+ */
+class PlainFifoEntry implements SchedulerEntry {
+  readonly run: RunFunction;
+  task: Task<unknown> | undefined;
+  priority: number;
+  readonly seq: number;
+  heapIndex = -1;
+  addedAt: number;
+  readonly sampleWeight: number;
+  promise: Promise<unknown> | undefined = undefined;
+
+  constructor(run: RunFunction, handoff: Handoff, seq: number) {
+    this.run = run;
+    this.task = handoff.task;
+    this.priority = handoff.priority;
+    this.seq = seq;
+    this.addedAt = handoff.addedAt;
+    this.sampleWeight = handoff.sampleWeight;
+  }
+
+  get id(): string {
+    return '';
+  }
+
+  get deadline(): number {
+    return Number.POSITIVE_INFINITY;
+  }
+
+  get agingOffset(): number {
+    return 0;
+  }
+
+  get rankPriority(): number {
+    return this.priority;
+  }
+
+  get rankDeadline(): number {
+    return Number.POSITIVE_INFINITY;
+  }
+
+  get boost(): Rank | undefined {
+    return undefined;
+  }
+
+  get record(): undefined {
+    return undefined;
+  }
+}
+
+/**
+ * The Scheduler's FIFO queue: builds its entries from the handoff, a slim one for a plain task.
+ */
 class HandoffFifoQueue extends FifoQueue {
   readonly #handoff: Handoff;
 
@@ -104,7 +162,12 @@ class HandoffFifoQueue extends FifoQueue {
     seq: number,
     agingOffset: number,
   ): QueueEntry {
-    return createSchedulerEntry(run, this.#handoff, seq, agingOffset);
+    const handoff = this.#handoff;
+    if (handoff.record !== undefined) return createSchedulerEntry(run, handoff, seq, agingOffset);
+    const entry = new PlainFifoEntry(run, handoff, seq);
+    handoff.task = undefined;
+    handoff.inserted = entry;
+    return entry;
   }
 
   override shift(): QueueEntry | undefined {

@@ -69,6 +69,105 @@ describe('plain tasks (no id, deadline, signal or timeout)', () => {
   });
 });
 
+describe("plain tasks in a 'fifo' scheduler (slim entries)", () => {
+  it('keep arrival order with tasks that have a record, and peek() describes them', async () => {
+    const scheduler = new Scheduler({ policy: 'fifo', autoStart: false });
+    const order: string[] = [];
+    const log = (name: string) => async () => {
+      order.push(name);
+    };
+    void scheduler.add(log('plain 1'), { priority: 3 });
+    void scheduler.add(log('named'), { id: 'named', priority: 9 });
+    void scheduler.add(log('plain 2'));
+    void scheduler.add(log('deadline'), { deadline: 1e15 });
+    void scheduler.add(log('plain 3'), { priority: -1 });
+
+    expect(scheduler.peek()).toEqual({
+      id: undefined,
+      priority: 3,
+      effectivePriority: 3,
+      deadline: undefined,
+    });
+    scheduler.setPriority('named', 20);
+    expect(scheduler.size).toBe(5);
+
+    scheduler.start();
+    await scheduler.onIdle();
+    expect(order).toEqual(['plain 1', 'named', 'plain 2', 'deadline', 'plain 3']);
+    expect(scheduler.stats()).toMatchObject({ completed: 5, failed: 0, running: 0, queued: 0 });
+  });
+
+  it('inheritPriority between named tasks leaves the plain ones around them in place', async () => {
+    const scheduler = new Scheduler({ policy: 'fifo', autoStart: false });
+    const order: string[] = [];
+    const log = (name: string) => async () => {
+      order.push(name);
+    };
+    void scheduler.add(log('plain 1'));
+    void scheduler.add(log('a'), { id: 'a' });
+    void scheduler.add(log('plain 2'));
+    void scheduler.add(log('b'), { id: 'b', priority: 5 });
+    scheduler.inheritPriority('a', 'b');
+
+    scheduler.start();
+    await scheduler.onIdle();
+    expect(order).toEqual(['plain 1', 'a', 'plain 2', 'b']);
+  });
+
+  it('are rejected by clear() with an AbortError and counted as cancelled', async () => {
+    const scheduler = new Scheduler({ policy: 'fifo', concurrency: 1 });
+    const blocker = gate();
+    const running = scheduler.add(() => blocker.promise);
+    const waiting = [1, 2, 3].map((n) => scheduler.add(async () => n));
+    const named = scheduler.add(async () => 'named', { id: 'named' });
+    expect(scheduler.peek()).toMatchObject({ id: undefined, priority: 0 });
+
+    scheduler.clear();
+
+    for (const promise of [...waiting, named]) {
+      await expect(promise).rejects.toMatchObject({ name: 'AbortError' });
+    }
+    expect(scheduler.peek()).toBeUndefined();
+    blocker.open();
+    await running;
+    await scheduler.onIdle();
+    expect(scheduler.stats()).toMatchObject({ cancelled: 4, completed: 1, queued: 0 });
+    // The scheduler keeps working after a clear, on both paths.
+    await expect(scheduler.add(async () => 'after')).resolves.toBe('after');
+    await expect(scheduler.add(async () => 'named after', { id: 'named' })).resolves.toBe(
+      'named after',
+    );
+  });
+
+  it('run in arrival order and are counted, for any mix with tasks that have a record', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.record({ named: fc.boolean(), priority: fc.integer({ min: -3, max: 3 }) }), {
+          maxLength: 60,
+        }),
+        fc.integer({ min: 1, max: 4 }),
+        async (specs, concurrency) => {
+          const scheduler = new Scheduler({ policy: 'fifo', concurrency, autoStart: false });
+          const order: number[] = [];
+          const promises = specs.map(({ named, priority }, index) =>
+            scheduler.add(
+              async () => {
+                order.push(index);
+                return index;
+              },
+              named ? { id: `t${index}`, priority } : { priority },
+            ),
+          );
+          scheduler.start();
+          expect(await Promise.all(promises)).toEqual(specs.map((_, index) => index));
+          expect(order).toEqual(specs.map((_, index) => index));
+          expect(scheduler.stats()).toMatchObject({ completed: specs.length, running: 0 });
+        },
+      ),
+    );
+  });
+});
+
 describe('tasks with a signal', () => {
   it('reject with the reason the moment a running task is aborted, even if it ignores the signal', async () => {
     const scheduler = new Scheduler();
