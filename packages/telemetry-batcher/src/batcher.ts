@@ -18,6 +18,13 @@ interface FlushWaiter {
 
 interface InFlightBatch {
   startSeq: number;
+  spans: Span[];
+  // The exporter holds the batch now (an attempt is running and has reached it).
+  handedOver: boolean;
+  // flushSync() wrote the batch: the async path must neither export nor count it again.
+  takenBySync: boolean;
+  // Ends the retry wait early.
+  wake: (() => void) | undefined;
 }
 
 /**
@@ -144,17 +151,17 @@ export class TelemetryBatcher {
 
   /**
    * Exports synchronously what is queued, in batches, if the exporter has `exportSync`
-   * (the JSONL exporter does). For process `exit`, where promises never settle; exports
-   * already in flight are not waited for.
+   * (the JSONL exporter does). For process `exit`, where promises never settle. Batches in
+   * flight that the exporter does not hold (about to be handed over, or waiting to retry) are
+   * written first, oldest first, and the async path then leaves them alone; batches the
+   * exporter holds are its own to order (the JSONL exporter writes them before this call's).
    * @returns the number of spans written.
    */
   flushSync(): number {
     const exportSync = this.#exporter.exportSync;
     if (exportSync === undefined) return 0;
     let written = 0;
-    while (this.#queue.length > 0) {
-      const batch = this.#queue.take(this.#maxBatchSize);
-      this.#headSeq += batch.length;
+    const exportOne = (batch: Span[]): void => {
       try {
         exportSync.call(this.#exporter, batch);
         written += batch.length;
@@ -165,6 +172,21 @@ export class TelemetryBatcher {
         this.#notify(error, { attempt: 1, spans: batch.length, willRetry: false });
         this.#drop('exportFailed', batch.length);
       }
+    };
+    const stranded: InFlightBatch[] = [];
+    for (const entry of this.#inFlight) {
+      if (!entry.handedOver && !entry.takenBySync) stranded.push(entry);
+    }
+    stranded.sort((a, b) => a.startSeq - b.startSeq);
+    for (const entry of stranded) {
+      entry.takenBySync = true;
+      entry.wake?.();
+      exportOne(entry.spans);
+    }
+    while (this.#queue.length > 0) {
+      const batch = this.#queue.take(this.#maxBatchSize);
+      this.#headSeq += batch.length;
+      exportOne(batch);
     }
     this.#settleWaiters();
     return written;
@@ -288,10 +310,16 @@ export class TelemetryBatcher {
       (queue.length >= this.#maxBatchSize || this.#headSeq < this.#forceUntilSeq)
     ) {
       const batch = queue.take(this.#maxBatchSize);
-      const entry: InFlightBatch = { startSeq: this.#headSeq };
+      const entry: InFlightBatch = {
+        startSeq: this.#headSeq,
+        spans: batch,
+        handedOver: false,
+        takenBySync: false,
+        wake: undefined,
+      };
       this.#headSeq += batch.length;
       this.#inFlight.add(entry);
-      void this.#exportWithRetry(batch).then(() => {
+      void this.#exportWithRetry(entry).then(() => {
         this.#inFlight.delete(entry);
         this.#pump();
         this.#settleWaiters();
@@ -299,16 +327,21 @@ export class TelemetryBatcher {
     }
   }
 
-  async #exportWithRetry(batch: Span[]): Promise<void> {
+  async #exportWithRetry(entry: InFlightBatch): Promise<void> {
+    const batch = entry.spans;
     for (let attempt = 1; ; attempt++) {
+      if (entry.takenBySync) return;
       const startedMs = this.#clock.now();
       try {
-        await this.#exportOnce(batch);
+        await this.#exportOnce(entry);
+        if (entry.takenBySync) return;
         this.#lastExportDurationMs = this.#clock.now() - startedMs;
         this.#exported += batch.length;
         this.#batches++;
         return;
       } catch (error) {
+        entry.handedOver = false;
+        if (entry.takenBySync) return;
         this.#exportErrors++;
         const willRetry = attempt <= this.#maxRetries && !this.#abandoned && isRetryable(error);
         this.#notify(error, { attempt, spans: batch.length, willRetry });
@@ -319,7 +352,9 @@ export class TelemetryBatcher {
       }
       await this.#sleep(
         Math.min(this.#retryMaxDelayMs, this.#retryBaseDelayMs * 2 ** (attempt - 1)),
+        entry,
       );
+      if (entry.takenBySync) return;
       if (this.#abandoned) {
         this.#drop('shutdown', batch.length);
         return;
@@ -328,27 +363,35 @@ export class TelemetryBatcher {
     }
   }
 
-  #exportOnce(batch: Span[]): Promise<void> {
+  #exportOnce(entry: InFlightBatch): Promise<void> {
     const controller = new AbortController();
     this.#controllers.add(controller);
     return exportWithTimeout(
       this.#exporter,
-      batch,
+      entry.spans,
       controller,
       this.#exportTimeoutMs,
       this.#timerApi,
+      // Checked right before the hand-over: flushSync() may have written the batch meanwhile.
+      () => {
+        if (entry.takenBySync) return false;
+        entry.handedOver = true;
+        return true;
+      },
     ).finally(() => this.#controllers.delete(controller));
   }
 
-  #sleep(ms: number): Promise<void> {
+  #sleep(ms: number, entry: InFlightBatch): Promise<void> {
     return new Promise((resolve) => {
       const wake = () => {
         this.#stopTimer(timer);
         this.#sleepers.delete(wake);
+        entry.wake = undefined;
         resolve();
       };
       const timer = this.#startTimer(wake, ms);
       this.#sleepers.add(wake);
+      entry.wake = wake;
     });
   }
 

@@ -11,7 +11,8 @@ export interface Timers {
 /**
  * One export attempt: the exporter gets `controller.signal`, which aborts after `timeoutMs`.
  * The returned promise settles on abort even if the exporter ignores its signal, so a hung
- * exporter cannot hold a slot (and the memory of its batch) forever.
+ * exporter cannot hold a slot (and the memory of its batch) forever. `handOver`, asked right
+ * before the exporter is called, may answer false: then the attempt resolves without it.
  */
 export function exportWithTimeout(
   exporter: SpanExporter,
@@ -19,6 +20,7 @@ export function exportWithTimeout(
   controller: AbortController,
   timeoutMs: number,
   timers: Timers,
+  handOver: () => boolean = () => true,
 ): Promise<void> {
   const signal = controller.signal;
   const timer = timers.start(() => controller.abort(new ExportTimeoutError(timeoutMs)), timeoutMs);
@@ -30,7 +32,7 @@ export function exportWithTimeout(
     signal.addEventListener('abort', () => reject(signal.reason), { once: true });
     // Starting inside a promise turns a synchronous throw of the exporter into a rejection.
     Promise.resolve()
-      .then(() => exporter.export(batch, { signal }))
+      .then(() => (handOver() ? exporter.export(batch, { signal }) : undefined))
       .then(resolve, reject);
   }).finally(() => timers.stop(timer));
 }

@@ -1,21 +1,16 @@
 import {
   close,
   closeSync,
-  fstat,
   fstatSync,
   fsync,
   fsyncSync,
   mkdirSync,
-  open,
   openSync,
-  read,
   readSync,
   renameSync,
   rmSync,
-  write,
   writeSync,
 } from 'node:fs';
-import { mkdir, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { promisify } from 'node:util';
 import { ExporterClosedError } from './errors.js';
@@ -40,7 +35,7 @@ export interface JsonlFileExporterOptions {
   maxFiles?: number;
   /**
    * fsync after every batch: a batch is on disk when its export resolves, at the cost of one
-   * disk flush per batch.
+   * disk flush per batch (in the thread pool; `exportSync` flushes synchronously).
    * @default false
    */
   fsync?: boolean;
@@ -61,10 +56,25 @@ export interface JsonlFileExporterStats {
   unserializableSpans: number;
 }
 
+interface PendingWrite {
+  data: Buffer;
+  lines: number;
+  signal: AbortSignal | undefined;
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
 /**
  * Appends each batch to a JSONL file as one write: one complete JSON object per line, so a
  * reader only ever loses a torn last line after a crash. Rotates by size and keeps a bounded
  * number of files.
+ *
+ * Every byte reaches the file through one synchronous step per batch (open or rotate if need
+ * be, then `writeSync`), run in a microtask after `export()`, never inside it. So no write is
+ * ever half done when other code runs: `exportSync()` (the `exit` flush) first writes the
+ * batches `export()` accepted but has not written yet, in order, then its own, and can never
+ * interleave with, reorder or pull a descriptor from under an async write. Only the optional
+ * `fsync` runs in the thread pool; a descriptor is closed once no fsync uses it any more.
  */
 export class JsonlFileExporter implements SpanExporter {
   readonly path: string;
@@ -75,12 +85,18 @@ export class JsonlFileExporter implements SpanExporter {
   // same file the async writes went to.
   #fd: number | undefined;
   #fileBytes = 0;
-  // The file ended without a newline (a torn line from a crash): the next write starts with one,
-  // so the torn line stays alone on its line instead of swallowing the first new span.
+  // The file ended without a newline (a torn line from a crash or a failed write): the next
+  // write starts with one, so the torn line stays alone on its line instead of swallowing the
+  // first new span.
   #startsMidLine = false;
   #closed = false;
-  // Writes are chained so concurrent exports never interleave or race a rotation.
-  #tail: Promise<void> = Promise.resolve();
+  // Batches `export()` accepted and not written yet, in the order they came.
+  #pending: PendingWrite[] = [];
+  #drainScheduled = false;
+  // Async fsyncs running, per descriptor; a rotated-out descriptor is closed when it has none.
+  readonly #fsyncing = new Map<number, number>();
+  readonly #retired = new Set<number>();
+  readonly #fsyncsDone = new Set<() => void>();
   #writes = 0;
   #bytesWritten = 0;
   #spansWritten = 0;
@@ -102,50 +118,44 @@ export class JsonlFileExporter implements SpanExporter {
     this.#fsync = options.fsync ?? false;
   }
 
+  /**
+   * Queues the batch and writes it in a microtask, in one synchronous step; resolves once it is
+   * written (and fsynced with `fsync: true`).
+   */
   export(spans: readonly Span[], options?: ExportOptions): Promise<void> {
     if (this.#closed) return Promise.reject(new ExporterClosedError('JsonlFileExporter'));
     const { data, lines } = this.#serialize(spans);
-    const signal = options?.signal;
-    const run = this.#tail.then(() => {
-      // Once the bytes are handed to the kernel there is nothing left to cancel.
-      signal?.throwIfAborted();
-      return this.#write(data, lines);
+    return new Promise((resolve, reject) => {
+      this.#pending.push({ data, lines, signal: options?.signal, resolve, reject });
+      if (this.#drainScheduled) return;
+      this.#drainScheduled = true;
+      queueMicrotask(() => {
+        this.#drainScheduled = false;
+        this.#drain(false);
+      });
     });
-    this.#tail = run.catch(() => undefined);
-    return run;
   }
 
-  /** Synchronous append, for a best-effort flush on process `exit`. */
+  /**
+   * Synchronous append, for a best-effort flush on process `exit`: writes the batches `export()`
+   * accepted and has not written yet first (so nothing is reordered or lost), then this one.
+   */
   exportSync(spans: readonly Span[]): void {
     if (this.#closed) throw new ExporterClosedError('JsonlFileExporter');
-    const serialized = this.#serialize(spans);
-    let data = serialized.data;
-    let fd = this.#fd;
-    if (fd === undefined) {
-      mkdirSync(dirname(this.path), { recursive: true });
-      fd = this.#openSync();
-    }
-    if (this.#needsRotation(data.length)) {
-      this.#fd = undefined;
-      closeSync(fd);
-      this.#rotateSync();
-      fd = this.#openSync();
-    }
-    data = this.#withLeadingNewline(data);
-    let offset = 0;
-    while (offset < data.length) {
-      offset += writeSync(fd, data, offset, data.length - offset);
-      this.#writes++;
-    }
+    const { data, lines } = this.#serialize(spans);
+    this.#drain(true);
+    const fd = this.#writeBatch(data, lines);
     if (this.#fsync) fsyncSync(fd);
-    this.#account(data.length, serialized.lines);
   }
 
-  /** Waits for the last write and closes the file. Idempotent. */
+  /** Writes what is pending, waits for the last fsync and closes the file. Idempotent. */
   async shutdown(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    await this.#tail;
+    this.#drain(false);
+    while (this.#fsyncing.size > 0) {
+      await new Promise<void>((resolve) => this.#fsyncsDone.add(resolve));
+    }
     const fd = this.#fd;
     this.#fd = undefined;
     if (fd !== undefined) await closeAsync(fd);
@@ -162,45 +172,84 @@ export class JsonlFileExporter implements SpanExporter {
     };
   }
 
-  async #write(serialized: Buffer, spanCount: number): Promise<void> {
-    let data = serialized;
-    let fd = this.#fd ?? (await this.#open());
-    if (this.#needsRotation(data.length)) {
-      this.#fd = undefined;
-      await closeAsync(fd);
-      await this.#rotate();
-      fd = await this.#open();
+  // Writes every pending batch, oldest first. `syncFsync`: at exit, where a promise never
+  // settles, the caller fsyncs once after its own batch instead.
+  #drain(syncFsync: boolean): void {
+    const pending = this.#pending;
+    if (pending.length === 0) return;
+    this.#pending = [];
+    for (const batch of pending) {
+      // Once the bytes are handed to the kernel there is nothing left to cancel.
+      if (batch.signal?.aborted) {
+        batch.reject(batch.signal.reason);
+        continue;
+      }
+      let fd: number;
+      try {
+        fd = this.#writeBatch(batch.data, batch.lines);
+      } catch (error) {
+        batch.reject(error);
+        continue;
+      }
+      if (!this.#fsync || syncFsync) batch.resolve();
+      else this.#fsyncAsync(fd).then(batch.resolve, batch.reject);
     }
-    data = this.#withLeadingNewline(data);
-    let offset = 0;
-    while (offset < data.length) {
-      const { bytesWritten } = await writeAsync(fd, data, offset, data.length - offset);
-      offset += bytesWritten;
-      this.#writes++;
-    }
-    if (this.#fsync) await fsyncAsync(fd);
-    this.#account(data.length, spanCount);
   }
 
-  async #open(): Promise<number> {
-    await mkdir(dirname(this.path), { recursive: true });
-    // 'a+' rather than 'a': the last byte is read back to detect a torn last line.
-    const fd = await openAsync(this.path, 'a+');
-    const { size } = await fstatAsync(fd);
-    const last = Buffer.alloc(1);
-    if (size > 0) await readAsync(fd, last, 0, 1, size - 1);
-    return this.#adopt(fd, size, last);
+  // The one place bytes reach the file: open or rotate if need be, then write, all synchronous.
+  #writeBatch(serialized: Buffer, spanCount: number): number {
+    let fd = this.#fd ?? this.#openSync();
+    if (this.#needsRotation(serialized.length)) {
+      this.#fd = undefined;
+      this.#retire(fd);
+      this.#rotateSync();
+      fd = this.#openSync();
+    }
+    const data = this.#withLeadingNewline(serialized);
+    let offset = 0;
+    try {
+      while (offset < data.length) {
+        offset += writeSync(fd, data, offset, data.length - offset);
+        this.#writes++;
+      }
+    } finally {
+      if (offset > 0 && offset < data.length) this.#startsMidLine = true;
+      this.#account(offset, offset === data.length ? spanCount : 0);
+    }
+    return fd;
+  }
+
+  #fsyncAsync(fd: number): Promise<void> {
+    this.#fsyncing.set(fd, (this.#fsyncing.get(fd) ?? 0) + 1);
+    return new Promise<void>((resolve, reject) => {
+      fsync(fd, (error) => {
+        const left = (this.#fsyncing.get(fd) ?? 1) - 1;
+        if (left > 0) this.#fsyncing.set(fd, left);
+        else {
+          this.#fsyncing.delete(fd);
+          if (this.#retired.delete(fd)) close(fd, () => undefined);
+          for (const done of this.#fsyncsDone) done();
+          this.#fsyncsDone.clear();
+        }
+        if (error) reject(error);
+        else resolve();
+      });
+    });
+  }
+
+  // Closes a descriptor rotated out, or, while an fsync still uses it, once that one ends.
+  #retire(fd: number): void {
+    if (this.#fsyncing.has(fd)) this.#retired.add(fd);
+    else closeSync(fd);
   }
 
   #openSync(): number {
+    mkdirSync(dirname(this.path), { recursive: true });
+    // 'a+' rather than 'a': the last byte is read back to detect a torn last line.
     const fd = openSync(this.path, 'a+');
     const { size } = fstatSync(fd);
     const last = Buffer.alloc(1);
     if (size > 0) readSync(fd, last, 0, 1, size - 1);
-    return this.#adopt(fd, size, last);
-  }
-
-  #adopt(fd: number, size: number, last: Buffer): number {
     this.#fd = fd;
     this.#fileBytes = size;
     this.#startsMidLine = size > 0 && last[0] !== NEWLINE;
@@ -239,16 +288,6 @@ export class JsonlFileExporter implements SpanExporter {
   }
 
   // <path>.N-1 → <path>.N …, <path> → <path>.1; the file that would become <path>.maxFiles goes.
-  async #rotate(): Promise<void> {
-    const last = this.#maxFiles - 1;
-    await rm(last === 0 ? this.path : rotatedPath(this.path, last), { force: true });
-    for (let n = last - 1; n >= 1; n--) {
-      await rename(rotatedPath(this.path, n), rotatedPath(this.path, n + 1)).catch(ignoreMissing);
-    }
-    if (last >= 1) await rename(this.path, rotatedPath(this.path, 1)).catch(ignoreMissing);
-    this.#rotations++;
-  }
-
   #rotateSync(): void {
     const last = this.#maxFiles - 1;
     rmSync(last === 0 ? this.path : rotatedPath(this.path, last), { force: true });
@@ -277,11 +316,6 @@ export class JsonlFileExporter implements SpanExporter {
 }
 
 const NEWLINE = 0x0a;
-const openAsync = promisify(open);
-const readAsync = promisify(read);
-const writeAsync = promisify(write);
-const fsyncAsync = promisify(fsync);
-const fstatAsync = promisify(fstat);
 const closeAsync = promisify(close);
 
 function ignoreMissing(error: unknown): void {
