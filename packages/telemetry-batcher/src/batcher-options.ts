@@ -37,7 +37,8 @@ export interface TelemetryBatcherOptions {
    */
   flushIntervalMs?: number;
   /**
-   * Most spans waiting for export; `add()` drops (and counts) beyond it.
+   * Most spans waiting for export; `add()` drops (and counts) beyond it. The queue's slots
+   * (16 bytes each) are allocated as spans queue up, doubling from 1,024, not all up front.
    * @default 10_000
    */
   maxQueueSize?: number;

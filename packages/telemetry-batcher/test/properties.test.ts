@@ -5,15 +5,21 @@ import { SpanQueue } from '../src/span-queue.js';
 import { makeSpan, seqOf } from './helpers/recording-exporter.js';
 
 describe('properties', () => {
-  it('SpanQueue behaves like an unbounded FIFO array while under capacity', () => {
+  it('SpanQueue behaves like an unbounded FIFO array while under capacity, across growth and wrap-around', () => {
     fc.assert(
       fc.property(
-        fc.integer({ min: 1, max: 16 }),
-        fc.array(fc.oneof(fc.constant('push' as const), fc.integer({ min: 1, max: 8 })), {
-          maxLength: 200,
-        }),
-        (capacity, ops) => {
-          const queue = new SpanQueue(capacity);
+        fc.integer({ min: 1, max: 40 }),
+        fc.integer({ min: 1, max: 8 }),
+        fc.array(
+          fc.oneof(
+            fc.constant('push' as const),
+            fc.constant('push' as const),
+            fc.integer({ min: 1, max: 8 }),
+          ),
+          { maxLength: 300 },
+        ),
+        (capacity, initialSlots, ops) => {
+          const queue = new SpanQueue(capacity, initialSlots);
           const model: number[] = [];
           let next = 0;
           for (const op of ops) {
@@ -26,6 +32,7 @@ describe('properties', () => {
             }
             expect(queue.length).toBe(model.length);
             expect(queue.bytes).toBe(model.length * 10);
+            expect(queue.allocated).toBeLessThanOrEqual(capacity);
           }
         },
       ),
@@ -74,5 +81,35 @@ describe('properties', () => {
       ),
       { numRuns: 200 },
     );
+  });
+});
+
+describe('SpanQueue memory', () => {
+  it('allocates slots as spans queue up, not maxQueueSize of them up front', () => {
+    const queue = new SpanQueue(100_000_000);
+    expect(queue.allocated).toBe(1024);
+
+    for (let n = 0; n < 3_000; n++) queue.push(makeSpan(n), 1);
+
+    expect(queue.allocated).toBe(4096);
+    expect(queue.take(3_000).map(seqOf)).toEqual(Array.from({ length: 3_000 }, (_, n) => n));
+  });
+
+  it('grows no further than its capacity', () => {
+    const queue = new SpanQueue(1_500);
+    for (let n = 0; n < 1_500; n++) queue.push(makeSpan(n), 1);
+    expect(queue.allocated).toBe(1_500);
+  });
+
+  it('a batcher with maxQueueSize 1e8 does not reserve its queue up front', () => {
+    const before = process.memoryUsage().arrayBuffers;
+    const batcher = new TelemetryBatcher({
+      exporter: { async export() {} },
+      maxQueueSize: 100_000_000,
+    });
+    // 1e8 eight-byte slots would be 800 MB; a lazily grown ring holds a few KB.
+    expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(50_000_000);
+    expect(batcher.add(makeSpan(0))).toBe(true);
+    void batcher.shutdown();
   });
 });
