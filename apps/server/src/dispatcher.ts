@@ -166,7 +166,7 @@ export class Dispatcher {
     const result = await scheduler.schedule(
       () => {
         if (signal?.aborted) throw new CallCancelledError(signal.reason);
-        if (context.aborted) throw new ServerClosedError();
+        if (context.aborted) throw new ServerClosedError('grace-ended');
         return guard.execute(
           tool.category,
           (guardSignal) => tool.run(params, context.follow(guardSignal)),
@@ -227,7 +227,7 @@ export class Dispatcher {
     await this.#idle(timeoutMs);
     const left = this.#inFlight;
     if (left > 0) {
-      const reason = new ServerClosedError();
+      const reason = new ServerClosedError('grace-ended');
       for (const context of this.#live) context.abort(reason);
       // An aborted call settles within microtasks; only a call still loading its category waits.
       await this.#idle(ABORTED_SETTLE_MS);

@@ -104,13 +104,23 @@ export class CallCancelledError extends XServerError {
   }
 }
 
+/**
+ * Why a call met a closing server: it came after shutdown began (`'not-accepting'`), or it was
+ * running and was stopped because the shutdown grace period ended (`'grace-ended'`).
+ */
+export type ServerClosedReason = 'not-accepting' | 'grace-ended';
+
 export class ServerClosedError extends XServerError {
   readonly code = 'SERVER_CLOSED';
-  constructor() {
+  readonly reason: ServerClosedReason;
+  constructor(reason: ServerClosedReason = 'not-accepting') {
     super(
-      'The server is shutting down and accepts no new calls. Retry against a running instance.',
+      reason === 'grace-ended'
+        ? 'The call was stopped because the server is shutting down and its shutdown grace period (shutdownGraceMs) ended before the call finished. Retry against a running instance.'
+        : 'The server is shutting down and accepts no new calls. Retry against a running instance.',
     );
     this.name = 'ServerClosedError';
+    this.reason = reason;
   }
 }
 

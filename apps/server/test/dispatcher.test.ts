@@ -234,7 +234,19 @@ describe('Dispatcher', () => {
     await vi.advanceTimersByTimeAsync(1_000);
     await closing;
 
-    expect(await outcome).toBeInstanceOf(ServerClosedError);
+    const stopped = await outcome;
+    expect(stopped).toBeInstanceOf(ServerClosedError);
+    // It was running: it was stopped by the end of the grace period, not refused as a new call.
+    expect(stopped).toMatchObject({ reason: 'grace-ended' });
+    expect((stopped as Error).message).toMatch(/shutdown grace period .* ended/);
+    expect((stopped as Error).message).not.toMatch(/accepts no new calls/);
     expect(spans).toMatchObject([{ tool: 'hang', ok: false, errorCode: 'SERVER_CLOSED' }]);
+
+    // A call that arrives after shutdown began is refused as a new call.
+    const late = await server.dispatcher
+      .dispatch({ category: 'stuck', tool: 'hang' })
+      .catch((error: unknown) => error);
+    expect(late).toMatchObject({ code: 'SERVER_CLOSED', reason: 'not-accepting' });
+    expect((late as Error).message).toMatch(/accepts no new calls/);
   });
 });
