@@ -47,6 +47,8 @@ export interface XServerOptions {
   peerTransport?: PeerTransportFactory;
   /** Clock of workflow runs (timings, step timeouts, retry delays). @default the system clock */
   workflowClock?: Clock;
+  /** Monotonic clock for the shutdown grace period. @default performance.now */
+  monotonic?: () => number;
 }
 
 export const SERVER_NAME = 'x-server';
@@ -72,6 +74,7 @@ export class XServer {
   readonly #stepScheduler: Scheduler<'run'>;
   readonly #seams: Seams;
   readonly #startedAt = Date.now();
+  readonly #monotonic: () => number;
   #sessionCount: () => number = () => 0;
   #closing: Promise<void> | undefined;
 
@@ -79,6 +82,7 @@ export class XServer {
     const { config, seams } = options;
     this.config = config;
     this.#seams = seams;
+    this.#monotonic = options.monotonic ?? (() => performance.now());
     const builtins: Record<string, () => CategorySpec> = {
       text: () => textCategory(),
       time: () => timeCategory(),
@@ -94,6 +98,7 @@ export class XServer {
       gateway: config.gateway,
       clientInfo: { name: SERVER_NAME, version: SERVER_VERSION },
       ...(options.peerTransport ? { transport: options.peerTransport } : {}),
+      now: this.#monotonic,
       onToolsChanged: (peer) => {
         this.registry.invalidate(peer);
         this.schemas.forget(peer);
@@ -201,16 +206,21 @@ export class XServer {
   /**
    * Stops accepting calls, waits up to `shutdownGraceMs` for the ones in flight (aborting the
    * rest), then flushes telemetry and closes the cache, the categories and the peer connections
-   * (stdio peers' processes end). Idempotent.
+   * (peer listings in flight get what is left of the grace period; stdio peers' processes end,
+   * killed if still running a fixed margin after it). Idempotent.
    */
   close(): Promise<void> {
     this.#closing ??= (async () => {
-      await this.dispatcher.drain(this.config.shutdownGraceMs);
+      const graceMs = this.config.shutdownGraceMs;
+      const startedAt = this.#monotonic();
+      await this.dispatcher.drain(graceMs);
+      // Peer listings still running (list_tools) get what is left of the same grace period.
+      const leftMs = Math.max(0, graceMs - (this.#monotonic() - startedAt));
       await Promise.allSettled([
         this.#seams.telemetry.shutdown(),
         this.#seams.cache.close(),
         this.registry.close(),
-        this.peers.close(),
+        this.peers.close(leftMs),
         this.#stepScheduler.close(),
       ]);
     })();

@@ -37,7 +37,7 @@ export interface Gateway {
  */
 export async function startGateway(
   input: XServerConfigInput,
-  options: Partial<Pick<XServerOptions, 'peerTransport' | 'workflowClock'>> = {},
+  options: Partial<Pick<XServerOptions, 'peerTransport' | 'workflowClock' | 'monotonic'>> = {},
 ): Promise<Gateway> {
   const dir = await workdir();
   const config = await testConfig(dir, { cache: { disk: false }, ...input });

@@ -80,6 +80,8 @@ export interface PeerConnectionOptions {
   onToolsChanged: () => void;
   /** Monotonic clock, for the ping interval. @default performance.now */
   now?: () => number;
+  /** Aborts the connect (shutdown): the transport is closed (a stdio peer's process ends). */
+  signal?: AbortSignal;
 }
 
 /**
@@ -94,6 +96,10 @@ export class PeerConnection {
   readonly #idleWaiters = new Set<() => void>();
   #closed = false;
   #closing: Promise<void> | undefined;
+  /** The stdio peer's process id once connected, kept for kill() after close() let go of it. */
+  #spawnedPid: number | undefined;
+  /** Ends the wait of a close() that is still letting calls finish. */
+  #stopWaiting: (() => void) | undefined;
   #lastActiveMs: number;
   inFlight = 0;
 
@@ -109,7 +115,13 @@ export class PeerConnection {
   static async open(options: PeerConnectionOptions): Promise<PeerConnection> {
     // Loaded on the first connection: a server without peers never pays for the SDK's client.
     const { Client } = await import('@modelcontextprotocol/sdk/client/index.js');
+    const { signal } = options;
+    signal?.throwIfAborted();
     const source = await options.transport(options.peer, options.config);
+    if (signal?.aborted) {
+      await source.transport.close().catch(() => {});
+      signal.throwIfAborted();
+    }
     const client = new Client(options.clientInfo, { capabilities: {} });
     const connection = new PeerConnection(options, source, client);
     client.onclose = () => {
@@ -119,12 +131,16 @@ export class PeerConnection {
       options.onToolsChanged();
     });
     try {
-      await client.connect(source.transport, { timeout: options.connectTimeoutMs });
+      await client.connect(source.transport, {
+        timeout: options.connectTimeoutMs,
+        ...(signal ? { signal } : {}),
+      });
     } catch (error) {
       await connection.close();
       const tail = source.stderrTail?.().trim();
       throw tail ? new Error(`${(error as Error).message}; peer stderr: ${tail}`) : error;
     }
+    connection.#spawnedPid = connection.pid;
     return connection;
   }
 
@@ -176,25 +192,43 @@ export class PeerConnection {
 
   /**
    * Closes the connection (for stdio: ends the peer's process), after the calls in flight on it
-   * settle or `graceMs` passes. Idempotent.
+   * settle or `graceMs` passes. Idempotent; a later call with `graceMs` 0 stops waiting for the
+   * calls at once (shutdown cuts short a close the pool began with a longer grace).
    */
   close(graceMs = 0): Promise<void> {
-    this.#closing ??= (async () => {
+    if (this.#closing) {
+      if (graceMs <= 0) this.#stopWaiting?.();
+      return this.#closing;
+    }
+    this.#closing = (async () => {
       if (this.inFlight > 0 && graceMs > 0 && !this.#closed) {
         await new Promise<void>((resolve) => {
           const done = () => {
             clearTimeout(timer);
             this.#idleWaiters.delete(done);
+            this.#stopWaiting = undefined;
             resolve();
           };
           const timer = setTimeout(done, graceMs);
           timer.unref();
           this.#idleWaiters.add(done);
+          this.#stopWaiting = done;
         });
       }
       this.#closed = true;
       await this.client.close().catch(() => {});
     })();
     return this.#closing;
+  }
+
+  /** Ends a stdio peer's process at once (SIGKILL), for a peer that outlives close(). */
+  kill(): void {
+    const pid = this.#spawnedPid;
+    if (pid === undefined) return;
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
   }
 }

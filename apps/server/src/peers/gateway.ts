@@ -9,6 +9,7 @@ import {
   PeerTimeoutError,
   PeerToolError,
   PeerUnavailableError,
+  ServerClosedError,
   XServerError,
 } from '../errors.js';
 import { defaultPeerTransport, PeerConnection, type PeerTransportFactory } from './connection.js';
@@ -24,6 +25,23 @@ export interface PeerGatewayOptions {
   transport?: PeerTransportFactory;
   /** Called when a peer says its tool list changed, so its cached listing can be dropped. */
   onToolsChanged?: (peer: string) => void;
+  /** Monotonic clock for the shutdown deadline. @default performance.now */
+  now?: () => number;
+}
+
+/**
+ * How long close() waits, after the grace period, for connections to close (a stdio peer to exit
+ * once its stdin ends) before it kills the stdio peers still running.
+ */
+export const SHUTDOWN_MARGIN_MS = 2_000;
+
+function unrefDelay(ms: number): { promise: Promise<void>; cancel(): void } {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const promise = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, Math.max(0, ms));
+    timer.unref?.();
+  });
+  return { promise, cancel: () => clearTimeout(timer) };
 }
 
 export interface PeerGatewayStats {
@@ -75,8 +93,18 @@ export class PeerGateway {
   readonly #options: PeerGatewayOptions;
   readonly #pool: PeerPool<PooledPeer>;
   readonly #open = new Set<PeerConnection>();
+  readonly #now: () => number;
   #validator: Promise<jsonSchemaValidator> | undefined;
   #closing: Promise<void> | undefined;
+  /** Set when close() begins: new listings and calls are refused. */
+  #stopping = false;
+  /** When the shutdown grace period ends (on #now's scale). */
+  #graceEndsAt = Number.POSITIVE_INFINITY;
+  /** Aborted when the shutdown grace period ends: connects and listings in progress stop. */
+  readonly #shutdown = new AbortController();
+  readonly #idleWaiters = new Set<() => void>();
+  /** tools/list requests in progress (calls are counted in #inFlight). */
+  #listing = 0;
   #inFlight = 0;
   #calls = 0;
   #failed = 0;
@@ -87,6 +115,7 @@ export class PeerGateway {
 
   constructor(options: PeerGatewayOptions) {
     this.#options = options;
+    this.#now = options.now ?? (() => performance.now());
     const { gateway } = options;
     const longestCallMs = Math.max(0, ...Object.values(options.peers).map((p) => p.timeoutMs));
     this.#pool = new PeerPool<PooledPeer>({
@@ -94,8 +123,10 @@ export class PeerGateway {
       // retry a throwing create until acquireTimeoutMs, so a peer whose command is missing or
       // that exits during initialize would make every call wait out connectTimeoutMs.
       create: async (peer): Promise<PooledPeer> => {
+        if (this.#shutdown.signal.aborted) return new FailedConnect(this.#shutdown.signal.reason);
         try {
           const connection = await PeerConnection.open({
+            signal: this.#shutdown.signal,
             peer,
             config: this.#config(peer),
             clientInfo: options.clientInfo,
@@ -107,17 +138,26 @@ export class PeerGateway {
             },
           });
           this.#open.add(connection);
+          if (this.#shutdown.signal.aborted) {
+            // Opened after the grace period ended: nobody may use it; close() ends it.
+            void this.#end(connection, 0);
+            return new FailedConnect(this.#shutdown.signal.reason);
+          }
           return connection;
         } catch (error) {
+          if (this.#shutdown.signal.aborted) return new FailedConnect(this.#shutdown.signal.reason);
           this.#connectErrors++;
           return new FailedConnect(error);
         }
       },
       // Calls may still run on a connection the pool retires (loans are brief, see call()).
+      // At shutdown they get what is left of the grace period instead.
       destroy: async (connection) => {
         if (connection instanceof FailedConnect) return;
-        await connection.close(longestCallMs);
-        this.#open.delete(connection);
+        await this.#end(
+          connection,
+          this.#stopping ? this.#graceEndsAt - this.#now() : longestCallMs,
+        );
       },
       validate: (connection) =>
         connection instanceof FailedConnect
@@ -131,6 +171,12 @@ export class PeerGateway {
       idleTimeoutMs: gateway.idleTimeoutMs,
       createRetry: { baseDelayMs: 100, maxDelayMs: 5_000, multiplier: 2, jitterRatio: 0.2 },
     });
+  }
+
+  /** Closes a connection after its calls, for at most `graceMs`, and forgets it. */
+  async #end(connection: PeerConnection, graceMs: number): Promise<void> {
+    await connection.close(Math.max(0, graceMs));
+    this.#open.delete(connection);
   }
 
   #config(peer: string): PeerConfig {
@@ -166,15 +212,29 @@ export class PeerGateway {
     try {
       pooled = await this.#pool.acquire(peer);
     } catch (error) {
-      throw new PeerUnavailableError(peer, this.#unavailableReason(error));
+      throw this.#stopped() ?? new PeerUnavailableError(peer, this.#unavailableReason(error));
     }
     if (pooled instanceof FailedConnect) {
       this.#pool.destroy(peer, pooled);
-      throw new PeerUnavailableError(peer, pooled.error);
+      throw this.#stopped() ?? new PeerUnavailableError(peer, pooled.error);
     }
     pooled.begin();
     this.#pool.release(peer, pooled);
     return pooled;
+  }
+
+  /**
+   * The error for work that shutdown stopped: ended with the grace period, or refused because
+   * shutdown had begun; `undefined` while the gateway runs.
+   */
+  #stopped(): ServerClosedError | undefined {
+    if (this.#shutdown.signal.aborted) return this.#shutdown.signal.reason as ServerClosedError;
+    return this.#stopping ? new ServerClosedError() : undefined;
+  }
+
+  /** One piece of work (a listing or a call) ended: wakes close() when none is left. */
+  #settled(): void {
+    if (this.#inFlight + this.#listing === 0) for (const wake of this.#idleWaiters) wake();
   }
 
   /** Why no connection came: the connect's own error, or the timeout in this server's terms. */
@@ -194,21 +254,33 @@ export class PeerGateway {
   /** The peer's tools (every page of `tools/list`), validated by their JSON Schemas here. */
   async listTools(peer: string): Promise<ResolvedTool[]> {
     const config = this.#config(peer);
-    const connection = await this.#borrow(peer);
+    if (this.#stopping) throw new ServerClosedError();
     const listings: PeerToolListing[] = [];
+    this.#listing++;
     try {
-      let cursor: string | undefined;
-      do {
-        const page = await connection.client.listTools(cursor === undefined ? {} : { cursor }, {
-          timeout: config.timeoutMs,
-        });
-        listings.push(...(page.tools as PeerToolListing[]));
-        cursor = page.nextCursor;
-      } while (cursor !== undefined);
-    } catch (error) {
-      throw this.#translate(error, peer, 'tools/list', config, connection, undefined);
+      const connection = await this.#borrow(peer);
+      try {
+        let cursor: string | undefined;
+        do {
+          const page = await connection.client.listTools(cursor === undefined ? {} : { cursor }, {
+            timeout: config.timeoutMs,
+            // Shutdown stops a listing at the end of the grace period, not at the peer's timeout.
+            signal: this.#shutdown.signal,
+          });
+          listings.push(...(page.tools as PeerToolListing[]));
+          cursor = page.nextCursor;
+        } while (cursor !== undefined);
+      } catch (error) {
+        throw (
+          this.#stopped() ??
+          this.#translate(error, peer, 'tools/list', config, connection, undefined)
+        );
+      } finally {
+        connection.end();
+      }
     } finally {
-      connection.end();
+      this.#listing--;
+      this.#settled();
     }
     this.#validator ??= import('@modelcontextprotocol/sdk/validation/ajv').then(
       ({ AjvJsonSchemaValidator }) => new AjvJsonSchemaValidator(),
@@ -259,10 +331,14 @@ export class PeerGateway {
       return result.structuredContent ?? { content: result.content };
     } catch (error) {
       this.#failed++;
+      // A call cut off by the end of the grace period says so (unless its caller cancelled it).
+      const stopped = this.#shutdown.signal.aborted ? this.#stopped() : undefined;
+      if (stopped && !ctx.signal.aborted) throw stopped;
       throw this.#translate(error, peer, tool, config, connection, ctx.signal);
     } finally {
       connection?.end();
       this.#inFlight--;
+      this.#settled();
     }
   }
 
@@ -320,16 +396,47 @@ export class PeerGateway {
   }
 
   /**
-   * Closes every connection (stdio peers' processes end), waiting up to `graceMs` for calls in
-   * flight. Idempotent.
+   * Stops taking listings and calls, waits up to `graceMs` for the ones in flight (and the
+   * connects they wait for), then stops the rest (`ServerClosedError`, reason `'grace-ended'`),
+   * aborts connects still opening and closes every connection. Ends within `graceMs` plus
+   * {@link SHUTDOWN_MARGIN_MS}: a stdio peer still running then is killed. Idempotent.
    */
   close(graceMs = 0): Promise<void> {
     this.#closing ??= (async () => {
-      await this.#pool.drain({ timeoutMs: graceMs });
-      // Connections the pool already let go of but whose close was still waiting for calls.
-      await Promise.allSettled([...this.#open].map((connection) => connection.close()));
+      this.#stopping = true;
+      this.#graceEndsAt = this.#now() + Math.max(0, graceMs);
+      // The pool stops lending now and lets borrowers go by the end of the grace period.
+      const drained = this.#pool.drain({ timeoutMs: Math.max(0, graceMs) });
+      drained.catch(() => {});
+      await this.#workDone(graceMs);
+      this.#shutdown.abort(new ServerClosedError('grace-ended'));
+      // Connections the pool let go of, or still holds, are closed now, calls in flight or not.
+      const margin = unrefDelay(SHUTDOWN_MARGIN_MS);
+      const closed = Promise.allSettled([
+        drained,
+        ...[...this.#open].map((connection) => this.#end(connection, 0)),
+      ]);
+      await Promise.race([closed, margin.promise]);
+      margin.cancel();
+      // Whatever has not closed by now (a stdio peer ignoring its closed stdin and SIGTERM).
+      for (const connection of this.#open) connection.kill();
       this.#open.clear();
     })();
     return this.#closing;
+  }
+
+  /** Resolves when no listing or call is in progress, or after `graceMs`. */
+  #workDone(graceMs: number): Promise<void> {
+    if (this.#inFlight + this.#listing === 0 || graceMs <= 0) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.#idleWaiters.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, graceMs);
+      timer.unref?.();
+      this.#idleWaiters.add(done);
+    });
   }
 }
