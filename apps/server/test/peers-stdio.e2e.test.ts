@@ -227,6 +227,45 @@ describe('stdio peers: @modelcontextprotocol/server-everything and server-memory
     await expect.poll(() => processesWith(marker), { timeout: 10_000 }).toEqual([]);
   });
 
+  it('ends shutdown within the grace period plus the margin, killing a peer that ignores its closed stdin and SIGTERM, with its listing in flight', async () => {
+    // Answers initialize, never answers tools/list, ignores SIGTERM, outlives its stdin.
+    const stubborn = [
+      "process.on('SIGTERM', () => {});",
+      'setInterval(() => {}, 1000);',
+      "let buf = '';",
+      "process.stdin.on('data', (chunk) => {",
+      '  buf += chunk;',
+      '  let i;',
+      "  while ((i = buf.indexOf('\\n')) >= 0) {",
+      '    const line = buf.slice(0, i);',
+      '    buf = buf.slice(i + 1);',
+      '    if (!line.trim()) continue;',
+      '    const m = JSON.parse(line);',
+      "    if (m.method === 'initialize') {",
+      '      const result = { protocolVersion: m.params.protocolVersion, capabilities: { tools: {} },',
+      "        serverInfo: { name: 'stubborn', version: '1.0.0' } };",
+      "      process.stdout.write(JSON.stringify({ jsonrpc: '2.0', id: m.id, result }) + '\\n');",
+      '    }',
+      '  }',
+      '});',
+    ].join('\n');
+    gateway = await startGateway({
+      builtins: [],
+      shutdownGraceMs: 200,
+      peers: { stubborn: { command: process.execPath, args: ['-e', stubborn], timeoutMs: 60_000 } },
+    });
+    const listing = gateway.call('list_tools', { category: 'stubborn' });
+    await expect.poll(() => gateway!.app.peers.processIds()).toHaveLength(1);
+    const [pid] = gateway.app.peers.processIds();
+    expect(isAlive(pid!)).toBe(true);
+
+    await gateway.app.close();
+
+    expect(errorText(await listing)).toMatch(/shutdown grace period/);
+    await expect.poll(() => isAlive(pid!)).toBe(false);
+    expect(gateway.app.peers.stats()).toMatchObject({ connections: 0, inFlight: 0 });
+  });
+
   it('keeps state in one memory-server process across calls (uncached by config)', async () => {
     const file = join(await workdir(), 'memory.jsonl');
     gateway = await startGateway({
