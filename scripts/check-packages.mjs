@@ -13,6 +13,8 @@ import { join, resolve } from 'node:path';
 const root = resolve(import.meta.dirname, '..');
 const bin = (name) => join(root, 'node_modules', '.bin', name);
 const only = process.argv.slice(2);
+// The pnpm the repo pins (`packageManager`), so packing uses the same version as installing.
+const pnpmSpec = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).packageManager;
 
 function run(cmd, args, cwd, env = {}) {
   try {
@@ -51,7 +53,7 @@ const tarballs = new Map();
 
 function pack(p) {
   if (!tarballs.has(p.pkg.name)) {
-    const out = run('npx', ['-y', 'pnpm@10.34.8', 'pack', '--pack-destination', work], p.dir);
+    const out = run('npx', ['-y', pnpmSpec, 'pack', '--pack-destination', work], p.dir);
     const file = out.trim().split('\n').pop().trim();
     tarballs.set(p.pkg.name, resolve(p.dir, file));
   }
