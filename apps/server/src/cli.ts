@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
-import { SERVER_VERSION, XServer } from './app.js';
-import { envOverrides, loadConfig } from './config.js';
+import { SERVER_VERSION, XServer } from './server.js';
+import { envOverrides, loadConfig } from './config/schema.js';
 import { errorMessage } from './errors.js';
-import { createSeams } from './seams/defaults.js';
+import { createSeams } from './backends/create.js';
 import { HttpTransportServer } from './transport/http.js';
 import { serveStdio } from './transport/stdio.js';
 

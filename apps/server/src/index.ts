@@ -1,11 +1,11 @@
 // Every public export is named here explicitly.
 
-export type { Seams, XServerOptions } from './app.js';
-export { SERVER_NAME, SERVER_VERSION, XServer } from './app.js';
-export { demoCategory } from './builtins/demo.js';
-export { fsCategory } from './builtins/fs.js';
-export { textCategory } from './builtins/text.js';
-export { timeCategory } from './builtins/time.js';
+export type { Seams, XServerOptions } from './server.js';
+export { SERVER_NAME, SERVER_VERSION, XServer } from './server.js';
+export { demoCategory } from './catalog/builtins/demo.js';
+export { fsCategory } from './catalog/builtins/fs.js';
+export { textCategory } from './catalog/builtins/text.js';
+export { timeCategory } from './catalog/builtins/time.js';
 export type { PluginConfig, PluginModule } from './catalog/plugins.js';
 export { pluginCategory } from './catalog/plugins.js';
 export type {
@@ -26,15 +26,15 @@ export type {
   Validation,
 } from './catalog/tool.js';
 export { defineTool, isCacheable, resolveZodTool } from './catalog/tool.js';
-export type { PeerConfig, XServerConfig, XServerConfigInput } from './config.js';
-export { configSchema, envOverrides, loadConfig, parseConfig } from './config.js';
+export type { PeerConfig, XServerConfig, XServerConfigInput } from './config/schema.js';
+export { configSchema, envOverrides, loadConfig, parseConfig } from './config/schema.js';
 export type {
   DispatchCall,
   Dispatcher,
   DispatcherStats,
   DispatchOptions,
   DispatchResult,
-} from './dispatcher.js';
+} from './pipeline/dispatcher.js';
 export type { ConfigProblem } from './errors.js';
 export {
   CallCancelledError,
@@ -54,29 +54,29 @@ export {
   UnknownToolError,
   XServerError,
 } from './errors.js';
-export type { IdempotencyOptions } from './idempotency.js';
-export { IdempotencyStore } from './idempotency.js';
-export type { MetricsSources, ServerMetrics } from './metrics.js';
-export type { ParallelOptions, ParallelOutcome } from './parallel.js';
-export { dispatchParallel } from './parallel.js';
+export type { IdempotencyOptions } from './pipeline/idempotency.js';
+export { IdempotencyStore } from './pipeline/idempotency.js';
+export type { MetricsSources, ServerMetrics } from './backends/metrics.js';
+export type { ParallelOptions, ParallelOutcome } from './pipeline/parallel.js';
+export { dispatchParallel } from './pipeline/parallel.js';
 export type { PeerTransport, PeerTransportFactory } from './peers/connection.js';
 export { defaultPeerTransport } from './peers/connection.js';
 export type { PeerGatewayOptions, PeerGatewayStats } from './peers/gateway.js';
 export { PeerGateway } from './peers/gateway.js';
-export { peerSchema } from './peers/peer-config.js';
-export type { BreakerGuardOptions, CategoryGuard, GuardState } from './seams/breaker.js';
-export { BreakerGuard } from './seams/breaker.js';
-export type { ResultCache, ResultCacheFigures, TieredResultCacheOptions } from './seams/cache.js';
-export { TieredResultCache } from './seams/cache.js';
-export { createSeams } from './seams/defaults.js';
+export { peerSchema } from './config/peer-schema.js';
+export type { BreakerGuardOptions, CategoryGuard, GuardState } from './backends/breaker.js';
+export { BreakerGuard } from './backends/breaker.js';
+export type { ResultCache, ResultCacheFigures, TieredResultCacheOptions } from './backends/cache.js';
+export { TieredResultCache } from './backends/cache.js';
+export { createSeams } from './backends/create.js';
 export type {
   CallScheduler,
   PrioritySchedulerOptions,
   SchedulerFigures,
-} from './seams/scheduler.js';
-export { PriorityScheduler } from './seams/scheduler.js';
-export type { CallObserver, CallSpan, SpanRecorderOptions } from './seams/telemetry.js';
-export { SpanRecorder } from './seams/telemetry.js';
+} from './backends/scheduler.js';
+export { PriorityScheduler } from './backends/scheduler.js';
+export type { CallObserver, CallSpan, SpanRecorderOptions } from './backends/telemetry.js';
+export { SpanRecorder } from './backends/telemetry.js';
 export type { HttpOptions, HttpStats } from './transport/http.js';
 export { HttpTransportServer } from './transport/http.js';
 export { serveStdio } from './transport/stdio.js';

@@ -2,10 +2,10 @@ import { mkdir, mkdtemp, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { demoTools, FlakyFailureError, sleep } from '../src/builtins/demo.js';
-import { confine, fsTools } from '../src/builtins/fs.js';
-import { queryJson, textTools } from '../src/builtins/text.js';
-import { timeTools } from '../src/builtins/time.js';
+import { demoTools, FlakyFailureError, sleep } from '../src/catalog/builtins/demo.js';
+import { confine, fsTools } from '../src/catalog/builtins/fs.js';
+import { queryJson, textTools } from '../src/catalog/builtins/text.js';
+import { timeTools } from '../src/catalog/builtins/time.js';
 import { resolveZodTool, type ToolDefinition } from '../src/catalog/tool.js';
 import { CallCancelledError, PathOutsideRootError } from '../src/errors.js';
 

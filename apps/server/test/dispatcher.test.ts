@@ -1,11 +1,11 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
-import { XServer } from '../src/app.js';
+import { XServer } from '../src/server.js';
 import type { CategorySpec } from '../src/catalog/registry.js';
 import { defineTool, resolveZodTool } from '../src/catalog/tool.js';
 import { ServerClosedError } from '../src/errors.js';
-import { createSeams } from '../src/seams/defaults.js';
-import type { CallSpan } from '../src/seams/telemetry.js';
+import { createSeams } from '../src/backends/create.js';
+import type { CallSpan } from '../src/backends/telemetry.js';
 import { testConfig, workdir } from './helpers.js';
 
 // A category whose calls wait for the test to release them, and record the order they ran in.

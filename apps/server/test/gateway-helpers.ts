@@ -1,10 +1,10 @@
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
-import { XServer, type XServerOptions } from '../src/app.js';
-import type { XServerConfigInput } from '../src/config.js';
-import { BreakerGuard } from '../src/seams/breaker.js';
-import { createSeams } from '../src/seams/defaults.js';
+import { XServer, type XServerOptions } from '../src/server.js';
+import type { XServerConfigInput } from '../src/config/schema.js';
+import { BreakerGuard } from '../src/backends/breaker.js';
+import { createSeams } from '../src/backends/create.js';
 import { testConfig, workdir } from './helpers.js';
 
 const modules = join(import.meta.dirname, '..', 'node_modules', '@modelcontextprotocol');

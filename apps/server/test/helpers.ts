@@ -5,9 +5,9 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { XServer } from '../src/app.js';
-import { parseConfig, type XServerConfigInput } from '../src/config.js';
-import { createSeams } from '../src/seams/defaults.js';
+import { XServer } from '../src/server.js';
+import { parseConfig, type XServerConfigInput } from '../src/config/schema.js';
+import { createSeams } from '../src/backends/create.js';
 import { HttpTransportServer } from '../src/transport/http.js';
 
 export const CLI = join(import.meta.dirname, '..', 'src', 'cli.ts');

@@ -2,9 +2,9 @@ import { readFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { XServer } from '../src/app.js';
+import { XServer } from '../src/server.js';
 import { ConfigError } from '../src/errors.js';
-import { createSeams } from '../src/seams/defaults.js';
+import { createSeams } from '../src/backends/create.js';
 import { HttpTransportServer } from '../src/transport/http.js';
 import { connectHttp, type HttpHarness, ok, startHttp, testConfig, workdir } from './helpers.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { IdempotencyStore } from '../src/idempotency.js';
+import { IdempotencyStore } from '../src/pipeline/idempotency.js';
 
 describe('IdempotencyStore', () => {
   it('answers a repeat inside the window with the first result without running again', async () => {

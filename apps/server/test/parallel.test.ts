@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { XServer } from '../src/app.js';
-import { dispatchParallel } from '../src/parallel.js';
-import { createSeams } from '../src/seams/defaults.js';
+import { XServer } from '../src/server.js';
+import { dispatchParallel } from '../src/pipeline/parallel.js';
+import { createSeams } from '../src/backends/create.js';
 import { testConfig, workdir } from './helpers.js';
 
 async function app() {

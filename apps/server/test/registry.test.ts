@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { textTools } from '../src/builtins/text.js';
+import { textTools } from '../src/catalog/builtins/text.js';
 import { CategoryRegistry } from '../src/catalog/registry.js';
 import { resolveZodTool } from '../src/catalog/tool.js';
 import { CategoryLoadError, UnknownCategoryError, UnknownToolError } from '../src/errors.js';

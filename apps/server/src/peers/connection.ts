@@ -1,7 +1,7 @@
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
-import type { PeerConfig } from '../config.js';
+import type { PeerConfig } from '../config/schema.js';
 import { ownSignalFetch } from './own-signal-fetch.js';
 
 /** A transport to one peer, plus what a stdio peer can tell about its process. */

@@ -3,7 +3,7 @@ import type { jsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/t
 import { AcquireTimeoutError, PeerPool } from '@x/pool';
 import type { CategorySpec } from '../catalog/registry.js';
 import type { ResolvedTool, ToolContext } from '../catalog/tool.js';
-import type { PeerConfig, XServerConfig } from '../config.js';
+import type { PeerConfig, XServerConfig } from '../config/schema.js';
 import {
   PeerDisconnectedError,
   PeerTimeoutError,

@@ -3,8 +3,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
-import type { XServer } from '../app.js';
-import type { XServerConfig } from '../config.js';
+import type { XServer } from '../server.js';
+import type { XServerConfig } from '../config/schema.js';
 import { ConfigError } from '../errors.js';
 import {
   BodyTooLargeError,

@@ -1,6 +1,6 @@
 import type { Readable, Writable } from 'node:stream';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
-import type { XServer } from '../app.js';
+import type { XServer } from '../server.js';
 
 /**
  * Serves one MCP client over stdin/stdout. `onDisconnect` fires when the client closes stdin,

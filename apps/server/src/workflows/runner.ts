@@ -8,7 +8,7 @@ import {
   type StepOutcome,
   Workflow,
 } from '@x/dag';
-import type { Dispatcher } from '../dispatcher.js';
+import type { Dispatcher } from '../pipeline/dispatcher.js';
 import { errorCode, errorMessage, InvalidWorkflowError } from '../errors.js';
 import {
   inServerSpelling,

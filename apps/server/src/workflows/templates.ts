@@ -1,7 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type ParameterSpec, Workflow, WorkflowTemplate } from '@x/dag';
-import { configProblems } from '../config.js';
+import { configProblems } from '../config/schema.js';
 import { ConfigError, UnknownTemplateError } from '../errors.js';
 import {
   inServerSpelling,

@@ -1,5 +1,5 @@
-import type { Seams } from '../app.js';
-import type { XServerConfig } from '../config.js';
+import type { Seams } from '../server.js';
+import type { XServerConfig } from '../config/schema.js';
 import { BreakerGuard } from './breaker.js';
 import { TieredResultCache } from './cache.js';
 import { PriorityScheduler } from './scheduler.js';

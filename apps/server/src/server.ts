@@ -2,25 +2,25 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { Clock } from '@x/dag';
 import { Scheduler } from '@x/scheduler';
 import { version } from '../package.json';
-import { demoCategory } from './builtins/demo.js';
-import { fsCategory } from './builtins/fs.js';
-import { textCategory } from './builtins/text.js';
-import { timeCategory } from './builtins/time.js';
+import { demoCategory } from './catalog/builtins/demo.js';
+import { fsCategory } from './catalog/builtins/fs.js';
+import { textCategory } from './catalog/builtins/text.js';
+import { timeCategory } from './catalog/builtins/time.js';
 import { pluginCategory } from './catalog/plugins.js';
 import { CategoryRegistry, type CategorySpec } from './catalog/registry.js';
-import type { XServerConfig } from './config.js';
-import { Dispatcher } from './dispatcher.js';
-import { IdempotencyStore } from './idempotency.js';
-import type { ServerMetrics } from './metrics.js';
+import type { XServerConfig } from './config/schema.js';
+import { Dispatcher } from './pipeline/dispatcher.js';
+import { IdempotencyStore } from './pipeline/idempotency.js';
+import type { ServerMetrics } from './backends/metrics.js';
 import type { PeerTransportFactory } from './peers/connection.js';
 import { PeerGateway } from './peers/gateway.js';
-import type { CategoryGuard } from './seams/breaker.js';
-import type { ResultCache } from './seams/cache.js';
-import type { CallScheduler } from './seams/scheduler.js';
-import type { CallObserver } from './seams/telemetry.js';
-import { registerCallTools } from './surface/call-tools.js';
-import { registerCatalogTools, SchemaCache } from './surface/catalog-tools.js';
-import { registerWorkflowTools } from './surface/workflow-tools.js';
+import type { CategoryGuard } from './backends/breaker.js';
+import type { ResultCache } from './backends/cache.js';
+import type { CallScheduler } from './backends/scheduler.js';
+import type { CallObserver } from './backends/telemetry.js';
+import { registerCallTools } from './mcp/call-tools.js';
+import { registerCatalogTools, SchemaCache } from './mcp/catalog-tools.js';
+import { registerWorkflowTools } from './mcp/workflow-tools.js';
 import { WorkflowRunner } from './workflows/runner.js';
 import { TemplateLibrary } from './workflows/templates.js';
 
@@ -164,7 +164,7 @@ export class XServer {
    * demand (the HTTP transport does it for /metrics) so stdio start-up never pays for prom-client.
    */
   enableMetrics(): Promise<ServerMetrics> {
-    this.#metrics ??= import('./metrics.js').then(({ ServerMetrics }) => {
+    this.#metrics ??= import('./backends/metrics.js').then(({ ServerMetrics }) => {
       const seams = this.#seams;
       const metrics = new ServerMetrics(
         {

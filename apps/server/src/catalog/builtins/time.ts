@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import type { CategorySpec } from '../catalog/registry.js';
-import { defineTool, resolveZodTool } from '../catalog/tool.js';
+import type { CategorySpec } from '../registry.js';
+import { defineTool, resolveZodTool } from '../tool.js';
 
 function zoned(epochMs: number, timeZone: string): string {
   try {

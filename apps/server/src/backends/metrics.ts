@@ -1,6 +1,6 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
-import type { GuardState } from './seams/breaker.js';
-import type { CallObserver, CallSpan } from './seams/telemetry.js';
+import type { GuardState } from './breaker.js';
+import type { CallObserver, CallSpan } from './telemetry.js';
 
 /** What the metrics read at scrape time. */
 export interface MetricsSources {

@@ -1,7 +1,7 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
-import type { Dispatcher } from '../dispatcher.js';
-import { dispatchParallel } from '../parallel.js';
+import type { Dispatcher } from '../pipeline/dispatcher.js';
+import { dispatchParallel } from '../pipeline/parallel.js';
 import { structured, toolError } from './results.js';
 
 // The envelope stays thin: params are checked by the tool's own validator in the dispatcher.

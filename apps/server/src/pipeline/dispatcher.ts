@@ -1,18 +1,18 @@
 import { CallContext } from './call-context.js';
-import type { CategoryRegistry } from './catalog/registry.js';
-import { isCacheable, type ResolvedTool, type ToolProgress } from './catalog/tool.js';
+import type { CategoryRegistry } from '../catalog/registry.js';
+import { isCacheable, type ResolvedTool, type ToolProgress } from '../catalog/tool.js';
 import {
   CallCancelledError,
   errorCode,
   errorMessage,
   InvalidParamsError,
   ServerClosedError,
-} from './errors.js';
+} from '../errors.js';
 import type { IdempotencyStore } from './idempotency.js';
-import type { CategoryGuard } from './seams/breaker.js';
-import type { ResultCache } from './seams/cache.js';
-import type { CallScheduler } from './seams/scheduler.js';
-import type { CallObserver, CallSpan } from './seams/telemetry.js';
+import type { CategoryGuard } from '../backends/breaker.js';
+import type { ResultCache } from '../backends/cache.js';
+import type { CallScheduler } from '../backends/scheduler.js';
+import type { CallObserver, CallSpan } from '../backends/telemetry.js';
 
 // How long drain() waits for the calls it aborted to settle (and record their spans).
 const ABORTED_SETTLE_MS = 100;

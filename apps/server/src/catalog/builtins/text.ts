@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import type { CategorySpec } from '../catalog/registry.js';
-import { defineTool, resolveZodTool } from '../catalog/tool.js';
+import type { CategorySpec } from '../registry.js';
+import { defineTool, resolveZodTool } from '../tool.js';
 
 const pure = { readOnlyHint: true, idempotentHint: true } as const;
 

@@ -1,10 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
-import { ConfigError, type ConfigProblem } from './errors.js';
-import { durationMs, peerSchema } from './peers/peer-config.js';
+import { ConfigError, type ConfigProblem } from '../errors.js';
+import { durationMs, peerSchema } from './peer-schema.js';
 
-export type { PeerConfig } from './peers/peer-config.js';
+export type { PeerConfig } from './peer-schema.js';
 
 const categoryName = z
   .string()
