@@ -1,6 +1,6 @@
 /** What `fn` receives from {@link CircuitBreaker.execute}. */
 export interface ExecuteContext {
-  /** Aborted when the call times out (reason: `TimeoutError`) or the caller's signal aborts. */
+  /** Aborted when the call times out (reason: `BreakerTimeoutError`) or the caller's signal aborts. */
   readonly signal: AbortSignal;
 }
 

@@ -9,7 +9,7 @@ import {
   OPEN,
 } from './circuit.js';
 import type { Clock } from './clock.js';
-import { BrokenCircuitError, type TimeoutError } from './errors.js';
+import { type BreakerTimeoutError, BrokenCircuitError } from './errors.js';
 import { type Disposer, Listeners } from './listeners.js';
 import { type CircuitBreakerJSON, type CircuitBreakerOptions, resolveOptions } from './options.js';
 import { restoreState, restoreWindow } from './restore.js';
@@ -31,7 +31,9 @@ function contextWithoutSignal(): ExecuteContext {
  * `recoveryTimeout` lets a few probes through ({@link HalfOpenState}) to decide which.
  *
  * No timer is kept: the move from open to half-open happens when it is first observed, by a
- * call or a read of `state`. Only a call with a `timeout` sets a (unref'd) timer.
+ * call or a read of `state`, so an idle breaker keeps nothing alive. Only a call with a
+ * `timeout` sets a timer, ref'd with `systemClock` (the caller awaits the call) and cleared the
+ * moment the call settles.
  */
 export class CircuitBreaker {
   readonly name: string;
@@ -44,7 +46,7 @@ export class CircuitBreaker {
   readonly #success = new Listeners<[durationMs: number]>();
   readonly #failure = new Listeners<[error: unknown, durationMs: number]>();
   readonly #rejected = new Listeners<[error: BrokenCircuitError]>();
-  readonly #timedOut = new Listeners<[error: TimeoutError]>();
+  readonly #timedOut = new Listeners<[error: BreakerTimeoutError]>();
   /** Whether calls must read the clock: for slow calls, or for listeners that get durations. */
   #timed: boolean;
   #successes = 0;
@@ -158,7 +160,7 @@ export class CircuitBreaker {
   }
 
   /** Listens to calls that timed out. */
-  onTimeout(listener: (error: TimeoutError) => void): Disposer {
+  onTimeout(listener: (error: BreakerTimeoutError) => void): Disposer {
     return this.#timedOut.add(listener);
   }
 

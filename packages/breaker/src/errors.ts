@@ -1,14 +1,36 @@
 import type { CircuitStateName } from './state.js';
 
+/** The `code` of every error `@x/breaker` throws on purpose. */
+export type BreakerErrorCode = 'ERR_BREAKER_OPEN' | 'ERR_BREAKER_TIMEOUT';
+
+const PREFIX = 'ERR_BREAKER_';
+
+/**
+ * The base of every error `@x/breaker` throws on purpose. Match on `code` (or with
+ * {@link isBreakerError}) rather than `instanceof`, which fails when two copies of the package
+ * are installed.
+ */
+export class BreakerError extends Error {
+  readonly code: BreakerErrorCode;
+  /** The `name` option of the breaker the error comes from. */
+  readonly breakerName: string;
+
+  constructor(code: BreakerErrorCode, breakerName: string, message: string) {
+    super(message);
+    this.name = 'BreakerError';
+    this.code = code;
+    this.breakerName = breakerName;
+  }
+}
+
 /**
  * Thrown (as a rejection) by {@link CircuitBreaker.execute} when the circuit does not admit the
  * call: it is open, forced open, or half-open with every probe slot taken. The call was never
  * started, so it is always safe to retry it later.
  */
-export class BrokenCircuitError extends Error {
-  readonly code = 'ERR_BROKEN_CIRCUIT' as const;
-  /** The `name` option of the breaker that rejected the call. */
-  readonly breakerName: string;
+export class BrokenCircuitError extends BreakerError {
+  static readonly code = 'ERR_BREAKER_OPEN' as const;
+  declare readonly code: typeof BrokenCircuitError.code;
   /** The state that rejected the call. */
   readonly state: Extract<CircuitStateName, 'open' | 'half-open' | 'forced-open'>;
   /**
@@ -22,9 +44,8 @@ export class BrokenCircuitError extends Error {
     state: Extract<CircuitStateName, 'open' | 'half-open' | 'forced-open'>,
     retryAt: number | undefined,
   ) {
-    super(brokenMessage(breakerName, state, retryAt));
+    super(BrokenCircuitError.code, breakerName, brokenMessage(breakerName, state, retryAt));
     this.name = 'BrokenCircuitError';
-    this.breakerName = breakerName;
     this.state = state;
     this.retryAt = retryAt;
   }
@@ -57,19 +78,46 @@ function formatMessage(name: string, state: string, retryAt: number | undefined)
  * Rejection of a call that did not settle within its `timeout`. The signal passed to the call is
  * aborted with this error as its reason, and the call counts as a failure of the breaker.
  */
-export class TimeoutError extends Error {
-  readonly code = 'ERR_TIMEOUT' as const;
-  /** The `name` option of the breaker whose call timed out. */
-  readonly breakerName: string;
+export class BreakerTimeoutError extends BreakerError {
+  static readonly code = 'ERR_BREAKER_TIMEOUT' as const;
+  declare readonly code: typeof BreakerTimeoutError.code;
   /** The timeout that elapsed, in milliseconds. */
   readonly timeoutMs: number;
 
   constructor(breakerName: string, timeoutMs: number) {
     super(
+      BreakerTimeoutError.code,
+      breakerName,
       `Call through circuit "${breakerName}" timed out after ${timeoutMs} ms: raise the timeout option or make the call faster.`,
     );
-    this.name = 'TimeoutError';
-    this.breakerName = breakerName;
+    this.name = 'BreakerTimeoutError';
     this.timeoutMs = timeoutMs;
   }
+}
+
+/**
+ * Whether `error` is one of this package's errors (with that `code`, when given). It checks the
+ * `code`, not the prototype, so it also recognises errors from another installed copy of
+ * `@x/breaker`.
+ *
+ * @example
+ * if (isBreakerError(error, 'ERR_BREAKER_OPEN')) console.log(error.retryAt);
+ */
+export function isBreakerError(
+  error: unknown,
+  code: 'ERR_BREAKER_OPEN',
+): error is BrokenCircuitError;
+export function isBreakerError(
+  error: unknown,
+  code: 'ERR_BREAKER_TIMEOUT',
+): error is BreakerTimeoutError;
+export function isBreakerError(error: unknown, code?: BreakerErrorCode): error is BreakerError;
+export function isBreakerError(error: unknown, code?: BreakerErrorCode): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const actual = (error as { code?: unknown }).code;
+  return (
+    typeof actual === 'string' &&
+    actual.startsWith(PREFIX) &&
+    (code === undefined || actual === code)
+  );
 }

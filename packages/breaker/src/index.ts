@@ -6,7 +6,13 @@ export { CircuitBreaker } from './breaker.js';
 export type { CircuitBreakerStats, ExecuteContext, ExecuteOptions } from './breaker-types.js';
 export type { Clock, TimerHandle } from './clock.js';
 export { systemClock } from './clock.js';
-export { BrokenCircuitError, TimeoutError } from './errors.js';
+export type { BreakerErrorCode } from './errors.js';
+export {
+  BreakerError,
+  BreakerTimeoutError,
+  BrokenCircuitError,
+  isBreakerError,
+} from './errors.js';
 export type { Disposer } from './listeners.js';
 export type {
   CircuitBreakerJSON,

@@ -101,7 +101,7 @@ export interface CircuitBreakerOptions {
   slowCallMs?: number;
   /**
    * Per-call timeout in milliseconds: the call's signal is aborted and it rejects with
-   * `TimeoutError`, which always counts as a failure. `execute(fn, { timeout })` overrides it.
+   * `BreakerTimeoutError`, which always counts as a failure. `execute(fn, { timeout })` overrides it.
    * @default undefined (no timeout, and no timer is set)
    */
   timeout?: number;

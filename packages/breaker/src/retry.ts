@@ -1,6 +1,6 @@
 import { cappedDelay, checkMaxNotBelowBase, checkMultiplier } from './backoff.js';
-import { type Clock, keepAliveClock } from './clock.js';
-import { BrokenCircuitError } from './errors.js';
+import { type Clock, systemClock } from './clock.js';
+import { isBreakerError } from './errors.js';
 import { checkFunction, checkInteger, checkMs } from './validate.js';
 
 /** What `fn` receives from {@link retry}. */
@@ -48,9 +48,9 @@ export interface RetryOptions {
   /** Uniform random numbers in [0, 1), for the jitter; seed one in tests. @default Math.random */
   random?: () => number;
   /**
-   * Time source and timers for the waits. The default's timers keep the process alive, since
-   * the caller is waiting for the result; pass `systemClock` for unref'd waits.
-   * @default a clock on `Date.now()` and `setTimeout`
+   * Time source and timers for the waits. `systemClock`'s timers keep the process alive while a
+   * wait is pending, since the caller awaits the result; aborting `signal` clears the wait.
+   * @default systemClock
    */
   clock?: Clock;
   /** Called before each wait, e.g. to log. */
@@ -79,7 +79,7 @@ export async function retry<T>(
     throw new RangeError(`jitter must be 'full' or 'none', got ${String(jitter)}.`);
   }
   const random = options.random ?? Math.random;
-  const clock = options.clock ?? keepAliveClock;
+  const clock = options.clock ?? systemClock;
   for (const [name, value] of [
     ['retryOn', options.retryOn],
     ['random', options.random],
@@ -95,7 +95,8 @@ export async function retry<T>(
       return await fn({ attempt, signal });
     } catch (error) {
       if (attempt >= maxAttempts || signal.aborted) throw error;
-      const broken = error instanceof BrokenCircuitError;
+      // By code, not instanceof: the breaker may come from another installed copy of the package.
+      const broken = isBreakerError(error, 'ERR_BREAKER_OPEN');
       if (broken ? !options.retryBrokenCircuit : options.retryOn?.(error, attempt) === false) {
         throw error;
       }

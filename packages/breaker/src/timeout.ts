@@ -1,15 +1,17 @@
 import type { Clock, TimerHandle } from './clock.js';
-import { TimeoutError } from './errors.js';
+import { BreakerTimeoutError } from './errors.js';
 
 /**
  * One call's deadline, and the context the call receives. Its `signal` is created on first
  * read: an AbortController costs more than the rest of a timed call together, and most calls
- * never look at their signal. The breaker tells its own timeout from one thrown by a nested
- * breaker by identity (`error === timeout.error`).
+ * never look at their signal. The timer guards work the caller awaits, so it is left ref'd
+ * (keeping the process alive until the call settles or times out) and cleared on settling.
+ * The breaker tells its own timeout from one thrown by a nested breaker by identity
+ * (`error === timeout.error`).
  */
 export class CallTimeout {
   /** The error the race rejected with, once the timer fired. */
-  error: TimeoutError | undefined;
+  error: BreakerTimeoutError | undefined;
   readonly #breakerName: string;
   readonly #timeoutMs: number;
   readonly #clock: Clock;
@@ -27,7 +29,7 @@ export class CallTimeout {
     this.#timer = clock.setTimeout(this.#onTimeout, timeoutMs);
   }
 
-  /** Aborted by the timer (reason: the `TimeoutError`) or by the caller's signal. */
+  /** Aborted by the timer (reason: the `BreakerTimeoutError`) or by the caller's signal. */
   get signal(): AbortSignal {
     if (this.#controller === undefined) {
       this.#controller = new AbortController();
@@ -43,7 +45,7 @@ export class CallTimeout {
     return this.#controller.signal;
   }
 
-  /** Settles as `call` does, or rejects with `TimeoutError` when the timer fires first. */
+  /** Settles as `call` does, or rejects with `BreakerTimeoutError` when the timer fires first. */
   race<T>(call: PromiseLike<T> | T): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       // A fake clock advanced from inside the call can fire the timer before the race starts.
@@ -63,7 +65,7 @@ export class CallTimeout {
   }
 
   #onTimeout = (): void => {
-    this.error = new TimeoutError(this.#breakerName, this.#timeoutMs);
+    this.error = new BreakerTimeoutError(this.#breakerName, this.#timeoutMs);
     this.#controller?.abort(this.error);
     this.#removeCallerListener();
     this.#reject?.(this.error);

@@ -23,7 +23,7 @@ describe('toJSON and initialState', () => {
     const whileOpen = await restored.execute(async () => 'x').catch((e: unknown) => e);
     clock.advance(1_000);
 
-    expect(whileOpen).toMatchObject({ code: 'ERR_BROKEN_CIRCUIT', retryAt: 1_000 });
+    expect(whileOpen).toMatchObject({ code: 'ERR_BREAKER_OPEN', retryAt: 1_000 });
     expect(restored.state).toBe('half-open');
   });
 

@@ -110,6 +110,17 @@ describe('retry', () => {
     expect(fn).toHaveBeenCalledTimes(1);
   });
 
+  it('never retries an open-circuit error from another copy of the package either', async () => {
+    // Another installed copy's BrokenCircuitError: the same code, a different class.
+    const foreign = Object.assign(new Error('circuit open'), { code: 'ERR_BREAKER_OPEN' });
+    const fn = vi.fn(() => Promise.reject(foreign));
+
+    const result = retry(fn, { retryOn: () => true });
+
+    await expect(result).rejects.toBe(foreign);
+    expect(fn).toHaveBeenCalledTimes(1);
+  });
+
   it('retries a BrokenCircuitError when told to, waiting until the circuit admits calls', async () => {
     const breaker = new CircuitBreaker({ failureThreshold: 1, recoveryTimeout: 5_000 });
     await breaker.execute(() => Promise.reject(new Error('down'))).catch(() => undefined);

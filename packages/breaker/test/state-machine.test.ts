@@ -177,7 +177,7 @@ describe('CircuitBreaker state machine', () => {
     const error = await breaker.execute(async () => 1).catch((e: unknown) => e);
 
     expect(error).toMatchObject({
-      code: 'ERR_BROKEN_CIRCUIT',
+      code: 'ERR_BREAKER_OPEN',
       breakerName: 'ipfs_api',
       state: 'open',
       retryAt: 65_000,

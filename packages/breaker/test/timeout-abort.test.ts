@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { CircuitBreaker, systemClock, TimeoutError } from '../src/index.js';
+import { BreakerTimeoutError, CircuitBreaker, systemClock } from '../src/index.js';
 import { deferred, FakeClock } from './helpers.js';
 
 const never = () => new Promise<never>(() => {});
 
 describe('timeout', () => {
-  it('rejects with TimeoutError when the call outlasts the timeout', async () => {
+  it('rejects with BreakerTimeoutError when the call outlasts the timeout', async () => {
     const clock = new FakeClock();
     const breaker = new CircuitBreaker({ name: 'slow_api', timeout: 100, clock });
 
@@ -13,14 +13,14 @@ describe('timeout', () => {
     clock.advance(100);
 
     await expect(call).rejects.toMatchObject({
-      name: 'TimeoutError',
-      code: 'ERR_TIMEOUT',
+      name: 'BreakerTimeoutError',
+      code: 'ERR_BREAKER_TIMEOUT',
       breakerName: 'slow_api',
       timeoutMs: 100,
     });
   });
 
-  it('aborts the call signal with the TimeoutError as its reason', async () => {
+  it('aborts the call signal with the BreakerTimeoutError as its reason', async () => {
     const clock = new FakeClock();
     const breaker = new CircuitBreaker({ timeout: 100, clock });
     let seen: AbortSignal | undefined;
@@ -33,7 +33,7 @@ describe('timeout', () => {
     await call.catch(() => undefined);
 
     expect(seen?.aborted).toBe(true);
-    expect(seen?.reason).toBeInstanceOf(TimeoutError);
+    expect(seen?.reason).toBeInstanceOf(BreakerTimeoutError);
   });
 
   it('counts a timeout as a failure even when isFailure would not', async () => {
@@ -44,7 +44,7 @@ describe('timeout', () => {
       isFailure: () => false,
       clock,
     });
-    const timeouts: TimeoutError[] = [];
+    const timeouts: BreakerTimeoutError[] = [];
     breaker.onTimeout((error) => timeouts.push(error));
 
     const call = breaker.execute(never);
@@ -121,13 +121,26 @@ describe('timeout', () => {
     expect(breaker.stats()).toMatchObject({ successes: 0, failures: 1 });
   });
 
-  it('uses an unref’d timer by default, so a pending timeout never keeps the process alive', () => {
+  it('keeps the process alive while a call is pending: systemClock timers are ref’d', () => {
     const handle = systemClock.setTimeout(() => {}, 60_000) as NodeJS.Timeout;
 
     const keepsAlive = handle.hasRef();
     systemClock.clearTimeout(handle);
 
-    expect(keepsAlive).toBe(false);
+    expect(keepsAlive).toBe(true);
+  });
+
+  it('sets one timer for a pending call and none once it timed out', async () => {
+    const clock = new FakeClock();
+    const breaker = new CircuitBreaker({ timeout: 100, clock });
+
+    const call = breaker.execute(never);
+    const pending = clock.pendingTimers;
+    clock.advance(100);
+    await call.catch(() => undefined);
+
+    expect(pending).toBe(1);
+    expect(clock.pendingTimers).toBe(0);
   });
 });
 
