@@ -5,7 +5,10 @@ export {
   DeadlineExceededError,
   DuplicateTaskIdError,
   InheritanceCycleError,
+  isSchedulerError,
   SchedulerClosedError,
+  SchedulerError,
+  type SchedulerErrorCode,
   TaskNotFoundError,
   TaskTimeoutError,
 } from './errors.js';

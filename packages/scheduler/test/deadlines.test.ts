@@ -51,7 +51,11 @@ describe('deadlines', () => {
 
     const error = await outcome;
     expect(error).toBeInstanceOf(DeadlineExceededError);
-    expect(error).toMatchObject({ code: 'ERR_DEADLINE_EXCEEDED', taskId: 'doomed', deadline: 100 });
+    expect(error).toMatchObject({
+      code: 'ERR_SCHEDULER_DEADLINE_EXCEEDED',
+      taskId: 'doomed',
+      deadline: 100,
+    });
     expect(scheduler.size).toBe(0);
     blocker.open();
     await scheduler.onIdle();

@@ -7,6 +7,7 @@ import {
   PriorityDeadlineHeapQueue,
   PriorityHeapQueue,
   type RunFunction,
+  SchedulerError,
   type SchedulingQueue,
   TaskNotFoundError,
 } from '../src/index.js';
@@ -65,7 +66,7 @@ describe('PriorityHeapQueue', () => {
     const queue = new PriorityHeapQueue();
 
     expect(() => queue.setPriority('ghost', 1)).toThrow(TaskNotFoundError);
-    expect(() => queue.setPriority('ghost', 1)).toThrow(ReferenceError);
+    expect(() => queue.setPriority('ghost', 1)).toThrow(SchedulerError);
     expect(() => queue.setPriority('ghost', 1)).toThrow(/waiting in this queue.*started already/);
   });
 

@@ -255,7 +255,10 @@ describe('Scheduler', () => {
     clock.advance(1);
 
     await expect(slow).rejects.toBeInstanceOf(TaskTimeoutError);
-    await expect(slow).rejects.toMatchObject({ code: 'ERR_TASK_TIMEOUT', timeoutMs: 1_000 });
+    await expect(slow).rejects.toMatchObject({
+      code: 'ERR_SCHEDULER_TASK_TIMEOUT',
+      timeoutMs: 1_000,
+    });
     expect(signal?.reason).toBeInstanceOf(TaskTimeoutError);
     expect(scheduler.stats()).toMatchObject({ timedOut: 1, failed: 1, running: 0 });
   });
