@@ -8,6 +8,11 @@ export interface Watched extends HeapNode {
 /**
  * Expires waiting tasks the moment their deadline passes, with one timer for the earliest
  * deadline (not one per task): O(log n) to watch or unwatch a task.
+ *
+ * The timer settles promises that callers await (`onDeadlineMiss: 'reject' | 'drop'`), so it is
+ * left ref'd, as the clock made it: a script awaiting a task that can only end by its deadline
+ * (say, on a paused scheduler) is not cut short. It exists only while a watched task waits; the
+ * last one to leave (started, expired, cancelled, cleared) clears it, and so does `close()`.
  */
 export class DeadlineWatch<T extends Watched> {
   readonly #heap = new IndexedHeap<T>((a, b) => a.deadline < b.deadline);

@@ -35,7 +35,9 @@ export interface SchedulerOptions<Miss extends DeadlineMissPolicy = DeadlineMiss
   /**
    * A task that has not started by its deadline: `'run'` runs it late and counts the miss;
    * `'reject'` rejects it with `DeadlineExceededError`; `'drop'` resolves it with `undefined`.
-   * With `'reject'` and `'drop'` the task leaves the queue the moment its deadline passes.
+   * With `'reject'` and `'drop'` the task leaves the queue the moment its deadline passes: one
+   * ref'd timer for the earliest deadline, while such a task waits. `'run'` sets no timer (a miss
+   * is only noticed when the task starts).
    * @default 'run'
    */
   onDeadlineMiss?: Miss;
@@ -62,13 +64,15 @@ export interface AddOptions {
    */
   deadline?: number;
   /**
-   * Aborting it removes a waiting task at once (its promise rejects with the signal's reason, an
-   * `AbortError`); a running task receives it. @default undefined
+   * Aborting it removes a waiting task at once; a running task receives it. Either way the
+   * task's promise rejects at once with the signal's reason (a `DOMException` named `AbortError`
+   * unless you abort with another reason), not with a `SchedulerError`. @default undefined
    */
   signal?: AbortSignal;
   /**
    * Milliseconds a started task may run before it rejects with `TaskTimeoutError` (the task's
-   * signal aborts with that error too). @default undefined (no timeout)
+   * signal aborts with that error too). Its timer keeps the process alive while the task runs
+   * and is cleared when the task settles. @default undefined (no timeout)
    */
   timeout?: number;
 }

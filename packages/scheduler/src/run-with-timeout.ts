@@ -18,6 +18,10 @@ export type OnSettled = (ok: boolean, error: unknown) => void;
  * With a `signal`, the promise rejects with its reason the moment it aborts; with `timeoutMs`,
  * the task's signal aborts and the promise rejects with {@link TaskTimeoutError} at the timeout,
  * even if the task ignores its signal.
+ *
+ * The timeout timer is ref'd (the clock's default): it guards work the caller awaits, so a task
+ * that hangs in a script that has nothing else to do still times out instead of letting the
+ * process exit first. It is cleared the moment the task settles, whichever way.
  */
 export function runGuarded<T>(
   task: Task<T>,

@@ -20,9 +20,9 @@ export class ManualClock implements Clock {
     return this.#now;
   }
 
-  setTimeout(callback: () => void, delayMs: number): number {
+  setTimeout(callback: () => void, ms: number): number {
     const seq = ++this.#seq;
-    this.#timers.set(seq, { at: this.#now + delayMs, seq, callback });
+    this.#timers.set(seq, { at: this.#now + ms, seq, callback });
     return seq;
   }
 
