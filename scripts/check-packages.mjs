@@ -3,98 +3,49 @@
 // its packed tarball passes `publint --strict` and `attw --profile esm-only`, then installs alone
 // into an empty scratch project outside the repo, where `import`, `require()` (Node >= 20.19
 // require(esm)) and `tsc --noEmit` on a file importing every runtime export all work, and each
-// declared bin answers `--help`.
-// Usage: node scripts/check-packages.mjs [package-dir-name...]
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+// declared bin answers `--help`. Then the shared vocabulary of CONTRIBUTING.md, on the built
+// dist/: error codes ERR_<PACKAGE>_<WHAT> and an is…Error guard (packages/* only), and no retry
+// option outside the shared retry names.
+// Usage: node scripts/check-packages.mjs [--vocabulary] [package-dir-name...]
+//   --vocabulary  only the vocabulary checks (fast: no packing, no install)
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import {
+  bin,
+  createPacker,
+  npmInstall,
+  pinned,
+  publishable,
+  root,
+  run,
+  scratchProject,
+} from './lib/packing.mjs';
+import { errorConventionProblems, retryNameProblems } from './lib/vocabulary.mjs';
 
-const root = resolve(import.meta.dirname, '..');
-const bin = (name) => join(root, 'node_modules', '.bin', name);
-const only = process.argv.slice(2);
-// The pnpm the repo pins (`packageManager`), so packing uses the same version as installing.
-const pnpmSpec = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).packageManager;
-
-function run(cmd, args, cwd, env = {}) {
-  try {
-    return execFileSync(cmd, args, {
-      cwd,
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, npm_config_loglevel: 'error', ...env },
-    });
-  } catch (error) {
-    const out = `${error.stdout ?? ''}${error.stderr ?? ''}`;
-    throw new Error(`${cmd} ${args.join(' ')} (in ${cwd}) failed:\n${out}`);
-  }
-}
-
-function publishable() {
-  const dirs = [];
-  for (const group of ['packages', 'apps']) {
-    const base = join(root, group);
-    if (!existsSync(base)) continue;
-    for (const name of readdirSync(base)) {
-      const manifest = join(base, name, 'package.json');
-      if (!existsSync(manifest)) continue;
-      const pkg = JSON.parse(readFileSync(manifest, 'utf8'));
-      if (pkg.private) continue;
-      dirs.push({ dir: join(base, name), short: name, pkg });
-    }
-  }
-  return dirs;
-}
+const args = process.argv.slice(2);
+const vocabularyOnly = args.includes('--vocabulary');
+const only = args.filter((a) => a !== '--vocabulary');
 
 const all = publishable();
-const byName = new Map(all.map((p) => [p.pkg.name, p]));
+const unknown = only.filter((name) => !all.some((p) => p.short === name));
+if (unknown.length > 0) {
+  console.error(
+    `unknown package(s): ${unknown.join(', ')}; known: ${all.map((p) => p.short).join(', ')}`,
+  );
+  process.exit(2);
+}
 const work = mkdtempSync(join(tmpdir(), 'x-pack-'));
-const tarballs = new Map();
-
-function pack(p) {
-  if (!tarballs.has(p.pkg.name)) {
-    const out = run('npx', ['-y', pnpmSpec, 'pack', '--pack-destination', work], p.dir);
-    const file = out.trim().split('\n').pop().trim();
-    tarballs.set(p.pkg.name, resolve(p.dir, file));
-  }
-  return tarballs.get(p.pkg.name);
-}
-
-/** The package's own tarball plus those of the @x packages it depends on (not on npm yet). */
-function tarballsFor(p, seen = new Set()) {
-  if (seen.has(p.pkg.name)) return [];
-  seen.add(p.pkg.name);
-  const list = [pack(p)];
-  for (const dep of Object.keys(p.pkg.dependencies ?? {})) {
-    const inner = byName.get(dep);
-    if (inner) list.push(...tarballsFor(inner, seen));
-  }
-  return list;
-}
+const { pack, tarballsFor } = createPacker(all, work);
 
 function checkOne(p) {
   const tarball = pack(p);
   run(bin('publint'), ['run', tarball, '--strict'], root);
   run(bin('attw'), [tarball, '--profile', 'esm-only', '--no-emoji'], root);
 
-  const scratch = mkdtempSync(join(tmpdir(), `x-scratch-${p.short}-`));
+  const scratch = scratchProject(`x-scratch-${p.short}-`, { type: 'module' });
   try {
-    writeFileSync(
-      join(scratch, 'package.json'),
-      JSON.stringify({ name: 'scratch', private: true, type: 'module' }),
-    );
-    run(
-      'npm',
-      [
-        'install',
-        '--no-audit',
-        '--no-fund',
-        ...tarballsFor(p),
-        '@types/node@20',
-        'typescript@5.9.3',
-      ],
-      scratch,
-    );
+    npmInstall(scratch, [...tarballsFor(p), pinned('@types/node'), pinned('typescript')]);
     const name = p.pkg.name;
     const esmKeys = run(
       process.execPath,
@@ -151,6 +102,21 @@ function checkOne(p) {
   }
 }
 
+/** The vocabulary problems of one package, each one line; thrown errors become a problem too. */
+function vocabularyProblems(p) {
+  const problems = [];
+  const attempt = (label, check) => {
+    try {
+      problems.push(...check(p).map((problem) => `${label}: ${problem}`));
+    } catch (error) {
+      problems.push(`${label}: could not check: ${error.message}`);
+    }
+  };
+  if (p.group === 'packages') attempt('error convention', errorConventionProblems);
+  attempt('retry vocabulary', retryNameProblems);
+  return problems;
+}
+
 let failed = 0;
 for (const p of all.filter((x) => only.length === 0 || only.includes(x.short))) {
   if (!existsSync(join(p.dir, 'dist'))) {
@@ -158,12 +124,24 @@ for (const p of all.filter((x) => only.length === 0 || only.includes(x.short))) 
     failed++;
     continue;
   }
-  try {
-    console.log(`✓ ${p.pkg.name}: publint --strict, attw esm-only, ${checkOne(p)}`);
-  } catch (error) {
-    failed++;
-    console.error(`✗ ${p.pkg.name}: ${error.message}`);
+  let ok = true;
+  if (!vocabularyOnly) {
+    try {
+      console.log(`✓ ${p.pkg.name}: publint --strict, attw esm-only, ${checkOne(p)}`);
+    } catch (error) {
+      ok = false;
+      console.error(`✗ ${p.pkg.name}: ${error.message}`);
+    }
   }
+  const problems = vocabularyProblems(p);
+  if (problems.length === 0) {
+    console.log(`✓ ${p.pkg.name}: shared vocabulary (error codes and guard, retry option names)`);
+  } else {
+    ok = false;
+    console.error(`✗ ${p.pkg.name}: ${problems.length} vocabulary problem(s):`);
+    for (const problem of problems) console.error(`    ${problem}`);
+  }
+  if (!ok) failed++;
 }
 rmSync(work, { recursive: true, force: true });
 if (failed > 0) {
