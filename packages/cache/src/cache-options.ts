@@ -35,7 +35,12 @@ export interface CacheOptions {
    * @default 1_000
    */
   tierTimeoutMs?: number;
-  /** Time source for TTL and staleness decisions. @default Date.now */
+  /**
+   * Time source for TTL and staleness decisions, and the timers of `tierTimeoutMs` (ref'd while
+   * the call they guard is awaited, cleared when it settles). Also given to the memory tier
+   * the cache creates.
+   * @default systemClock
+   */
   clock?: Clock;
 }
 

@@ -7,9 +7,10 @@ import type {
   TierStats,
   WrapOptions,
 } from './cache-options.js';
-import { type Clock, systemClock } from './clock.js';
-import { TierTimeoutError } from './errors.js';
+import { assertClock, type Clock, systemClock, type TimerHandle } from './clock.js';
+import { StoreClosedError, TierTimeoutError } from './errors.js';
 import { MemoryCache } from './memory-cache.js';
+import { RunningCalls } from './running-calls.js';
 import { type Tier, type TierEntry, toTier } from './tier.js';
 import {
   assertKey,
@@ -46,6 +47,7 @@ export class Cache extends EventEmitter {
   readonly #clock: Clock;
   readonly #inflight = new Map<string, Promise<unknown>>();
   readonly #errors = new Map<string, { error: unknown; until: number }>();
+  readonly #running = new RunningCalls();
   #hits = 0;
   #misses = 0;
   #sets = 0;
@@ -67,7 +69,7 @@ export class Cache extends EventEmitter {
     assertNonNegativeInteger(tierTimeoutMs, 'tierTimeoutMs');
     if (tierTimeoutMs === 0) throw new RangeError('tierTimeoutMs must be > 0.');
     if (!Array.isArray(stores)) throw new TypeError('stores must be an array.');
-    if (typeof clock?.now !== 'function') throw new TypeError('clock must have a now() method.');
+    assertClock(clock);
     this.#defaultTtl = normalizeTtl(options.ttl) ?? 0;
     this.#staleMs = staleWhileRevalidateMs;
     this.#timeoutMs = tierTimeoutMs;
@@ -84,6 +86,7 @@ export class Cache extends EventEmitter {
 
   /** The fresh value from the first tier that has it, promoted to the tiers above. */
   async get<V = unknown>(key: string): Promise<V | undefined> {
+    this.#assertOpen();
     assertKey(key);
     // The L1 hit is the hot path of the whole project: no allocation, no extra promise.
     const memory = this.#memory;
@@ -98,7 +101,7 @@ export class Cache extends EventEmitter {
       this.#counters[0]!.misses++;
       memoryChecked = true;
     }
-    const found = await this.#lookup(key, memoryChecked);
+    const found = await this.#running.track(this.#lookup(key, memoryChecked));
     if (found === undefined || found.stale) {
       this.#misses++;
       return undefined;
@@ -109,8 +112,13 @@ export class Cache extends EventEmitter {
 
   /** Whether a fresh value exists in any tier (no promotion). */
   async has(key: string): Promise<boolean> {
+    this.#assertOpen();
     assertKey(key);
     if (this.#memory?.has(key) && !this.#memoryIsStale(key)) return true;
+    return this.#running.track(this.#hasInTiers(key));
+  }
+
+  async #hasInTiers(key: string): Promise<boolean> {
     for (const tier of this.#tiers) {
       const entry = await this.#tierCall(tier, 'get', key, () => tier.get(key));
       if (entry && this.#freshness(entry) === 'fresh') return true;
@@ -123,9 +131,15 @@ export class Cache extends EventEmitter {
    * stays in the tiers that took it. Throws only on bad input, before storing anything.
    */
   async set(key: string, value: unknown, options?: CacheSetOptions): Promise<void> {
+    this.#assertOpen();
+    await this.#running.track(this.#set(key, value, options?.ttl));
+  }
+
+  /** `set` without the closed check: `wrap()` loaders still store their result during `close()`. */
+  async #set(key: string, value: unknown, ttlOption: number | undefined): Promise<void> {
     assertKey(key);
     assertSerializable(value);
-    const ttl = normalizeTtl(options?.ttl) ?? this.#defaultTtl;
+    const ttl = normalizeTtl(ttlOption) ?? this.#defaultTtl;
     this.#sets++;
     this.#errors.delete(key);
     await this.#write(key, value, ttl === 0 ? 0 : ttl + this.#staleMs, this.#tiers.length);
@@ -133,12 +147,15 @@ export class Cache extends EventEmitter {
 
   /** Deletes from every tier; true if any tier had the key. */
   async delete(key: string): Promise<boolean> {
+    this.#assertOpen();
     assertKey(key);
     this.#deletes++;
     this.#errors.delete(key);
     let deleted = this.#memory?.delete(key) ?? false;
-    const results = await Promise.all(
-      this.#tiers.map((tier) => this.#tierCall(tier, 'delete', key, () => tier.delete(key))),
+    const results = await this.#running.track(
+      Promise.all(
+        this.#tiers.map((tier) => this.#tierCall(tier, 'delete', key, () => tier.delete(key))),
+      ),
     );
     for (const result of results) deleted = result === true || deleted;
     return deleted;
@@ -146,10 +163,13 @@ export class Cache extends EventEmitter {
 
   /** Empties every tier (Keyv tiers: only this cache's namespace). */
   async clear(): Promise<void> {
+    this.#assertOpen();
     this.#memory?.clear();
     this.#errors.clear();
-    await Promise.all(
-      this.#tiers.map((tier) => this.#tierCall(tier, 'clear', undefined, () => tier.clear())),
+    await this.#running.track(
+      Promise.all(
+        this.#tiers.map((tier) => this.#tierCall(tier, 'clear', undefined, () => tier.clear())),
+      ),
     );
   }
 
@@ -159,6 +179,7 @@ export class Cache extends EventEmitter {
    * `staleWhileRevalidateMs`, a stale value is returned at once and refreshed in the background.
    */
   async wrap<V>(key: string, fn: () => V | Promise<V>, options?: WrapOptions): Promise<V> {
+    this.#assertOpen();
     assertKey(key);
     if (typeof fn !== 'function') throw new TypeError('wrap(key, fn): fn must be a function.');
     const ttl = normalizeTtl(options?.ttl);
@@ -195,7 +216,7 @@ export class Cache extends EventEmitter {
       stale = found.stale;
       return found.value as V;
     });
-    const tracked = this.#track(key, promise);
+    const tracked = this.#running.track(this.#track(key, promise));
     // Registered after #track's clean-up, so the refresh starts once this lookup left #inflight.
     promise.then(
       () => stale && this.#refresh(key, fn, opts),
@@ -230,11 +251,21 @@ export class Cache extends EventEmitter {
     };
   }
 
-  /** Closes (disconnects) every lower tier. Idempotent; pending loaders are not awaited. */
+  /**
+   * Shuts the cache down: from this call on, every new call rejects with `StoreClosedError`
+   * (`ERR_CACHE_CLOSED`); the calls already running — `wrap()` loaders and the writes of their
+   * results, background refreshes, tier reads and writes — settle first, then every lower tier
+   * is closed (disconnected). Idempotent: every call returns the same promise.
+   */
   close(): Promise<void> {
-    this.#closed ??= Promise.all(
-      this.#tiers.map((tier) => this.#tierCall(tier, 'close', undefined, () => tier.close())),
-    ).then(() => undefined);
+    this.#closed ??= this.#running
+      .settled()
+      .then(() =>
+        Promise.all(
+          this.#tiers.map((tier) => this.#tierCall(tier, 'close', undefined, () => tier.close())),
+        ),
+      )
+      .then(() => undefined);
     return this.#closed;
   }
 
@@ -301,7 +332,7 @@ export class Cache extends EventEmitter {
         this.#errors.set(key, { error, until: this.#clock.now() + options.errorTtl });
       throw error;
     }
-    await this.set(key, value, { ttl: options.ttl });
+    await this.#set(key, value, options.ttl);
     return value;
   }
 
@@ -309,9 +340,11 @@ export class Cache extends EventEmitter {
     if (this.#inflight.has(key) || this.#closed !== undefined) return;
     this.#refreshes++;
     const promise = this.#load(key, fn, options);
-    this.#track(key, promise).catch((error: unknown) =>
-      this.#report(error, { tier: 'loader', operation: 'refresh', key }),
-    );
+    this.#running
+      .track(this.#track(key, promise))
+      .catch((error: unknown) =>
+        this.#report(error, { tier: 'loader', operation: 'refresh', key }),
+      );
   }
 
   #track<V>(key: string, promise: Promise<V>): Promise<V> {
@@ -330,14 +363,15 @@ export class Cache extends EventEmitter {
     key: string | undefined,
     call: () => Promise<T>,
   ): Promise<T | undefined> {
-    let timer: NodeJS.Timeout | undefined;
+    // Ref'd on purpose: the caller awaits this call, so the timer keeps the process alive until
+    // it fires or the call settles (then `finally` clears it).
+    let timer: TimerHandle | undefined;
     try {
       const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(
+        timer = this.#clock.setTimeout(
           () => reject(new TierTimeoutError(tier.name, operation, this.#timeoutMs)),
           this.#timeoutMs,
         );
-        timer.unref();
       });
       return await Promise.race([call(), timeout]);
     } catch (error) {
@@ -347,7 +381,13 @@ export class Cache extends EventEmitter {
       this.#report(error, { tier: tier.name, operation, ...(key === undefined ? {} : { key }) });
       return undefined;
     } finally {
-      clearTimeout(timer);
+      if (timer !== undefined) this.#clock.clearTimeout(timer);
+    }
+  }
+
+  #assertOpen(): void {
+    if (this.#closed !== undefined) {
+      throw new StoreClosedError('Cache', 'create a new Cache to keep caching');
     }
   }
 

@@ -42,7 +42,11 @@ export interface DiskStoreOptions {
    * @default false
    */
   syncWrites?: boolean;
-  /** Time source for TTLs and recency. @default Date.now */
+  /**
+   * Time source for TTLs and recency, and the timers of the sweep and the read-time flush
+   * (both unref'd by the store: an idle store keeps nothing alive).
+   * @default systemClock
+   */
   clock?: Clock;
 }
 

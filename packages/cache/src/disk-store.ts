@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { KeyvStoreAdapter } from 'keyv';
-import { type Clock, systemClock } from './clock.js';
+import { assertClock, type Clock, systemClock, type TimerHandle, unrefTimer } from './clock.js';
 import {
   applyTouches,
   ENTRY_OVERHEAD_BYTES,
@@ -54,8 +54,9 @@ export class DiskStore extends EventEmitter implements KeyvStoreAdapter {
   readonly #maxEntries: number;
   readonly #defaultTtl: number;
   readonly #accessFlushMs: number;
-  readonly #sweepTimer: NodeJS.Timeout | undefined;
-  #touchTimer: NodeJS.Timeout | undefined;
+  readonly #sweepMs: number;
+  #sweepTimer: TimerHandle | undefined;
+  #touchTimer: TimerHandle | undefined;
   #touched = new Map<string, number>();
   #lastTick = 0;
   #boundsCheckQueued = false;
@@ -86,7 +87,7 @@ export class DiskStore extends EventEmitter implements KeyvStoreAdapter {
     assertNonNegativeInteger(sweepIntervalMs, 'sweepIntervalMs');
     assertNonNegativeInteger(accessFlushIntervalMs, 'accessFlushIntervalMs');
     if (maxBytes === 0) throw new RangeError('maxBytes must be > 0.');
-    if (typeof clock?.now !== 'function') throw new TypeError('clock must have a now() method.');
+    assertClock(clock);
     this.#defaultTtl = normalizeTtl(options.ttl) ?? 0;
     this.#maxBytes = maxBytes;
     this.#maxEntries = maxEntries;
@@ -100,12 +101,8 @@ export class DiskStore extends EventEmitter implements KeyvStoreAdapter {
     if (reset !== undefined) process.nextTick(() => this.emit('reset', reset));
     this.#env = env;
     this.#entries = env.entries;
-    if (sweepIntervalMs > 0) {
-      this.#sweepTimer = setInterval(() => {
-        this.sweep().catch((error: unknown) => this.#report(error));
-      }, sweepIntervalMs);
-      this.#sweepTimer.unref();
-    }
+    this.#sweepMs = sweepIntervalMs;
+    this.#scheduleSweep();
   }
 
   /** The entry with its expiry, or undefined when absent or expired. */
@@ -249,8 +246,8 @@ export class DiskStore extends EventEmitter implements KeyvStoreAdapter {
   /** Persists read times, stops the timers and closes LMDB. Idempotent. */
   close(): Promise<void> {
     this.#closed ??= (async () => {
-      clearInterval(this.#sweepTimer);
-      clearTimeout(this.#touchTimer);
+      this.#clearTimer(this.#sweepTimer);
+      this.#sweepTimer = undefined;
       await this.#flushTouches().catch((error: unknown) => this.#report(error));
       await this.#release();
     })();
@@ -317,15 +314,37 @@ export class DiskStore extends EventEmitter implements KeyvStoreAdapter {
     if (this.#touched.size >= TOUCH_FLUSH_THRESHOLD) {
       this.#flushTouches().catch((error: unknown) => this.#report(error));
     } else if (this.#touchTimer === undefined) {
-      this.#touchTimer = setTimeout(() => {
+      // Background work: unref'd, so a store with unflushed read times keeps nothing alive.
+      this.#touchTimer = this.#clock.setTimeout(() => {
+        this.#touchTimer = undefined;
         this.#flushTouches().catch((error: unknown) => this.#report(error));
       }, this.#accessFlushMs);
-      this.#touchTimer.unref();
+      unrefTimer(this.#touchTimer);
     }
   }
 
+  /**
+   * Arms the next background sweep, unref'd (an idle store keeps nothing alive). The next one is
+   * armed once this one has settled, so two sweeps never overlap.
+   */
+  #scheduleSweep(): void {
+    if (this.#sweepMs === 0 || this.#closed !== undefined) return;
+    this.#sweepTimer = this.#clock.setTimeout(() => {
+      this.#sweepTimer = undefined;
+      if (this.#closed !== undefined) return;
+      this.sweep()
+        .catch((error: unknown) => this.#report(error))
+        .finally(() => this.#scheduleSweep());
+    }, this.#sweepMs);
+    unrefTimer(this.#sweepTimer);
+  }
+
+  #clearTimer(handle: TimerHandle | undefined): void {
+    if (handle !== undefined) this.#clock.clearTimeout(handle);
+  }
+
   async #flushTouches(): Promise<void> {
-    clearTimeout(this.#touchTimer);
+    this.#clearTimer(this.#touchTimer);
     this.#touchTimer = undefined;
     if (this.#touched.size === 0) return;
     const touched = this.#touched;
@@ -379,7 +398,9 @@ export class DiskStore extends EventEmitter implements KeyvStoreAdapter {
   }
 
   #assertOpen(): void {
-    if (this.#closed !== undefined) throw new StoreClosedError('DiskStore');
+    if (this.#closed !== undefined) {
+      throw new StoreClosedError('DiskStore', 'create a new instance to keep using the directory');
+    }
   }
 
   #report(error: unknown): void {

@@ -10,14 +10,17 @@ export type {
   TierStats,
   WrapOptions,
 } from './cache-options.js';
-export type { Clock } from './clock.js';
+export type { Clock, TimerHandle } from './clock.js';
+export { systemClock } from './clock.js';
 export type { DiskReset } from './disk-recovery.js';
 export { DiskStore } from './disk-store.js';
 export type { DiskEntry, DiskStoreOptions, DiskStoreStats } from './disk-store-options.js';
 export type { CacheErrorCode } from './errors.js';
 export {
+  CacheError,
   InvalidKeyError,
   InvalidTtlError,
+  isCacheError,
   StoreClosedError,
   TierTimeoutError,
   UnserializableValueError,

@@ -1,5 +1,5 @@
 import { LRUCache } from 'lru-cache';
-import type { Clock } from './clock.js';
+import { assertClock, type Clock } from './clock.js';
 import { InvalidKeyError } from './errors.js';
 import { FrequencySketch } from './frequency-sketch.js';
 import { estimateBytes } from './size-of.js';
@@ -48,8 +48,9 @@ export interface MemoryCacheOptions<V> {
   /** Called whenever an entry leaves the cache, with the reason. Must not throw. */
   onEvict?: (key: string, value: V, reason: EvictionReason) => void;
   /**
-   * Time source for TTLs. When given, every expiry check reads it (no 1 ms time caching).
-   * @default Date.now (through lru-cache's performance clock)
+   * Time source for TTLs. When given, every expiry check reads its `now()` (no 1 ms time
+   * caching); `MemoryCache` sets no timers of its own.
+   * @default lru-cache's own clock (`performance.now()`, cached for 1 ms by an unref'd timer)
    */
   clock?: Clock;
 }
@@ -121,9 +122,7 @@ export class MemoryCache<V = unknown> {
       throw new TypeError(`policy must be 'lru' or 'lfu', got ${String(policy)}.`);
     }
     if (policy === 'lfu' && max === 0) throw new RangeError("policy 'lfu' needs max > 0.");
-    if (clock !== undefined && typeof clock.now !== 'function') {
-      throw new TypeError('clock must have a now() method.');
-    }
+    if (clock !== undefined) assertClock(clock);
     const sizeOf = options.sizeOf ?? estimateBytes;
     if (typeof sizeOf !== 'function') throw new TypeError('sizeOf must be a function.');
     const ttl = normalizeTtl(options.ttl) ?? 0;

@@ -11,7 +11,7 @@ import {
   TierTimeoutError,
   UnserializableValueError,
 } from '../src/index.js';
-import { manualClock, tempDir } from './helpers.js';
+import { HangingStore, manualClock, tempDir } from './helpers.js';
 
 const cleanups: Array<() => unknown> = [];
 afterEach(async () => {
@@ -45,16 +45,6 @@ class BrokenStore extends EventEmitter {
   async clear(): Promise<never> {
     throw new Error('ECONNREFUSED');
   }
-}
-
-/** A Keyv adapter that never answers, like a hung connection. */
-class HangingStore extends EventEmitter {
-  opts = {};
-  namespace: string | undefined;
-  get = (): Promise<undefined> => new Promise(() => {});
-  set = (): Promise<boolean> => new Promise(() => {});
-  delete = (): Promise<boolean> => new Promise(() => {});
-  clear = (): Promise<void> => new Promise(() => {});
 }
 
 describe('Cache', () => {

@@ -96,20 +96,15 @@ describe('DiskStore', () => {
     expect(await store.get('long')).toBe('y');
   });
 
-  it('sweeps on its own timer', async () => {
-    vi.useFakeTimers();
-    try {
-      const { clock, store } = setup({ sweepIntervalMs: 1_000 });
-      await store.set('k', 'v', 10);
-      clock.advance(20);
+  it('sweeps on its own timer, set through the injected clock', async () => {
+    const { clock, store } = setup({ sweepIntervalMs: 1_000 });
+    await store.set('k', 'v', 10);
+    clock.advance(20);
 
-      await vi.advanceTimersByTimeAsync(1_000);
-      await vi.waitFor(() => expect(store.stats().expirations).toBe(1));
+    clock.advance(1_000);
+    await vi.waitFor(() => expect(store.stats().expirations).toBe(1));
 
-      expect(store.stats().entries).toBe(0);
-    } finally {
-      vi.useRealTimers();
-    }
+    expect(store.stats().entries).toBe(0);
   });
 
   it('evicts the least recently used entries once maxEntries is passed', async () => {
