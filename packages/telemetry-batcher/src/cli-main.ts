@@ -1,4 +1,4 @@
-import { TelemetryError } from './errors.js';
+import { isTelemetryError } from './errors.js';
 import { formatSummary } from './format-summary.js';
 import { summarize } from './summarize.js';
 
@@ -32,7 +32,7 @@ export async function runCli(
     out(json ? `${JSON.stringify(summary, null, 2)}\n` : formatSummary(summary));
     return 0;
   } catch (error) {
-    if (error instanceof TelemetryError) {
+    if (isTelemetryError(error)) {
       err(`x-telemetry: ${error.message}\n`);
       return 1;
     }

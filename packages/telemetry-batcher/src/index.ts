@@ -9,9 +9,11 @@ export type {
 } from './batcher-options.js';
 export type { Clock, TimerHandle } from './clock.js';
 export { systemClock } from './clock.js';
+export type { TelemetryErrorCode } from './errors.js';
 export {
   ExporterClosedError,
   ExportTimeoutError,
+  isTelemetryError,
   OtlpExportError,
   ShutdownTimeoutError,
   SpanFileNotFoundError,

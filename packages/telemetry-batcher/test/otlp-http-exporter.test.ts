@@ -164,7 +164,7 @@ describe('OtlpHttpExporter', () => {
       .catch((e: unknown) => e);
 
     expect(error).toBeInstanceOf(OtlpExportError);
-    expect(error).toMatchObject({ code: 'OTLP_HTTP_ERROR', status: 400, retryable: false });
+    expect(error).toMatchObject({ code: 'ERR_TELEMETRY_OTLP_HTTP_ERROR', status: 400, retryable: false });
     expect((error as Error).message).toContain('bad payload');
   });
 

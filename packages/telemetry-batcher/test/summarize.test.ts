@@ -89,7 +89,7 @@ describe('summarize', () => {
 
     await expect(summarize(missing)).rejects.toMatchObject({
       name: 'SpanFileNotFoundError',
-      code: 'SPAN_FILE_NOT_FOUND',
+      code: 'ERR_TELEMETRY_SPAN_FILE_NOT_FOUND',
       path: missing,
     });
     await expect(summarize(missing)).rejects.toBeInstanceOf(SpanFileNotFoundError);
