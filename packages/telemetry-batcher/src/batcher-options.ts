@@ -1,4 +1,5 @@
-import { type Clock, systemClock } from './clock.js';
+import { isRetryable } from './backoff.js';
+import { assertClock, type Clock, systemClock } from './clock.js';
 import { estimateSpanBytes } from './estimate-bytes.js';
 import type { Span, SpanExporter } from './span.js';
 import { assertDelayMs, assertInteger, assertNumber, MAX_TIMER_MS } from './validate.js';
@@ -58,20 +59,44 @@ export interface TelemetryBatcherOptions {
    */
   exportTimeoutMs?: number;
   /**
-   * Retries of a failed batch before its spans are dropped (and counted). 0 disables retry.
-   * @default 3
+   * Export attempts per batch in all, the first one included (`1` = no retry); after the last
+   * failed one the batch's spans are dropped (and counted as `exportFailed`).
+   * @default 4
    */
-  maxRetries?: number;
+  maxAttempts?: number;
   /**
-   * Delay before the first retry; doubles on each further one.
+   * The cap of the first retry wait, in milliseconds; each further cap is `multiplier` times
+   * the previous one.
    * @default 200
    */
-  retryBaseDelayMs?: number;
+  baseDelayMs?: number;
   /**
-   * Upper bound of the retry delay.
+   * No retry wait is longer than this, in milliseconds.
    * @default 5_000
    */
-  retryMaxDelayMs?: number;
+  maxDelayMs?: number;
+  /**
+   * How much the cap of the retry wait grows per attempt.
+   * @default 2
+   */
+  multiplier?: number;
+  /**
+   * `'full'` waits a uniformly random time between 0 and the cap, so many processes whose
+   * collector came back do not retry in lockstep; `'none'` waits the cap itself.
+   * @default 'full'
+   */
+  jitter?: 'full' | 'none';
+  /**
+   * Whether a failed attempt (`attempt` is 1 for the first) is worth another one; asked only
+   * while attempts remain. A predicate that throws counts as `false`.
+   * @default every error except one with `retryable: false` (OTLP 4xx other than 408 and 429)
+   */
+  retryOn?: (error: unknown, attempt: number) => boolean;
+  /**
+   * Uniform random numbers in [0, 1) for `jitter: 'full'`; inject one in tests.
+   * @default Math.random
+   */
+  random?: () => number;
   /**
    * How long `shutdown()` waits for the last exports; then it aborts them and drops what is
    * left. `Infinity` waits for as long as retries and timeouts take.
@@ -130,11 +155,20 @@ export function resolveBatcherOptions(options: TelemetryBatcherOptions): Resolve
   if (exporter === null || typeof exporter !== 'object' || typeof exporter.export !== 'function') {
     throw new TypeError('exporter must be an object with an export(spans, { signal }) method');
   }
-  if (options.estimateBytes !== undefined && typeof options.estimateBytes !== 'function') {
-    throw new TypeError('estimateBytes must be a function (span) => number');
+  const callbacks = [
+    ['estimateBytes', options.estimateBytes, '(span) => number'],
+    ['onExportError', options.onExportError, '(error, info) => void'],
+    ['retryOn', options.retryOn, '(error, attempt) => boolean'],
+    ['random', options.random, '() => number in [0, 1)'],
+  ] as const;
+  for (const [name, value, shape] of callbacks) {
+    if (value !== undefined && typeof value !== 'function') {
+      throw new TypeError(`${name} must be a function ${shape}`);
+    }
   }
-  if (options.onExportError !== undefined && typeof options.onExportError !== 'function') {
-    throw new TypeError('onExportError must be a function (error, info) => void');
+  const jitter = options.jitter ?? 'full';
+  if (jitter !== 'full' && jitter !== 'none') {
+    throw new RangeError(`jitter must be 'full' or 'none', got ${String(jitter)}`);
   }
   return {
     exporter,
@@ -158,9 +192,13 @@ export function resolveBatcherOptions(options: TelemetryBatcherOptions): Resolve
       1,
       MAX_TIMER_MS,
     ),
-    maxRetries: assertInteger('maxRetries', options.maxRetries ?? 3, 0),
-    retryBaseDelayMs: assertDelayMs('retryBaseDelayMs', options.retryBaseDelayMs ?? 200, 0),
-    retryMaxDelayMs: assertDelayMs('retryMaxDelayMs', options.retryMaxDelayMs ?? 5_000, 0),
+    maxAttempts: assertInteger('maxAttempts', options.maxAttempts ?? 4, 1),
+    baseDelayMs: assertDelayMs('baseDelayMs', options.baseDelayMs ?? 200, 0),
+    maxDelayMs: assertDelayMs('maxDelayMs', options.maxDelayMs ?? 5_000, 0),
+    multiplier: assertNumber('multiplier', options.multiplier ?? 2, 1),
+    jitter,
+    retryOn: options.retryOn ?? isRetryable,
+    random: options.random ?? (() => Math.random()),
     shutdownTimeoutMs: assertDelayMs(
       'shutdownTimeoutMs',
       options.shutdownTimeoutMs ?? 30_000,
@@ -169,6 +207,6 @@ export function resolveBatcherOptions(options: TelemetryBatcherOptions): Resolve
     ),
     estimateBytes: options.estimateBytes ?? estimateSpanBytes,
     onExportError: options.onExportError,
-    clock: options.clock ?? systemClock,
+    clock: options.clock === undefined ? systemClock : assertClock('clock', options.clock),
   };
 }

@@ -1,3 +1,4 @@
+import { type Backoff, retryDelayMs } from './backoff.js';
 import type {
   DropReason,
   ExportErrorInfo,
@@ -5,7 +6,7 @@ import type {
   TelemetryBatcherStats,
 } from './batcher-options.js';
 import { resolveBatcherOptions } from './batcher-options.js';
-import type { Clock, TimerHandle } from './clock.js';
+import { type Clock, refTimer, type TimerHandle, unrefTimer } from './clock.js';
 import { ShutdownTimeoutError } from './errors.js';
 import { exportWithTimeout, type Timers } from './export-with-timeout.js';
 import type { Span, SpanExporter } from './span.js';
@@ -42,19 +43,21 @@ export class TelemetryBatcher {
   readonly #maxQueueBytes: number;
   readonly #maxConcurrentExports: number;
   readonly #exportTimeoutMs: number;
-  readonly #maxRetries: number;
-  readonly #retryBaseDelayMs: number;
-  readonly #retryMaxDelayMs: number;
+  readonly #maxAttempts: number;
+  readonly #backoff: Backoff;
+  readonly #retryOn: (error: unknown, attempt: number) => boolean;
   readonly #shutdownTimeoutMs: number;
   readonly #estimateBytes: (span: Span) => number;
   readonly #onExportError: ((error: unknown, info: ExportErrorInfo) => void) | undefined;
   readonly #clock: Clock;
   readonly #queue: SpanQueue;
-  readonly #interval: TimerHandle;
+  readonly #flushIntervalMs: number;
+  // The periodic flush: a timeout that re-arms itself, always unref'd; undefined once shut down.
+  #flushTimer: TimerHandle | undefined;
 
   // Spans are numbered in arrival order: `#headSeq` is the next one to leave the queue.
   #headSeq = 0;
-  // Spans numbered below this leave even in a partial batch (set by flush and the interval).
+  // Spans numbered below this leave even in a partial batch (set by flush() and the flush timer).
   #forceUntilSeq = 0;
   #pumpScheduled = false;
   #closed = false;
@@ -94,16 +97,17 @@ export class TelemetryBatcher {
     this.#maxQueueBytes = resolved.maxQueueBytes;
     this.#maxConcurrentExports = resolved.maxConcurrentExports;
     this.#exportTimeoutMs = resolved.exportTimeoutMs;
-    this.#maxRetries = resolved.maxRetries;
-    this.#retryBaseDelayMs = resolved.retryBaseDelayMs;
-    this.#retryMaxDelayMs = resolved.retryMaxDelayMs;
+    this.#maxAttempts = resolved.maxAttempts;
+    const { baseDelayMs, maxDelayMs, multiplier, jitter, random } = resolved;
+    this.#backoff = { baseDelayMs, maxDelayMs, multiplier, jitter, random };
+    this.#retryOn = resolved.retryOn;
     this.#shutdownTimeoutMs = resolved.shutdownTimeoutMs;
     this.#estimateBytes = resolved.estimateBytes;
     this.#onExportError = resolved.onExportError;
     this.#clock = resolved.clock;
     this.#queue = new SpanQueue(resolved.maxQueueSize);
-    this.#interval = this.#clock.setInterval(() => this.#onInterval(), resolved.flushIntervalMs);
-    this.#interval.unref?.();
+    this.#flushIntervalMs = resolved.flushIntervalMs;
+    this.#armFlushTimer();
   }
 
   /**
@@ -228,7 +232,8 @@ export class TelemetryBatcher {
 
   async #shutdown(): Promise<void> {
     this.#closed = true;
-    this.#clock.clearInterval(this.#interval);
+    if (this.#flushTimer !== undefined) this.#clock.clearTimeout(this.#flushTimer);
+    this.#flushTimer = undefined;
     this.#holdProcess();
     const flushed = this.flush();
     const finished = flushed.then(() => this.#shutdownExporter());
@@ -257,7 +262,7 @@ export class TelemetryBatcher {
   // nothing else keeps the event loop alive, or the process would quit (exit code 13 on a
   // top-level await, 0 after SIGTERM) with the batch neither written nor counted.
   #holdProcess(): void {
-    for (const handle of this.#timers) handle.ref?.();
+    for (const handle of this.#timers) refTimer(handle);
   }
 
   #startTimer(callback: () => void, ms: number): TimerHandle {
@@ -265,7 +270,7 @@ export class TelemetryBatcher {
       this.#timers.delete(handle);
       callback();
     }, ms);
-    if (!this.#closed && this.#waiters.length === 0) handle.unref?.();
+    if (!this.#closed && this.#waiters.length === 0) unrefTimer(handle);
     this.#timers.add(handle);
     return handle;
   }
@@ -286,7 +291,17 @@ export class TelemetryBatcher {
     this.#settleWaiters();
   }
 
-  #onInterval(): void {
+  // Background work: unref'd, so an idle batcher keeps nothing alive.
+  #armFlushTimer(): void {
+    this.#flushTimer = this.#clock.setTimeout(() => {
+      if (this.#closed) return;
+      this.#armFlushTimer();
+      this.#onFlushTimer();
+    }, this.#flushIntervalMs);
+    unrefTimer(this.#flushTimer);
+  }
+
+  #onFlushTimer(): void {
     if (this.#queue.length === 0) return;
     this.#forceUntilSeq = this.#headSeq + this.#queue.length;
     this.#pump();
@@ -343,17 +358,15 @@ export class TelemetryBatcher {
         entry.handedOver = false;
         if (entry.takenBySync) return;
         this.#exportErrors++;
-        const willRetry = attempt <= this.#maxRetries && !this.#abandoned && isRetryable(error);
+        const willRetry =
+          attempt < this.#maxAttempts && !this.#abandoned && this.#shouldRetry(error, attempt);
         this.#notify(error, { attempt, spans: batch.length, willRetry });
         if (!willRetry) {
           this.#drop(this.#abandoned ? 'shutdown' : 'exportFailed', batch.length);
           return;
         }
       }
-      await this.#sleep(
-        Math.min(this.#retryMaxDelayMs, this.#retryBaseDelayMs * 2 ** (attempt - 1)),
-        entry,
-      );
+      await this.#sleep(retryDelayMs(this.#backoff, attempt), entry);
       if (entry.takenBySync) return;
       if (this.#abandoned) {
         this.#drop('shutdown', batch.length);
@@ -417,6 +430,14 @@ export class TelemetryBatcher {
     return false;
   }
 
+  #shouldRetry(error: unknown, attempt: number): boolean {
+    try {
+      return Boolean(this.#retryOn(error, attempt));
+    } catch {
+      return false;
+    }
+  }
+
   #notify(error: unknown, info: ExportErrorInfo): void {
     try {
       this.#onExportError?.(error, info);
@@ -424,13 +445,4 @@ export class TelemetryBatcher {
       // A throwing listener must not break the export pipeline.
     }
   }
-}
-
-// Exporters mark answers that can never succeed (HTTP 400, say) with `retryable: false`.
-function isRetryable(error: unknown): boolean {
-  return !(
-    typeof error === 'object' &&
-    error !== null &&
-    (error as { retryable?: unknown }).retryable === false
-  );
 }

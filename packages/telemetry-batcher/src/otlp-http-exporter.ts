@@ -1,4 +1,4 @@
-import { type Clock, systemClock, unrefTimeout } from './clock.js';
+import { assertClock, type Clock, systemClock } from './clock.js';
 import { ExporterClosedError, ExportTimeoutError, OtlpExportError } from './errors.js';
 import { toOtlpTraceRequest } from './otlp-mapping.js';
 import type { AttributeValue, ExportOptions, Span, SpanExporter } from './span.js';
@@ -28,7 +28,11 @@ export interface OtlpHttpExporterOptions {
   scopeName?: string;
   /** The `fetch` to use (a proxy-aware one, a test double). @default globalThis.fetch */
   fetch?: typeof fetch;
-  /** Timers, for tests. @default systemClock */
+  /**
+   * Timers, for tests. The request timeout is ref'd while the request runs (the caller awaits
+   * it) and cleared when it settles.
+   * @default systemClock
+   */
   clock?: Clock;
 }
 
@@ -79,7 +83,7 @@ export class OtlpHttpExporter implements SpanExporter {
     this.#timeoutMs = assertInteger('timeoutMs', options.timeoutMs ?? 10_000, 1, MAX_TIMER_MS);
     this.#scopeName = options.scopeName ?? '@x/telemetry-batcher';
     this.#fetch = fetchImpl;
-    this.#clock = options.clock ?? systemClock;
+    this.#clock = options.clock === undefined ? systemClock : assertClock('clock', options.clock);
   }
 
   async export(spans: readonly Span[], options?: ExportOptions): Promise<void> {
@@ -96,8 +100,8 @@ export class OtlpHttpExporter implements SpanExporter {
     const onOuterAbort = () => controller.abort(outer?.reason);
     if (outer?.aborted) onOuterAbort();
     outer?.addEventListener('abort', onOuterAbort, { once: true });
-    const timer = unrefTimeout(
-      this.#clock,
+    // Guards work the caller awaits, so it stays ref'd (the timer rule); cleared in `finally`.
+    const timer = this.#clock.setTimeout(
       () => controller.abort(new ExportTimeoutError(this.#timeoutMs)),
       this.#timeoutMs,
     );

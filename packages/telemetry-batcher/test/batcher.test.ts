@@ -61,14 +61,12 @@ describe('TelemetryBatcher: batching', () => {
     expect(exporter.batches.map((batch) => batch.map(seqOf))).toEqual([[0, 1]]);
   });
 
-  it('unrefs its interval timer so it never keeps the process alive', () => {
+  it('unrefs its flush timer so it never keeps the process alive', () => {
     const unref = vi.fn();
     const clock: Clock = {
       now: () => 0,
       setTimeout: () => ({ unref }),
       clearTimeout: () => {},
-      setInterval: () => ({ unref }),
-      clearInterval: () => {},
     };
 
     new TelemetryBatcher({ exporter: new InstantExporter(), clock });
@@ -230,7 +228,7 @@ describe('TelemetryBatcher: add() never throws', () => {
         throw new Error('sync throw');
       },
     };
-    const batcher = new TelemetryBatcher({ exporter, maxRetries: 0 });
+    const batcher = new TelemetryBatcher({ exporter, maxAttempts: 1 });
     batcher.add(makeSpan(0));
 
     await batcher.flush();
@@ -245,7 +243,7 @@ describe('TelemetryBatcher: add() never throws', () => {
 describe('TelemetryBatcher: failure and timeout', () => {
   it('aborts the exporter signal after exportTimeoutMs and counts the failure', async () => {
     const exporter = new ManualExporter();
-    const batcher = new TelemetryBatcher({ exporter, exportTimeoutMs: 1_000, maxRetries: 0 });
+    const batcher = new TelemetryBatcher({ exporter, exportTimeoutMs: 1_000, maxAttempts: 1 });
     batcher.add(makeSpan(0));
     const flush = batcher.flush();
     await vi.advanceTimersByTimeAsync(0);
@@ -273,8 +271,9 @@ describe('TelemetryBatcher: failure and timeout', () => {
     const onExportError = vi.fn();
     const batcher = new TelemetryBatcher({
       exporter,
-      maxRetries: 2,
-      retryBaseDelayMs: 100,
+      maxAttempts: 3,
+      baseDelayMs: 100,
+      jitter: 'none',
       onExportError,
     });
     const start = Date.now();
@@ -309,7 +308,7 @@ describe('TelemetryBatcher: failure and timeout', () => {
         await exporter.export(spans);
       },
     };
-    const batcher = new TelemetryBatcher({ exporter: flaky, retryBaseDelayMs: 50 });
+    const batcher = new TelemetryBatcher({ exporter: flaky, baseDelayMs: 50 });
     batcher.add(makeSpan(0));
 
     const flush = batcher.flush();
@@ -326,7 +325,7 @@ describe('TelemetryBatcher: failure and timeout', () => {
         throw Object.assign(new Error('400 bad request'), { retryable: false });
       }),
     };
-    const batcher = new TelemetryBatcher({ exporter, maxRetries: 5 });
+    const batcher = new TelemetryBatcher({ exporter, maxAttempts: 6 });
     batcher.add(makeSpan(0));
 
     await batcher.flush();
@@ -344,7 +343,7 @@ describe('TelemetryBatcher: failure and timeout', () => {
         await good.export(spans);
       },
     };
-    const batcher = new TelemetryBatcher({ exporter, maxBatchSize: 2, maxRetries: 0 });
+    const batcher = new TelemetryBatcher({ exporter, maxBatchSize: 2, maxAttempts: 1 });
 
     for (let n = 0; n < 4; n++) batcher.add(makeSpan(n));
     await batcher.flush();
@@ -424,8 +423,8 @@ describe('TelemetryBatcher: options', () => {
     ['maxQueueBytes', 0],
     ['maxConcurrentExports', 0],
     ['exportTimeoutMs', 0],
-    ['maxRetries', -1],
-    ['retryBaseDelayMs', Number.NaN],
+    ['maxAttempts', 0],
+    ['baseDelayMs', Number.NaN],
     ['shutdownTimeoutMs', -5],
   ])('throws a RangeError naming %s when it is %s', (option, value) => {
     expect(
@@ -439,8 +438,8 @@ describe('TelemetryBatcher: options', () => {
   it.each([
     ['flushIntervalMs', 2 ** 31],
     ['exportTimeoutMs', 2 ** 31],
-    ['retryBaseDelayMs', Number.POSITIVE_INFINITY],
-    ['retryMaxDelayMs', 1e10],
+    ['baseDelayMs', Number.POSITIVE_INFINITY],
+    ['maxDelayMs', 1e10],
     ['shutdownTimeoutMs', 1e10],
   ])(
     'throws a RangeError naming %s when %s is beyond the longest Node.js timer',

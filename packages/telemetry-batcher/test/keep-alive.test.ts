@@ -38,7 +38,7 @@ describe('TelemetryBatcher: timers and the process lifetime', () => {
   it('keeps the retry timer ref’d while flush() waits on it, so the process cannot quit first', async () => {
     const clock = new ManualClock();
     const exporter = flakyExporter(1);
-    const batcher = new TelemetryBatcher({ exporter, clock, retryBaseDelayMs: 100 });
+    const batcher = new TelemetryBatcher({ exporter, clock, baseDelayMs: 100 });
     batcher.add(makeSpan(0));
 
     const flushed = batcher.flush();
@@ -66,7 +66,7 @@ describe('TelemetryBatcher: timers and the process lifetime', () => {
   it('keeps export timeouts, retries and its deadline ref’d during shutdown()', async () => {
     const clock = new ManualClock();
     const exporter = flakyExporter(1);
-    const batcher = new TelemetryBatcher({ exporter, clock, retryBaseDelayMs: 100 });
+    const batcher = new TelemetryBatcher({ exporter, clock, baseDelayMs: 100 });
     batcher.add(makeSpan(0));
 
     const shutdown = batcher.shutdown();

@@ -164,7 +164,11 @@ describe('OtlpHttpExporter', () => {
       .catch((e: unknown) => e);
 
     expect(error).toBeInstanceOf(OtlpExportError);
-    expect(error).toMatchObject({ code: 'ERR_TELEMETRY_OTLP_HTTP_ERROR', status: 400, retryable: false });
+    expect(error).toMatchObject({
+      code: 'ERR_TELEMETRY_OTLP_HTTP_ERROR',
+      status: 400,
+      retryable: false,
+    });
     expect((error as Error).message).toContain('bad payload');
   });
 
@@ -205,6 +209,23 @@ describe('OtlpHttpExporter', () => {
     expect(exporter.stats().failures).toBe(1);
   });
 
+  it('keeps its request timeout ref’d while the request runs, and clears it when it settles', async () => {
+    const clock = new ManualClock();
+    let answer: (response: Response) => void = () => {};
+    const fetch = (() =>
+      new Promise<Response>((resolve) => {
+        answer = resolve;
+      })) as typeof globalThis.fetch;
+    const exporter = new OtlpHttpExporter({ fetch, clock, timeoutMs: 2_000 });
+
+    const result = exporter.export([{ name: 'a', startTimeMs: 1, durationMs: 1 }], { signal });
+    expect(clock.refedTimers).toBe(1);
+    answer(new Response('{}'));
+    await result;
+
+    expect(clock.pendingTimers).toBe(0);
+  });
+
   it('aborts the request when the batcher aborts its signal', async () => {
     const { url } = await startReceiver(() => {});
     const exporter = new OtlpHttpExporter({ url });
@@ -239,6 +260,12 @@ describe('OtlpHttpExporter', () => {
     expect(() => new OtlpHttpExporter({ url: 'ftp://collector' })).toThrow(/url must be/);
     expect(() => new OtlpHttpExporter({ timeoutMs: 0 })).toThrow(RangeError);
     expect(() => new OtlpHttpExporter({ timeoutMs: 2 ** 31 })).toThrow(/timeoutMs/);
+  });
+
+  it('throws a TypeError naming clock when it lacks setTimeout / clearTimeout', () => {
+    expect(() => new OtlpHttpExporter({ clock: { now: () => 0 } as never })).toThrow(
+      expect.objectContaining({ name: 'TypeError', message: expect.stringContaining('clock') }),
+    );
   });
 });
 

@@ -3,7 +3,6 @@ import type { Clock, TimerHandle } from '../../src/index.js';
 interface Timer {
   at: number;
   callback: () => void;
-  everyMs?: number;
   /** Whether the timer would keep a real process alive (Node's default until `unref()`). */
   refed: boolean;
 }
@@ -24,16 +23,6 @@ export class ManualClock implements Clock {
   }
 
   clearTimeout(handle: TimerHandle): void {
-    this.#timers.delete(handle);
-  }
-
-  setInterval(callback: () => void, ms: number): TimerHandle {
-    const handle = this.#handle();
-    this.#timers.set(handle, { at: this.#now + ms, callback, everyMs: ms, refed: true });
-    return handle;
-  }
-
-  clearInterval(handle: TimerHandle): void {
     this.#timers.delete(handle);
   }
 
@@ -74,8 +63,7 @@ export class ManualClock implements Clock {
       if (next === undefined || next[1].at > end) break;
       const [handle, timer] = next;
       this.#now = timer.at;
-      if (timer.everyMs === undefined) this.#timers.delete(handle);
-      else timer.at += timer.everyMs;
+      this.#timers.delete(handle);
       timer.callback();
     }
     this.#now = end;
