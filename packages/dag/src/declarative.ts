@@ -1,15 +1,9 @@
-import { CycleError, DefinitionError, UnresolvedReferenceError } from './errors.js';
+import { CycleError, DefinitionError } from './errors.js';
 import { compileGraph } from './graph.js';
 import { normalizeStep } from './options.js';
-import {
-  findPlaceholders,
-  isPlaceholder,
-  isPlainObject,
-  KEEP,
-  readPath,
-  substitute,
-} from './placeholders.js';
-import type { StepContext, StepOptions, StepOutcome, StepRun, TriggerRule } from './types.js';
+import { findPlaceholders, isPlaceholder, isPlainObject, substitute } from './placeholders.js';
+import { checkExpression, referencedSteps, resolveReference } from './references.js';
+import type { Jitter, StepContext, StepOptions, StepRun, TriggerRule } from './types.js';
 
 /** One step of a declarative workflow: JSON, so it can come from a file or a model. */
 export interface StepDefinition {
@@ -22,9 +16,16 @@ export interface StepDefinition {
    */
   with?: unknown;
   needs?: string[];
-  retries?: number;
-  retryDelayMs?: number;
-  maxRetryDelayMs?: number;
+  /** Attempts in all, the first included (1 to 100). @default 1 */
+  maxAttempts?: number;
+  /** The cap of the first retry wait, ms. @default 100 */
+  baseDelayMs?: number;
+  /** No retry wait is longer than this, ms. @default 30_000 */
+  maxDelayMs?: number;
+  /** How much the cap grows per attempt. @default 2 */
+  multiplier?: number;
+  /** `'full'`: a random wait in [0, cap); `'none'`: the cap. @default 'full' */
+  jitter?: Jitter;
   timeoutMs?: number;
   trigger?: TriggerRule;
   weight?: number;
@@ -49,15 +50,18 @@ export interface StepDeclaration {
   options: StepOptions;
 }
 
-const STEP_REFERENCE = /^steps\.([^.]+)\.(output|status)(?:\.(.+))?$/;
+/** The options a declarative step takes, as in `Workflow.step()` (`retryOn` is no JSON). */
 const OPTION_KEYS = [
-  'retries',
-  'retryDelayMs',
-  'maxRetryDelayMs',
+  'maxAttempts',
+  'baseDelayMs',
+  'maxDelayMs',
+  'multiplier',
+  'jitter',
   'timeoutMs',
   'trigger',
   'weight',
 ] as const;
+const STEP_KEYS: readonly string[] = ['id', 'uses', 'with', 'needs', ...OPTION_KEYS];
 
 /**
  * Checks the structure of declarative steps and returns every problem found. Placeholders
@@ -82,6 +86,11 @@ export function checkStepDefinitions(steps: unknown, parameters?: ReadonlySet<st
   for (const step of steps) {
     if (!isPlainObject(step) || typeof step.id !== 'string' || step.id === '') continue;
     const where = `step "${step.id}"`;
+    for (const key of Object.keys(step)) {
+      if (step[key] !== undefined && !STEP_KEYS.includes(key)) {
+        problems.push(unknownField(where, key));
+      }
+    }
     if (typeof step.uses !== 'string' || step.uses === '') {
       problems.push(`${where}: uses must name an action`);
     }
@@ -93,9 +102,9 @@ export function checkStepDefinitions(steps: unknown, parameters?: ReadonlySet<st
         if (!ids.has(need)) problems.push(`${where} needs "${need}", which is not a step`);
       }
     }
-    for (const expression of findPlaceholders(step)) {
+    for (const { written, expression } of findPlaceholders(step)) {
       const problem = checkExpression(expression, ids, parameters);
-      if (problem) problems.push(`${where}: \${${expression}} ${problem}`);
+      if (problem) problems.push(`${where}: ${written} ${problem}`);
     }
     // In a template an option may be a whole `${params.x}`; it is checked once filled in.
     const options = Object.fromEntries(
@@ -115,6 +124,13 @@ export function checkStepDefinitions(steps: unknown, parameters?: ReadonlySet<st
     if (cycle) problems.push(`dependencies form a cycle: ${cycle.join(' -> ')}`);
   }
   return problems;
+}
+
+function unknownField(where: string, key: string): string {
+  if (key === 'retryOn') {
+    return `${where}: retryOn cannot be given in a declarative step (a function is no JSON); declare the step with Workflow.step() to use it`;
+  }
+  return `${where} has an unknown field "${key}"; a step's fields are ${STEP_KEYS.join(', ')}`;
 }
 
 /**
@@ -142,34 +158,6 @@ function findCycle(
     if (error instanceof CycleError) return error.cycle;
     throw error;
   }
-}
-
-/** The ids of the steps that `${steps.<id>…}` placeholders in `value` refer to. */
-function referencedSteps(value: unknown): string[] {
-  const found: string[] = [];
-  for (const expression of findPlaceholders(value)) {
-    const reference = STEP_REFERENCE.exec(expression);
-    if (reference) found.push(reference[1]!);
-  }
-  return found;
-}
-
-function checkExpression(
-  expression: string,
-  ids: ReadonlySet<string>,
-  parameters: ReadonlySet<string> | undefined,
-): string | undefined {
-  if (expression.startsWith('params.')) {
-    const name = expression.slice('params.'.length).split('.')[0]!;
-    if (parameters === undefined) return 'is a parameter: instantiate the template first';
-    return parameters.has(name) ? undefined : `names parameter "${name}", which is not declared`;
-  }
-  const reference = STEP_REFERENCE.exec(expression);
-  if (!reference) {
-    return `is not a reference: use \${steps.<id>.output.<path>}, \${steps.<id>.status} or \${params.<name>}`;
-  }
-  if (reference[2] === 'status' && reference[3] !== undefined) return 'has a path after status';
-  return ids.has(reference[1]!) ? undefined : `refers to "${reference[1]}", which is not a step`;
 }
 
 /** Validates a declarative workflow and turns it into steps; throws `DefinitionError`. */
@@ -206,33 +194,10 @@ function declare(step: StepDefinition, action: StepAction): StepDeclaration {
   }
   const template = step.with;
   const run: StepRun = (inputs, context) => {
-    const input = substitute(template, (expression) =>
-      lookUp(expression, inputs, context.dependencies),
+    const input = substitute(template, (expression, written) =>
+      resolveReference(step.id, expression, written, inputs, context.dependencies),
     );
     return action(input, context);
   };
   return { id: step.id, run, options };
-}
-
-function lookUp(
-  expression: string,
-  inputs: Readonly<Record<string, unknown>>,
-  dependencies: Readonly<Record<string, StepOutcome>>,
-): unknown {
-  const reference = STEP_REFERENCE.exec(expression);
-  if (!reference) return KEEP;
-  const [, id, field, path] = reference as unknown as [string, string, string, string | undefined];
-  const status = dependencies[id];
-  if (field === 'status') return status;
-  if (status !== 'succeeded') {
-    throw new UnresolvedReferenceError(expression, `step "${id}" ${status ?? 'did not run'}`);
-  }
-  const read = readPath(inputs[id], path === undefined ? [] : path.split('.'));
-  if (!read.found) {
-    throw new UnresolvedReferenceError(
-      expression,
-      `the output of step "${id}" has no "${read.missing}"`,
-    );
-  }
-  return read.value;
 }

@@ -1,5 +1,5 @@
 // Every public export is named here explicitly.
-export { type Clock, systemClock } from './clock.js';
+export { type Clock, systemClock, type TimerHandle } from './clock.js';
 export type {
   ActionResolver,
   StepAction,
@@ -9,11 +9,14 @@ export type {
 export {
   CycleError,
   DagError,
+  type DagErrorCode,
   DefinitionError,
   DuplicateStepError,
+  isDagError,
   MissingDependencyError,
   ParameterError,
   StepTimeoutError,
+  type UnresolvedReferenceDetail,
   UnresolvedReferenceError,
   WorkflowCancelledError,
 } from './errors.js';
@@ -27,6 +30,7 @@ export {
   WorkflowTemplate,
 } from './template.js';
 export type {
+  Jitter,
   RunOptions,
   RunResult,
   RunStatus,

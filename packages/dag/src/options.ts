@@ -1,5 +1,6 @@
 import { type Clock, systemClock } from './clock.js';
 import type {
+  Jitter,
   RunOptions,
   SchedulerLike,
   StepEvent,
@@ -13,10 +14,12 @@ export interface NormalizedStep {
   readonly id: string;
   readonly run: StepRun;
   readonly needs: readonly string[];
-  readonly retries: number;
-  readonly retryDelayMs: number;
-  readonly maxRetryDelayMs: number;
-  readonly retryIf: ((error: unknown, attempt: number) => boolean) | undefined;
+  readonly maxAttempts: number;
+  readonly baseDelayMs: number;
+  readonly maxDelayMs: number;
+  readonly multiplier: number;
+  readonly jitter: Jitter;
+  readonly retryOn: ((error: unknown, attempt: number) => boolean) | undefined;
   readonly timeoutMs: number | undefined;
   readonly trigger: TriggerRule;
   readonly weight: number;
@@ -29,11 +32,24 @@ export interface ExecutionOptions {
   readonly scheduler: SchedulerLike | undefined;
   readonly onStep: ((event: StepEvent) => void) | undefined;
   readonly clock: Clock;
+  readonly random: () => number;
 }
 
 const TRIGGERS: readonly TriggerRule[] = ['all-success', 'all-done'];
+const JITTERS: readonly Jitter[] = ['full', 'none'];
 /** The longest delay a Node timer honours; past it, Node fires after 1 ms instead. */
 const MAX_TIMER_MS = 2_147_483_647;
+/** The most attempts a step may make, first included: a bound for definitions from JSON. */
+export const MAX_ATTEMPTS = 100;
+
+/** The defaults of a step's retry options. */
+export const RETRY_DEFAULTS = {
+  maxAttempts: 1,
+  baseDelayMs: 100,
+  maxDelayMs: 30_000,
+  multiplier: 2,
+  jitter: 'full',
+} as const;
 
 /** Checks a step's arguments and fills in the defaults; throws TypeError/RangeError naming the option. */
 export function normalizeStep(id: string, run: StepRun, options: StepOptions = {}): NormalizedStep {
@@ -50,12 +66,26 @@ export function normalizeStep(id: string, run: StepRun, options: StepOptions = {
   if (!Array.isArray(needs) || needs.some((n) => typeof n !== 'string')) {
     throw new TypeError(`step("${id}"): options.needs must be an array of step ids.`);
   }
-  const retries = options.retries ?? 0;
-  if (!Number.isInteger(retries) || retries < 0) {
-    throw new RangeError(`step("${id}"): options.retries must be an integer >= 0, got ${retries}.`);
+  const maxAttempts = options.maxAttempts ?? RETRY_DEFAULTS.maxAttempts;
+  if (!(Number.isInteger(maxAttempts) && maxAttempts >= 1 && maxAttempts <= MAX_ATTEMPTS)) {
+    throw new RangeError(
+      `step("${id}"): options.maxAttempts must be an integer from 1 to ${MAX_ATTEMPTS} (attempts in all, the first included), got ${describe(maxAttempts)}.`,
+    );
   }
-  const retryDelayMs = timerMs(id, 'retryDelayMs', options.retryDelayMs ?? 100);
-  const maxRetryDelayMs = timerMs(id, 'maxRetryDelayMs', options.maxRetryDelayMs ?? 30_000);
+  const baseDelayMs = timerMs(id, 'baseDelayMs', options.baseDelayMs ?? RETRY_DEFAULTS.baseDelayMs);
+  const maxDelayMs = timerMs(id, 'maxDelayMs', options.maxDelayMs ?? RETRY_DEFAULTS.maxDelayMs);
+  const multiplier = options.multiplier ?? RETRY_DEFAULTS.multiplier;
+  if (!(typeof multiplier === 'number' && Number.isFinite(multiplier) && multiplier >= 1)) {
+    throw new RangeError(
+      `step("${id}"): options.multiplier must be a finite number >= 1, got ${describe(multiplier)}.`,
+    );
+  }
+  const jitter = options.jitter ?? RETRY_DEFAULTS.jitter;
+  if (!JITTERS.includes(jitter)) {
+    throw new RangeError(
+      `step("${id}"): options.jitter must be 'full' or 'none', got ${describe(jitter)}.`,
+    );
+  }
   const { timeoutMs } = options;
   if (
     timeoutMs !== undefined &&
@@ -77,9 +107,9 @@ export function normalizeStep(id: string, run: StepRun, options: StepOptions = {
       `step("${id}"): options.weight must be a finite number >= 0, got ${describe(weight)}.`,
     );
   }
-  const { retryIf } = options;
-  if (retryIf !== undefined && typeof retryIf !== 'function') {
-    throw new TypeError(`step("${id}"): options.retryIf must be a function.`);
+  const { retryOn } = options;
+  if (retryOn !== undefined && typeof retryOn !== 'function') {
+    throw new TypeError(`step("${id}"): options.retryOn must be a function.`);
   }
   return {
     id,
@@ -87,10 +117,12 @@ export function normalizeStep(id: string, run: StepRun, options: StepOptions = {
     // A copy, so later edits to the caller's array cannot change the graph; a dependency named
     // twice is one dependency (indexOf beats a Set for the few needs a step has).
     needs: needs.every((n, k) => needs.indexOf(n) === k) ? needs.slice() : [...new Set(needs)],
-    retries,
-    retryDelayMs,
-    maxRetryDelayMs,
-    retryIf,
+    maxAttempts,
+    baseDelayMs,
+    maxDelayMs,
+    multiplier,
+    jitter,
+    retryOn,
     timeoutMs,
     trigger,
     weight,
@@ -141,7 +173,11 @@ export function normalizeRunOptions(options: RunOptions = {}): ExecutionOptions 
       `run(options): options.failFast must be a boolean, got ${describe(failFast)}.`,
     );
   }
-  return { concurrency, signal, failFast, scheduler, onStep, clock };
+  const random = options.random ?? Math.random;
+  if (typeof random !== 'function') {
+    throw new TypeError('run(options): options.random must be a function returning [0, 1).');
+  }
+  return { concurrency, signal, failFast, scheduler, onStep, clock, random };
 }
 
 function timerMs(id: string, name: string, value: number): number {

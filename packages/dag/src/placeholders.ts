@@ -2,31 +2,42 @@
 const PLACEHOLDER = /\$\{\s*([^}]*?)\s*\}/g;
 const WHOLE = /^\$\{\s*([^}]*?)\s*\}$/;
 
-/** Every placeholder expression in the strings of a JSON-like value, in order. */
-export function findPlaceholders(value: unknown): string[] {
-  const found: string[] = [];
+/** One placeholder: as written (`${ steps.a.output }`) and its trimmed expression. */
+export interface Placeholder {
+  readonly written: string;
+  readonly expression: string;
+}
+
+/** Every placeholder in the strings of a JSON-like value, in order. */
+export function findPlaceholders(value: unknown): Placeholder[] {
+  const found: Placeholder[] = [];
   walk(value, (text) => {
-    for (const match of text.matchAll(PLACEHOLDER)) found.push(match[1]!);
+    for (const match of text.matchAll(PLACEHOLDER)) {
+      found.push({ written: match[0], expression: match[1]! });
+    }
   });
   return found;
 }
 
 /**
  * Replaces placeholders in the strings of a JSON-like value. `lookup` returns the value for an
- * expression, or `KEEP` to leave the placeholder as written. A string that is exactly one
+ * expression (the placeholder as written comes second), or `KEEP` to leave it as written. A string that is exactly one
  * placeholder becomes the value itself (a number stays a number); inside a longer string the
  * value is written as text (JSON for objects).
  */
-export function substitute(value: unknown, lookup: (expression: string) => unknown): unknown {
+export function substitute(
+  value: unknown,
+  lookup: (expression: string, written: string) => unknown,
+): unknown {
   if (typeof value === 'string') {
     const whole = WHOLE.exec(value);
     if (whole) {
-      const replaced = lookup(whole[1]!);
+      const replaced = lookup(whole[1]!, value);
       return replaced === KEEP ? value : replaced;
     }
     if (!value.includes('${')) return value;
     return value.replace(PLACEHOLDER, (text, expression: string) => {
-      const replaced = lookup(expression);
+      const replaced = lookup(expression, text);
       if (replaced === KEEP) return text;
       return typeof replaced === 'string' ? replaced : (JSON.stringify(replaced) ?? 'undefined');
     });
@@ -55,18 +66,28 @@ export function isPlaceholder(value: unknown): boolean {
 /** Returned by a `substitute` lookup to leave a placeholder untouched. */
 export const KEEP: unique symbol = Symbol('keep');
 
+/** Where {@link readPath} stopped: `path[depth]` is missing from `parent`. */
+export interface PathMiss {
+  readonly found: false;
+  /** Index of the first missing segment in the path. */
+  readonly depth: number;
+  /** The value that lacks it (what `path.slice(0, depth)` leads to). */
+  readonly parent: unknown;
+}
+
 /**
- * Follows a dotted path (`items.0.name`) into a value. Returns `{ found: false }` at the first
+ * Follows a dotted path (`items.0.name`) into a value. Returns a {@link PathMiss} at the first
  * missing segment, so an output that is legitimately `undefined` is told apart from a typo.
  */
 export function readPath(
   value: unknown,
   path: readonly string[],
-): { found: true; value: unknown } | { found: false; missing: string } {
+): { found: true; value: unknown } | PathMiss {
   let current = value;
-  for (const segment of path) {
+  for (let depth = 0; depth < path.length; depth++) {
+    const segment = path[depth]!;
     if (current === null || typeof current !== 'object' || !Object.hasOwn(current, segment)) {
-      return { found: false, missing: segment };
+      return { found: false, depth, parent: current };
     }
     current = (current as Record<string, unknown>)[segment];
   }

@@ -1,6 +1,8 @@
 import { runAttempt } from './attempt.js';
+import { retryDelay } from './backoff.js';
 import type { Clock } from './clock.js';
-import { WorkflowCancelledError } from './errors.js';
+import { criticalPathMs } from './critical-path.js';
+import { UnresolvedReferenceError, WorkflowCancelledError } from './errors.js';
 import type { CompiledGraph } from './graph.js';
 import type { ExecutionOptions, NormalizedStep } from './options.js';
 import { ReadyQueue } from './ready-queue.js';
@@ -164,8 +166,8 @@ export class Execution {
   #fail(i: number, attempt: number, error: unknown): void {
     if (this.#state[i] !== RUNNING || this.#attempt[i] !== attempt) return;
     const step = this.#steps[i]!;
-    if (attempt <= step.retries && this.#shouldRetry(step, error, attempt)) {
-      const delayMs = Math.min(step.maxRetryDelayMs, step.retryDelayMs * 2 ** (attempt - 1));
+    if (attempt < step.maxAttempts && this.#shouldRetry(step, error, attempt)) {
+      const delayMs = retryDelay(step, attempt, this.#options.random);
       if (this.#options.onStep) {
         const timeMs = this.#clock.now();
         this.#emit({ type: 'retrying', stepId: step.id, attempt, timeMs, error, delayMs });
@@ -180,9 +182,11 @@ export class Execution {
   }
 
   #shouldRetry(step: NormalizedStep, error: unknown, attempt: number): boolean {
-    if (step.retryIf === undefined) return true;
+    // A declarative step's own reference that points at nothing would point at nothing again.
+    if (error instanceof UnresolvedReferenceError && error.stepId === step.id) return false;
+    if (step.retryOn === undefined) return true;
     try {
-      return step.retryIf(error, attempt);
+      return step.retryOn(error, attempt);
     } catch {
       return false;
     }
@@ -317,19 +321,18 @@ export class Execution {
     const steps = Object.fromEntries(ids.map((id, i) => [id, this.#results[i]!]));
     const startedAt = this.#runStartedAt;
     const durationMs = this.#clock.now() - startedAt;
+    const timing = {
+      startedAt,
+      durationMs,
+      criticalPathMs: criticalPathMs(this.#graph, this.#results),
+    };
     let result: RunResult;
     if (this.#cancellation) {
-      result = {
-        status: 'cancelled',
-        steps,
-        error: this.#cancellation.reason,
-        startedAt,
-        durationMs,
-      };
+      result = { status: 'cancelled', steps, error: this.#cancellation.reason, ...timing };
     } else if (this.#failure) {
-      result = { status: 'failed', steps, error: this.#failure.error, startedAt, durationMs };
+      result = { status: 'failed', steps, error: this.#failure.error, ...timing };
     } else {
-      result = { status: 'succeeded', steps, startedAt, durationMs };
+      result = { status: 'succeeded', steps, ...timing };
     }
     this.#resolve(result);
   }

@@ -7,6 +7,9 @@ export type TriggerRule =
   /** Runs once every dependency has settled, whatever the outcome: for clean-up steps. */
   | 'all-done';
 
+/** How a retry wait is drawn from its cap: `'full'` = uniformly in [0, cap), `'none'` = the cap. */
+export type Jitter = 'full' | 'none';
+
 /** What a step is doing or how it ended. */
 export type StepStatus = 'pending' | 'running' | 'succeeded' | 'failed' | 'skipped' | 'cancelled';
 
@@ -41,28 +44,42 @@ export interface StepOptions {
    */
   needs?: readonly string[];
   /**
-   * How many times a failed attempt is retried (so `retries: 2` means up to 3 attempts).
-   * @default 0
+   * Attempts in all, the first one included: `1` never retries, `3` retries a failure up to
+   * twice. An integer from 1 to 100.
+   * @default 1
    */
-  retries?: number;
+  maxAttempts?: number;
   /**
-   * Delay before the first retry; each further retry doubles it (exponential backoff).
+   * The cap of the first retry wait, in milliseconds; each further cap is `multiplier` times
+   * the previous one.
    * @default 100
    */
-  retryDelayMs?: number;
+  baseDelayMs?: number;
   /**
-   * Upper bound of the backoff delay.
+   * No retry wait is longer than this, in milliseconds.
    * @default 30_000
    */
-  maxRetryDelayMs?: number;
+  maxDelayMs?: number;
   /**
-   * Decides whether a failed attempt is retried; a timeout counts as a failure too.
+   * How much the cap of the retry wait grows per attempt; a finite number >= 1.
+   * @default 2
+   */
+  multiplier?: number;
+  /**
+   * `'full'` waits a uniformly random time between 0 and the cap (so steps, or runs, that
+   * failed together do not retry in lockstep); `'none'` waits the cap itself.
+   * @default 'full'
+   */
+  jitter?: Jitter;
+  /**
+   * Whether a failed attempt (`attempt` = 1 for the first) is worth another one; a timeout counts
+   * as a failure too. A predicate that throws counts as `false`.
    * @default () => true
    */
-  retryIf?: (error: unknown, attempt: number) => boolean;
+  retryOn?: (error: unknown, attempt: number) => boolean;
   /**
    * Time limit of each attempt. When it passes, the attempt's signal fires and the attempt
-   * fails with `StepTimeoutError` (and is retried if retries remain).
+   * fails with `StepTimeoutError` (and is retried if attempts remain).
    * @default undefined (no limit)
    */
   timeoutMs?: number;
@@ -143,6 +160,11 @@ export interface RunOptions {
    * @default systemClock (Date.now and Node's timers, all cleared when the run ends)
    */
   clock?: Clock;
+  /**
+   * Uniform random numbers in [0, 1), for the `'full'` jitter of retry waits; seed one in tests.
+   * @default Math.random
+   */
+  random?: () => number;
 }
 
 /** How one step ended. */
@@ -173,6 +195,14 @@ export interface RunResult {
   readonly steps: Readonly<Record<string, StepResult>>;
   /** The first step failure, or the cancellation reason. */
   readonly error?: unknown;
+  /** Clock time the run started, ms since the epoch. */
   readonly startedAt: number;
+  /** From start to end of the run, ms. */
   readonly durationMs: number;
+  /**
+   * The longest chain of step durations (`StepResult.durationMs`, retry waits included) through
+   * the dependency graph, counting only steps that ran: the least time the run could have taken
+   * with unbounded concurrency. Equal to `durationMs` when nothing waited for a slot.
+   */
+  readonly criticalPathMs: number;
 }

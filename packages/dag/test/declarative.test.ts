@@ -61,7 +61,7 @@ describe('Workflow.fromJSON', () => {
     let calls = 0;
     const flaky: StepAction = () => (++calls < 2 ? Promise.reject(new Error('x')) : 'ok');
     const wf = Workflow.fromJSON(
-      { steps: [{ id: 'a', uses: 'flaky', retries: 1, retryDelayMs: 0 }] },
+      { steps: [{ id: 'a', uses: 'flaky', maxAttempts: 2, baseDelayMs: 0 }] },
       () => flaky,
     );
 
@@ -111,7 +111,7 @@ describe('Workflow.fromJSON', () => {
         { id: 'a', uses: 'echo' },
         { id: 'b', uses: 'unknown-action', needs: ['ghost'] },
         { id: 'c', uses: 'echo', with: '${params.x} ${steps.nowhere.output} ${bogus}' },
-        { id: 'd', uses: 'echo', retries: -1 },
+        { id: 'd', uses: 'echo', maxAttempts: 0 },
         { uses: 'echo' },
       ],
     } as WorkflowDefinition;
@@ -124,7 +124,7 @@ describe('Workflow.fromJSON', () => {
     }
 
     expect(error).toBeInstanceOf(DefinitionError);
-    expect(error?.code).toBe('E_INVALID_DEFINITION');
+    expect(error?.code).toBe('ERR_DAG_INVALID_DEFINITION');
     expect(error?.problems).toEqual([
       'step "a" is declared twice',
       'steps[5] must be an object with a non-empty string id',
@@ -132,7 +132,7 @@ describe('Workflow.fromJSON', () => {
       'step "c": ${params.x} is a parameter: instantiate the template first',
       'step "c": ${steps.nowhere.output} refers to "nowhere", which is not a step',
       'step "c": ${bogus} is not a reference: use ${steps.<id>.output.<path>}, ${steps.<id>.status} or ${params.<name>}',
-      'step("d"): options.retries must be an integer >= 0, got -1.',
+      'step("d"): options.maxAttempts must be an integer from 1 to 100 (attempts in all, the first included), got 0.',
       'step "b" uses "unknown-action", which resolve() does not know',
     ]);
   });

@@ -25,7 +25,7 @@ describe('validate', () => {
 
     expect(error).toBeInstanceOf(MissingDependencyError);
     expect(error).toMatchObject({
-      code: 'E_MISSING_DEPENDENCY',
+      code: 'ERR_DAG_MISSING_DEPENDENCY',
       stepId: 'b',
       dependencyId: 'ghost',
     });
@@ -43,7 +43,7 @@ describe('validate', () => {
     const error = captured(() => wf.validate()) as CycleError;
 
     expect(error).toBeInstanceOf(CycleError);
-    expect(error.code).toBe('E_CYCLE');
+    expect(error.code).toBe('ERR_DAG_CYCLE');
     expect(error.cycle).toHaveLength(4);
     expect(error.cycle[0]).toBe(error.cycle[3]);
     expect(rotate(error.cycle.slice(0, 3), 'a')).toEqual(['a', 'b', 'c']);

@@ -8,18 +8,23 @@ describe('step() argument checks', () => {
     ['', noop, {}, TypeError, 'id must be a non-empty string'],
     ['a', 'not a function', {}, TypeError, 'run must be a function'],
     ['a', noop, { needs: 'b' }, TypeError, 'options.needs must be an array'],
-    ['a', noop, { retries: 1.5 }, RangeError, 'options.retries'],
-    ['a', noop, { retries: -1 }, RangeError, 'options.retries'],
-    ['a', noop, { retryDelayMs: -5 }, RangeError, 'options.retryDelayMs'],
-    ['a', noop, { maxRetryDelayMs: Number.NaN }, RangeError, 'options.maxRetryDelayMs'],
+    ['a', noop, { maxAttempts: 1.5 }, RangeError, 'options.maxAttempts'],
+    ['a', noop, { maxAttempts: 0 }, RangeError, 'options.maxAttempts'],
+    ['a', noop, { maxAttempts: 101 }, RangeError, 'an integer from 1 to 100'],
+    ['a', noop, { maxAttempts: Number.POSITIVE_INFINITY }, RangeError, 'options.maxAttempts'],
+    ['a', noop, { baseDelayMs: -5 }, RangeError, 'options.baseDelayMs'],
+    ['a', noop, { maxDelayMs: Number.NaN }, RangeError, 'options.maxDelayMs'],
+    ['a', noop, { multiplier: 0.5 }, RangeError, 'options.multiplier'],
+    ['a', noop, { multiplier: Number.POSITIVE_INFINITY }, RangeError, 'options.multiplier'],
+    ['a', noop, { jitter: 'equal' }, RangeError, 'options.jitter'],
     ['a', noop, { timeoutMs: 0 }, RangeError, 'options.timeoutMs'],
     ['a', noop, { timeoutMs: Number.POSITIVE_INFINITY }, RangeError, 'options.timeoutMs'],
     ['a', noop, { timeoutMs: 2 ** 31 }, RangeError, '<= 2147483647'],
-    ['a', noop, { retryDelayMs: Number.POSITIVE_INFINITY }, RangeError, 'options.retryDelayMs'],
-    ['a', noop, { maxRetryDelayMs: 2 ** 31 }, RangeError, 'options.maxRetryDelayMs'],
+    ['a', noop, { baseDelayMs: Number.POSITIVE_INFINITY }, RangeError, 'options.baseDelayMs'],
+    ['a', noop, { maxDelayMs: 2 ** 31 }, RangeError, 'options.maxDelayMs'],
     ['a', noop, { trigger: 'one-success' }, RangeError, 'options.trigger'],
     ['a', noop, { weight: Number.POSITIVE_INFINITY }, RangeError, 'options.weight'],
-    ['a', noop, { retryIf: true }, TypeError, 'options.retryIf'],
+    ['a', noop, { retryOn: true }, TypeError, 'options.retryOn'],
   ])('rejects step(%j, …, %j) with a message naming the option', (id, run, options, type, text) => {
     const declare = () => new Workflow().step(id, run as StepRun, options as StepOptions);
 
@@ -44,6 +49,7 @@ describe('run() option checks', () => {
     [{ clock: {} }, TypeError, 'options.clock'],
     [{ clock: { now: () => 0, setTimeout: () => 0 } }, TypeError, 'options.clock'],
     [{ failFast: 'yes' }, TypeError, 'options.failFast'],
+    [{ random: 0.5 }, TypeError, 'options.random'],
   ])('rejects run(%j) naming the option', async (options, type, text) => {
     const wf = new Workflow().step('a', noop);
 
@@ -61,7 +67,7 @@ describe('run() option checks', () => {
       })
       .step('b', noop, { needs: ['missing'] });
 
-    await expect(wf.run()).rejects.toMatchObject({ code: 'E_MISSING_DEPENDENCY' });
+    await expect(wf.run()).rejects.toMatchObject({ code: 'ERR_DAG_MISSING_DEPENDENCY' });
     expect(ran).toBe(false);
   });
 });

@@ -28,7 +28,7 @@ describe('retries', () => {
     const wf = new Workflow().step(
       'flaky',
       () => (++calls < 4 ? Promise.reject(new Error(`fail ${calls}`)) : 'ok'),
-      { retries: 5, retryDelayMs: 100 },
+      { maxAttempts: 6, baseDelayMs: 100, jitter: 'none' },
     );
 
     const result = await settle(wf.run({ onStep: (e) => events.push(e) }));
@@ -46,8 +46,8 @@ describe('retries', () => {
   it('fails with the last error once the retries are used up', async () => {
     let calls = 0;
     const wf = new Workflow().step('down', () => Promise.reject(new Error(`fail ${++calls}`)), {
-      retries: 2,
-      retryDelayMs: 10,
+      maxAttempts: 3,
+      baseDelayMs: 10,
     });
 
     const result = await settle(wf.run());
@@ -56,12 +56,13 @@ describe('retries', () => {
     expect(result.steps.down?.error).toHaveProperty('message', 'fail 3');
   });
 
-  it('caps the backoff at maxRetryDelayMs', async () => {
+  it('caps the backoff at maxDelayMs', async () => {
     const delays: number[] = [];
     const wf = new Workflow().step('down', () => Promise.reject(new Error('x')), {
-      retries: 4,
-      retryDelayMs: 100,
-      maxRetryDelayMs: 250,
+      maxAttempts: 5,
+      baseDelayMs: 100,
+      maxDelayMs: 250,
+      jitter: 'none',
     });
 
     await settle(wf.run({ onStep: (e) => e.delayMs !== undefined && delays.push(e.delayMs) }));
@@ -69,17 +70,17 @@ describe('retries', () => {
     expect(delays).toEqual([100, 200, 250, 250]);
   });
 
-  it('does not retry an error that retryIf refuses', async () => {
-    const retryIf = vi.fn((error: unknown) => (error as Error).message !== 'fatal');
+  it('does not retry an error that retryOn refuses', async () => {
+    const retryOn = vi.fn((error: unknown) => (error as Error).message !== 'fatal');
     const wf = new Workflow().step('a', () => Promise.reject(new Error('fatal')), {
-      retries: 3,
-      retryIf,
+      maxAttempts: 4,
+      retryOn,
     });
 
     const result = await settle(wf.run());
 
     expect(result.steps.a?.attempts).toBe(1);
-    expect(retryIf).toHaveBeenCalledWith(expect.any(Error), 1);
+    expect(retryOn).toHaveBeenCalledWith(expect.any(Error), 1);
   });
 });
 
@@ -100,7 +101,7 @@ describe('timeouts', () => {
     expect(result.steps.slow).toMatchObject({ status: 'failed', durationMs: 50 });
     const error = result.steps.slow?.error as StepTimeoutError;
     expect(error).toBeInstanceOf(StepTimeoutError);
-    expect(error).toMatchObject({ code: 'E_STEP_TIMEOUT', stepId: 'slow', timeoutMs: 50 });
+    expect(error).toMatchObject({ code: 'ERR_DAG_STEP_TIMEOUT', stepId: 'slow', timeoutMs: 50 });
     expect(signal?.reason).toBe(error);
   });
 
@@ -112,7 +113,7 @@ describe('timeouts', () => {
         signals.push(ctx.signal);
         return ctx.attempt === 1 ? delay(1_000) : delay(10, 'fast');
       },
-      { timeoutMs: 50, retries: 1, retryDelayMs: 5 },
+      { timeoutMs: 50, maxAttempts: 2, baseDelayMs: 5, jitter: 'none' },
     );
 
     const result = await settle(wf.run());

@@ -12,7 +12,7 @@ const definition: TemplateDefinition = {
   parameters: {
     url: { type: 'string', description: 'What to fetch' },
     maxWords: { type: 'integer', default: 100 },
-    retries: { type: 'integer', default: 2 },
+    attempts: { type: 'integer', default: 3 },
     verbose: { type: 'boolean', required: false },
   },
   steps: [
@@ -20,7 +20,7 @@ const definition: TemplateDefinition = {
       id: 'fetch',
       uses: 'http.get',
       with: { url: '${params.url}' },
-      retries: '${params.retries}',
+      maxAttempts: '${params.attempts}',
     },
     {
       id: 'summarize',
@@ -41,7 +41,10 @@ describe('WorkflowTemplate', () => {
     const workflow = template.instantiate({ url: 'https://example.test' });
 
     expect(workflow.name).toBe('fetch-and-summarize@1.2.0');
-    expect(workflow.steps[0]).toMatchObject({ with: { url: 'https://example.test' }, retries: 2 });
+    expect(workflow.steps[0]).toMatchObject({
+      with: { url: 'https://example.test' },
+      maxAttempts: 3,
+    });
     expect(workflow.steps[1]?.with).toEqual({
       text: '${steps.fetch.output.body}',
       limit: 100,
@@ -60,7 +63,7 @@ describe('WorkflowTemplate', () => {
     }
 
     expect(error).toBeInstanceOf(ParameterError);
-    expect(error?.code).toBe('E_INVALID_PARAMETERS');
+    expect(error?.code).toBe('ERR_DAG_INVALID_PARAMETERS');
     expect(error?.problems).toEqual([
       '"extra" is not a parameter',
       '"url" is required (string)',
@@ -141,14 +144,14 @@ describe('WorkflowTemplate: parameters in options', () => {
 
     let error: ParameterError | undefined;
     try {
-      template.instantiate({ url: 5, retries: -1 });
+      template.instantiate({ url: 5, attempts: 0 });
     } catch (caught) {
       error = caught as ParameterError;
     }
 
     expect(error?.problems).toEqual([
       '"url" must be a string, got number 5',
-      'step("fetch"): options.retries must be an integer >= 0, got -1.',
+      'step("fetch"): options.maxAttempts must be an integer from 1 to 100 (attempts in all, the first included), got 0.',
     ]);
     expect(template.stats()).toEqual({ instantiations: 0, rejected: 1 });
   });
@@ -156,9 +159,9 @@ describe('WorkflowTemplate: parameters in options', () => {
   it('checks an option filled by a parameter once it is filled', () => {
     const template = new WorkflowTemplate(definition);
 
-    const instantiate = () => template.instantiate({ url: 'u', retries: -1 });
+    const instantiate = () => template.instantiate({ url: 'u', attempts: 0 });
 
     expect(instantiate).toThrow(ParameterError);
-    expect(instantiate).toThrow('options.retries must be an integer >= 0, got -1');
+    expect(instantiate).toThrow('options.maxAttempts must be an integer from 1 to 100');
   });
 });

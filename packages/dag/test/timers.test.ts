@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { systemClock, Workflow } from '../src/index.js';
@@ -20,19 +21,21 @@ describe('systemClock', () => {
 });
 
 describe('a run and the process', () => {
-  const entry = fileURLToPath(new URL('../src/index.ts', import.meta.url));
-  const runScript = (body: string) =>
-    spawnSync(
+  // The built package, as a user's script would import it: `pnpm --filter @x/dag build` first.
+  const dist = new URL('../dist/index.js', import.meta.url);
+  const runScript = (body: string) => {
+    if (!existsSync(dist))
+      throw new Error(`${fileURLToPath(dist)} is missing: build @x/dag first.`);
+    return spawnSync(
       process.execPath,
       [
-        '--import',
-        'tsx',
         '--input-type=module',
         '-e',
-        `import { Workflow } from ${JSON.stringify(entry)};\n${body}`,
+        `import { Workflow } from ${JSON.stringify(dist.href)};\n${body}`,
       ],
       { encoding: 'utf8', timeout: 20_000 },
     );
+  };
 
   it('is not cut short by the process exiting during a retry delay', () => {
     const child = runScript(`
@@ -40,23 +43,25 @@ describe('a run and the process', () => {
       const wf = new Workflow().step('flaky', () => {
         if (++calls < 2) throw new Error('flaky');
         return 'ok';
-      }, { retries: 1, retryDelayMs: 20 });
+      }, { maxAttempts: 2, baseDelayMs: 50, jitter: 'none' });
       const result = await wf.run();
       console.log(result.status, result.steps.flaky.attempts);
     `);
 
+    expect(child.stderr).toBe('');
     expect(child.stdout.trim()).toBe('succeeded 2');
     expect(child.status).toBe(0);
   });
 
-  it('is not cut short by the process exiting before a hung step times out', () => {
+  it('ends a script awaiting a run whose only step never settles with StepTimeoutError and exit code 0', () => {
     const child = runScript(`
-      const wf = new Workflow().step('hang', () => new Promise(() => {}), { timeoutMs: 20 });
+      const wf = new Workflow().step('hang', () => new Promise(() => {}), { timeoutMs: 50 });
       const result = await wf.run();
-      console.log(result.status, result.steps.hang.error.code);
+      console.log(result.status, result.steps.hang.status, result.steps.hang.error.code);
     `);
 
-    expect(child.stdout.trim()).toBe('failed E_STEP_TIMEOUT');
+    expect(child.stderr).toBe('');
+    expect(child.stdout.trim()).toBe('failed failed ERR_DAG_STEP_TIMEOUT');
     expect(child.status).toBe(0);
   });
 });
@@ -66,8 +71,8 @@ describe('timers left behind', () => {
     vi.useFakeTimers({ now: 0 });
     const controller = new AbortController();
     const wf = new Workflow().step('down', () => Promise.reject(new Error('x')), {
-      retries: 3,
-      retryDelayMs: 10_000,
+      maxAttempts: 4,
+      baseDelayMs: 10_000,
     });
     const running = wf.run({ signal: controller.signal });
     await vi.advanceTimersByTimeAsync(1);
@@ -97,7 +102,7 @@ describe('timers left behind', () => {
     const wf = new Workflow()
       .step('bad', () => delay(5).then(() => Promise.reject(new Error('x'))))
       .step('slow', () => new Promise(() => {}), { timeoutMs: 10_000 })
-      .step('flaky', () => Promise.reject(new Error('y')), { retries: 2, retryDelayMs: 10_000 });
+      .step('flaky', () => Promise.reject(new Error('y')), { maxAttempts: 3, baseDelayMs: 10_000 });
     const running = wf.run({ failFast: true });
     await vi.advanceTimersByTimeAsync(5);
 
