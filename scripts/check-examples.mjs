@@ -9,6 +9,8 @@
 // scratch project, environment passed through, so REDIS_URL reaches them) under a 60 s timeout.
 // Exits 1 when an example failed, or when no runnable example was found at all.
 // Usage: node scripts/check-examples.mjs [--keep] [package-dir-name|root ...]
+//   with names, only those READMEs, and only the @x tarballs their examples import;
+//   --keep leaves the scratch project in place to look into
 //        node scripts/check-examples.mjs --self-test   (the block extractor on inline fixtures)
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -207,14 +209,16 @@ process.on('SIGINT', () => {
 
 let failed = 0;
 try {
-  // Every @x package, as a user would install them; one that cannot be packed fails only the
-  // examples that import it.
-  const { pack } = createPacker(packages, work);
-  const tarballs = [];
+  // Every @x package (only those the chosen READMEs' examples import, with their @x
+  // dependencies, when packages are named); one that cannot be packed fails only the examples
+  // that import it.
+  const { tarballsFor } = createPacker(packages, work);
+  const wanted = new Set(examples.flatMap((e) => importedPackages(e.code)));
+  const tarballs = new Set();
   const unpacked = new Map();
-  for (const p of packages) {
+  for (const p of packages.filter((x) => only.length === 0 || wanted.has(x.pkg.name))) {
     try {
-      tarballs.push(pack(p));
+      for (const tarball of tarballsFor(p)) tarballs.add(tarball);
     } catch (error) {
       unpacked.set(p.pkg.name, error.message);
     }
@@ -229,7 +233,7 @@ try {
 
   const specs = [...extra].map(([name, spec]) => `${name}@${spec}`);
   console.log(
-    `${examples.length} runnable example(s) from ${new Set(examples.map((e) => e.readme)).size} README(s); installing ${tarballs.length} tarball(s), ${[pinned('tsx'), pinned('typescript'), pinned('@types/node'), ...specs].join(', ')} into ${scratch}`,
+    `${examples.length} runnable example(s) from ${new Set(examples.map((e) => e.readme)).size} README(s); installing ${tarballs.size} tarball(s), ${[pinned('tsx'), pinned('typescript'), pinned('@types/node'), ...specs].join(', ')} into ${scratch}`,
   );
   npmInstall(scratch, [
     ...tarballs,
