@@ -6,5 +6,7 @@ export default defineConfig({
   target: 'node20',
   dts: true,
   sourcemap: true,
+  // Class names survive bundling (esbuild would name `CycleError` `_CycleError`).
+  keepNames: true,
   clean: true,
 });

@@ -21,7 +21,7 @@ export class DagError extends Error {
 
   constructor(code: DagErrorCode, message: string, options?: ErrorOptions) {
     super(message, options);
-    this.name = new.target.name;
+    this.name = 'DagError';
     this.code = code;
   }
 }
@@ -51,6 +51,7 @@ export class DuplicateStepError extends DagError {
       DuplicateStepError.code,
       `Step "${stepId}" is declared twice; give every step its own id.`,
     );
+    this.name = 'DuplicateStepError';
     this.stepId = stepId;
   }
 }
@@ -67,6 +68,7 @@ export class MissingDependencyError extends DagError {
       MissingDependencyError.code,
       `Step "${stepId}" needs "${dependencyId}", which is not a step of this workflow; declare it or remove it from needs.`,
     );
+    this.name = 'MissingDependencyError';
     this.stepId = stepId;
     this.dependencyId = dependencyId;
   }
@@ -83,6 +85,7 @@ export class CycleError extends DagError {
       CycleError.code,
       `Dependencies form a cycle: ${cycle.join(' -> ')}; remove one of these needs.`,
     );
+    this.name = 'CycleError';
     this.cycle = cycle;
   }
 }
@@ -100,6 +103,7 @@ export class StepTimeoutError extends DagError {
       StepTimeoutError.code,
       `Step "${stepId}" timed out after ${timeoutMs} ms (attempt ${attempt}); raise timeoutMs or make the step faster.`,
     );
+    this.name = 'StepTimeoutError';
     this.stepId = stepId;
     this.timeoutMs = timeoutMs;
     this.attempt = attempt;
@@ -112,6 +116,7 @@ export class WorkflowCancelledError extends DagError {
   declare readonly code: typeof WorkflowCancelledError.code;
   constructor(message: string, options?: ErrorOptions) {
     super(WorkflowCancelledError.code, message, options);
+    this.name = 'WorkflowCancelledError';
   }
 }
 
@@ -126,6 +131,7 @@ export class DefinitionError extends DagError {
       DefinitionError.code,
       `${what} is invalid (${problems.length} problem${problems.length === 1 ? '' : 's'}): ${problems.join('; ')}`,
     );
+    this.name = 'DefinitionError';
     this.problems = problems;
   }
 }
@@ -141,6 +147,7 @@ export class ParameterError extends DagError {
       ParameterError.code,
       `Parameters for template "${template}" are invalid: ${problems.join('; ')}`,
     );
+    this.name = 'ParameterError';
     this.problems = problems;
   }
 }
@@ -183,6 +190,7 @@ export class UnresolvedReferenceError extends DagError {
       UnresolvedReferenceError.code,
       `Step "${detail.stepId}": ${detail.written} cannot be resolved: ${detail.why}.`,
     );
+    this.name = 'UnresolvedReferenceError';
     this.stepId = detail.stepId;
     this.reference = detail.reference;
     this.dependencyId = detail.dependencyId;

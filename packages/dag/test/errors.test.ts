@@ -36,9 +36,31 @@ describe('error codes', () => {
     ],
   ])('gives %o the code its class names statically, and extends DagError', (error, type, code) => {
     expect(error).toBeInstanceOf(DagError);
+    expect(error).toBeInstanceOf(type);
     expect(error.code).toBe(code);
     expect(type.code).toBe(code);
-    expect(error.name).toBe(type.name);
+  });
+
+  it('names each error after its class, also once bundled', () => {
+    const names = [
+      new DuplicateStepError('a'),
+      new MissingDependencyError('a', 'b'),
+      new CycleError(['a', 'a']),
+      new StepTimeoutError('a', 5, 1),
+      new WorkflowCancelledError('stopped'),
+      new DefinitionError('Workflow', ['x']),
+      new ParameterError('t@1', ['x']),
+    ].map((error) => error.name);
+
+    expect(names).toEqual([
+      'DuplicateStepError',
+      'MissingDependencyError',
+      'CycleError',
+      'StepTimeoutError',
+      'WorkflowCancelledError',
+      'DefinitionError',
+      'ParameterError',
+    ]);
   });
 });
 

@@ -57,11 +57,12 @@ describe('a run and the process', () => {
     const child = runScript(`
       const wf = new Workflow().step('hang', () => new Promise(() => {}), { timeoutMs: 50 });
       const result = await wf.run();
-      console.log(result.status, result.steps.hang.status, result.steps.hang.error.code);
+      const { error } = result.steps.hang;
+      console.log(result.status, result.steps.hang.status, error.name, error.code);
     `);
 
     expect(child.stderr).toBe('');
-    expect(child.stdout.trim()).toBe('failed failed ERR_DAG_STEP_TIMEOUT');
+    expect(child.stdout.trim()).toBe('failed failed StepTimeoutError ERR_DAG_STEP_TIMEOUT');
     expect(child.status).toBe(0);
   });
 });
