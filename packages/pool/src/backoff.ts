@@ -1,38 +1,69 @@
-/** How a peer's failing `create` is retried. */
+/**
+ * How a peer's failing `create` is retried, in the retry vocabulary every `@x` package shares.
+ * Retries are driven by the acquires that wait: while one waits, a failed create is tried again
+ * after a backoff wait, until it succeeds, the acquire times out, or one of the limits below
+ * fails the waiting acquires at once with `CreateFailedError`.
+ */
 export interface CreateRetryOptions {
   /**
-   * Wait after the first failure, in ms; each further failure multiplies it by `multiplier`.
+   * Create attempts an acquire waits through, the first one included: when that many have
+   * failed since it began waiting, it rejects with `CreateFailedError` (reason `'max-attempts'`)
+   * instead of waiting out `acquireTimeoutMs`. Attempts that began together and failed together
+   * count once. An integer >= 1, or `Infinity`.
+   * @default Infinity (retried until the acquire times out)
+   */
+  maxAttempts?: number;
+  /**
+   * The first wait's cap, in ms; each further failure multiplies it by `multiplier`.
    * @default 100
    */
   baseDelayMs?: number;
   /**
-   * The longest wait between two attempts, in ms.
+   * No wait is longer than this, in ms.
    * @default 10_000
    */
   maxDelayMs?: number;
   /**
-   * Growth of the wait from one failure to the next.
+   * How much the cap grows per failure (>= 1).
    * @default 2
    */
   multiplier?: number;
   /**
-   * Share of each wait that is randomised away, so peers that failed together do not retry in
-   * lock-step: the wait is between `(1 - jitterRatio) × delay` and `delay`. In `[0, 1)`.
-   * @default 0.2
+   * `'full'`: each wait is uniformly random between 0 and its cap, so peers that failed together
+   * do not retry in lock-step. `'none'`: each wait is the cap itself.
+   * @default 'full'
    */
-  jitterRatio?: number;
+  jitter?: 'full' | 'none';
+  /**
+   * Whether a create error is worth another attempt; `attempt` is how many attempts in a row
+   * have failed, this one included (1 for the first). When it returns false, every acquire
+   * waiting for a new connection to that peer rejects at once with `CreateFailedError` (reason
+   * `'not-retryable'`, `cause` = `error`). If it throws, they reject with what it threw. Not
+   * asked for a new connection that fails its first `validate`.
+   * @default () => true
+   */
+  retryOn?: (error: unknown, attempt: number) => boolean;
 }
 
-export type ResolvedCreateRetry = Required<CreateRetryOptions>;
+export interface ResolvedCreateRetry {
+  maxAttempts: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+  multiplier: number;
+  jitter: 'full' | 'none';
+  retryOn: ((error: unknown, attempt: number) => boolean) | undefined;
+}
 
 export const defaultCreateRetry: ResolvedCreateRetry = {
+  maxAttempts: Number.POSITIVE_INFINITY,
   baseDelayMs: 100,
   maxDelayMs: 10_000,
   multiplier: 2,
-  jitterRatio: 0.2,
+  jitter: 'full',
+  retryOn: undefined,
 };
 
-/** The wait after `failures` consecutive failures (`failures >= 1`), before jitter. */
+/** The cap of the wait after `failures` consecutive failures (`failures >= 1`). */
 export function createRetryDelayMs(failures: number, retry: ResolvedCreateRetry): number {
   const delay = retry.baseDelayMs * retry.multiplier ** Math.max(0, failures - 1);
   return Math.min(retry.maxDelayMs, delay);
@@ -45,12 +76,13 @@ export function createRetryDelayMs(failures: number, retry: ResolvedCreateRetry)
  */
 export class CreateBackoff {
   #failures = 0;
+  #failedWindows = 0;
   #nextAttemptAt = 0;
   #lastError: unknown;
   readonly #retry: ResolvedCreateRetry;
   readonly #random: () => number;
 
-  constructor(retry: ResolvedCreateRetry, random: () => number = Math.random) {
+  constructor(retry: ResolvedCreateRetry, random: () => number = () => Math.random()) {
     this.#retry = retry;
     this.#random = random;
   }
@@ -58,6 +90,11 @@ export class CreateBackoff {
   /** Consecutive failures since the last success. */
   get failures(): number {
     return this.#failures;
+  }
+
+  /** Failures ever counted (a burst that failed together counts once); never goes down. */
+  get failedWindows(): number {
+    return this.#failedWindows;
   }
 
   /** The error of the last failed attempt while failing, else `undefined`. */
@@ -94,6 +131,7 @@ export class CreateBackoff {
     this.#lastError = error;
     if (ticket === this.#failures) {
       this.#failures += 1;
+      this.#failedWindows += 1;
       const delay = this.#delay(this.#failures);
       this.#nextAttemptAt = Math.max(this.#nextAttemptAt, nowMs + delay);
     }
@@ -101,7 +139,7 @@ export class CreateBackoff {
   }
 
   #delay(failures: number): number {
-    const delay = createRetryDelayMs(failures, this.#retry);
-    return delay * (1 - this.#retry.jitterRatio * this.#random());
+    const cap = createRetryDelayMs(failures, this.#retry);
+    return this.#retry.jitter === 'full' ? cap * this.#random() : cap;
   }
 }

@@ -1,19 +1,23 @@
 import genericPool from 'generic-pool';
-import { withTimeout } from './timers.js';
 
-// generic-pool's bundled types declare neither its Pool constructor (which takes the evictor
-// class we need to plug in) nor Deque/PriorityQueue; this is the part of it we rely on.
+// generic-pool's bundled types declare neither its Pool constructor (which takes the evictor,
+// deque and queue classes we plug in) nor Deque/PriorityQueue; this is the part of it we rely
+// on. Plugging in those classes is how the pool keeps generic-pool off the global timers: it
+// is given no acquire timeout and runs no evictor timer of its own; the pool times waiting
+// requests and drives eviction runs through its clock instead.
 
-/** generic-pool's per-resource record, as its evictor sees it. */
-export interface PooledResource<T> {
-  readonly obj: T;
-  /** `Date.now()` when the resource last became idle. */
-  readonly lastIdleTime: number;
+/** generic-pool's per-resource record, as its evictor and its deque of idle resources see it. */
+export type PooledResource<T> = { readonly obj: T };
+
+/** generic-pool's record of one waiting `acquire()`: a deferred promise. */
+export interface ResourceRequest {
+  /** `'PENDING'`, `'FULFILLED'` or `'REJECTED'`; set synchronously when it settles. */
+  readonly state: string;
+  reject(reason: unknown): void;
 }
 
-export interface Evictor<T> {
-  evict(config: unknown, resource: PooledResource<T>, availableCount: number): boolean;
-}
+export const REQUEST_PENDING = 'PENDING';
+export const REQUEST_FULFILLED = 'FULFILLED';
 
 export interface Factory<T> {
   create(): Promise<T>;
@@ -24,10 +28,10 @@ export interface Factory<T> {
 export interface PoolConfig {
   max: number;
   min: number;
-  acquireTimeoutMillis: number;
   testOnBorrow: boolean;
   fifo: boolean;
   autostart: boolean;
+  /** Used only if generic-pool's `_evict` is gone (see {@link canRunEviction}). */
   evictionRunIntervalMillis: number;
   numTestsPerEvictionRun: number;
   softIdleTimeoutMillis: number;
@@ -48,31 +52,84 @@ export interface GenericPool<T> {
   isBorrowedResource(resource: T): boolean;
 }
 
+/** What the pool hears from inside one generic-pool. */
+export interface GenericPoolHooks<T> {
+  /** Its evictor: whether an idle resource should be destroyed now. */
+  evict(resource: PooledResource<T>): boolean;
+  /** A resource became idle (created, released, or put back). */
+  idled(resource: PooledResource<T>): void;
+  /** An `acquire()` was queued (every acquire is, even one lent at once). */
+  queued(request: ResourceRequest): void;
+}
+
+type DequeClass = new () => { push(item: unknown): void; unshift(item: unknown): void };
+type PriorityQueueClass = new (
+  size: number,
+) => {
+  enqueue(item: unknown, priority?: number): void;
+};
+
 interface GenericPoolModule {
   Pool: new <T>(
-    evictor: new () => Evictor<T>,
-    deque: unknown,
-    priorityQueue: unknown,
+    evictor: new () => { evict(config: unknown, resource: PooledResource<T>): boolean },
+    deque: DequeClass,
+    priorityQueue: PriorityQueueClass,
     factory: Factory<T>,
     config: PoolConfig,
   ) => GenericPool<T>;
-  Deque: unknown;
-  PriorityQueue: unknown;
+  Deque: DequeClass;
+  PriorityQueue: PriorityQueueClass;
 }
 
 const gp = genericPool as unknown as GenericPoolModule;
 
+interface PoolInternals {
+  _evict?: () => void;
+  _resourceLoans?: unknown;
+}
+
+/**
+ * Whether the pool can run generic-pool's eviction pass itself (its internal `_evict`), on its
+ * own clock. If a generic-pool version drops it, generic-pool's own evictor timer (global, and
+ * unref'd) runs the same pass instead. A test guards this.
+ */
+export const canRunEviction = typeof (gp.Pool.prototype as PoolInternals)._evict === 'function';
+
 export function createGenericPool<T>(
-  evictor: new () => Evictor<T>,
+  hooks: GenericPoolHooks<T>,
   factory: Factory<T>,
   config: PoolConfig,
 ): GenericPool<T> {
-  return new gp.Pool<T>(evictor, gp.Deque, gp.PriorityQueue, factory, config);
+  class Evictor {
+    evict(_config: unknown, resource: PooledResource<T>): boolean {
+      return hooks.evict(resource);
+    }
+  }
+  class IdleResources extends gp.Deque {
+    override push(resource: unknown): void {
+      hooks.idled(resource as PooledResource<T>);
+      super.push(resource);
+    }
+    override unshift(resource: unknown): void {
+      hooks.idled(resource as PooledResource<T>);
+      super.unshift(resource);
+    }
+  }
+  class WaitingRequests extends gp.PriorityQueue {
+    override enqueue(request: unknown, priority?: number): void {
+      super.enqueue(request, priority);
+      hooks.queued(request as ResourceRequest);
+    }
+  }
+  return new gp.Pool<T>(Evictor, IdleResources, WaitingRequests, factory, {
+    ...config,
+    evictionRunIntervalMillis: canRunEviction ? 0 : config.evictionRunIntervalMillis,
+  });
 }
 
-interface PoolInternals {
-  _config?: { acquireTimeoutMillis?: number | undefined };
-  _resourceLoans?: unknown;
+/** One eviction pass over `pool`'s idle resources (a no-op without `_evict`). */
+export function runEviction<T>(pool: GenericPool<T>): void {
+  (pool as PoolInternals)._evict?.();
 }
 
 /**
@@ -85,46 +142,19 @@ export function borrowedResources<T>(pool: GenericPool<T>): T[] {
 }
 
 /**
- * Acquires an idle resource that generic-pool will hand out synchronously (call it only when
- * one is available, nobody waits and there is no validation), without the acquire-timeout timer
- * generic-pool would arm and disarm at once: that timer is most of the cost of a hit. generic-pool reads the timeout per
- * acquire from its config, so it is lifted for this one call.
- *
- * Sound if generic-pool's internals change: without a `_config` holding our `timeoutMs`, this is
- * a plain acquire (with its timer); and if generic-pool did not lend at once (the request is
- * still queued, without a timer), the acquire is bounded here instead, and a connection it gets
- * after that goes back to the pool. Tests guard both.
+ * Ends a waiting request: its `acquire()` rejects with this, carrying `reason`. The name is
+ * generic-pool's own timeout error's, the one its queue drops a rejected request for (any other
+ * rejection would leave the request counted in `pending`).
  */
-export function acquireIdle<T>(pool: GenericPool<T>, timeoutMs: number): Promise<T> {
-  const config = (pool as PoolInternals)._config;
-  if (config === undefined || config.acquireTimeoutMillis !== timeoutMs) return pool.acquire();
-  let acquired: Promise<T>;
-  config.acquireTimeoutMillis = undefined;
-  try {
-    acquired = pool.acquire();
-  } finally {
-    config.acquireTimeoutMillis = timeoutMs;
-  }
-  if (pool.pending === 0) return acquired;
-  return withTimeout(
-    acquired,
-    timeoutMs,
-    () => new GenericPoolTimeoutError(),
-    (late) => {
-      void pool.release(late);
-    },
-  );
-}
-
-/** Stands in for generic-pool's own TimeoutError (same name), which it does not export. */
-class GenericPoolTimeoutError extends Error {
+export class RequestCancelled extends Error {
   override readonly name = 'TimeoutError';
-  constructor() {
-    super('ResourceRequest timed out');
+  readonly reason: unknown;
+  constructor(reason: unknown) {
+    super('ResourceRequest cancelled');
+    this.reason = reason;
   }
 }
 
-/** generic-pool rejects a timed-out acquire with its own `TimeoutError`. */
-export function isGenericPoolTimeout(error: unknown): boolean {
-  return error instanceof Error && error.name === 'TimeoutError';
+export function cancelRequest(request: ResourceRequest, reason: unknown): void {
+  request.reject(new RequestCancelled(reason));
 }

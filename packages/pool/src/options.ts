@@ -3,6 +3,7 @@ import {
   defaultCreateRetry,
   type ResolvedCreateRetry,
 } from './backoff.js';
+import { type Clock, systemClock } from './clock.js';
 
 /** Options of a {@link PeerPool}. Only `create` and `destroy` are required. */
 export interface PeerPoolOptions<Conn extends object> {
@@ -92,10 +93,16 @@ export interface PeerPoolOptions<Conn extends object> {
    */
   destroyTimeoutMs?: number;
   /**
-   * Backoff for a failing `create`: after a failure, at most one attempt per window.
-   * @default { baseDelayMs: 100, maxDelayMs: 10_000, multiplier: 2, jitterRatio: 0.2 }
+   * Retries of a failing `create`: after a failure, at most one attempt per backoff window.
+   * @default { maxAttempts: Infinity, baseDelayMs: 100, maxDelayMs: 10_000, multiplier: 2, jitter: 'full' }
    */
   createRetry?: CreateRetryOptions;
+  /**
+   * Where the pool reads time and sets its timers; inject a fake one in tests (or use
+   * `vi.useFakeTimers()` with the default, which looks the globals up at each call).
+   * @default systemClock
+   */
+  clock?: Clock;
 }
 
 /** Options of `PeerPool.drain()`. */
@@ -129,6 +136,7 @@ export interface ResolvedOptions<Conn extends object> {
   validateTimeoutMs: number;
   destroyTimeoutMs: number;
   createRetry: ResolvedCreateRetry;
+  clock: Clock;
 }
 
 // setTimeout fires at once for delays above 2^31 - 1 ms, which would turn a timeout into a spin.
@@ -185,7 +193,24 @@ export function resolveOptions<Conn extends object>(
     validateTimeoutMs: duration('validateTimeoutMs', options.validateTimeoutMs, 5_000, 1),
     destroyTimeoutMs: duration('destroyTimeoutMs', options.destroyTimeoutMs, 5_000, 1),
     createRetry: resolveCreateRetry(options.createRetry),
+    clock: resolveClock(options.clock),
   };
+}
+
+function resolveClock(clock: Clock | undefined): Clock {
+  if (clock === undefined) return systemClock;
+  if (
+    clock === null ||
+    typeof clock !== 'object' ||
+    typeof clock.now !== 'function' ||
+    typeof clock.setTimeout !== 'function' ||
+    typeof clock.clearTimeout !== 'function'
+  ) {
+    throw new TypeError(
+      'options.clock must be an object with now(), setTimeout(callback, ms) and clearTimeout(handle).',
+    );
+  }
+  return clock;
 }
 
 function resolveCreateRetry(retry: CreateRetryOptions | undefined): ResolvedCreateRetry {
@@ -208,11 +233,20 @@ function resolveCreateRetry(retry: CreateRetryOptions | undefined): ResolvedCrea
       `options.createRetry.multiplier must be a number >= 1, got ${multiplier}.`,
     );
   }
-  const jitterRatio = retry.jitterRatio ?? d.jitterRatio;
-  if (typeof jitterRatio !== 'number' || !(jitterRatio >= 0 && jitterRatio < 1)) {
-    throw new RangeError(`options.createRetry.jitterRatio must be in [0, 1), got ${jitterRatio}.`);
+  const jitter = retry.jitter ?? d.jitter;
+  if (jitter !== 'full' && jitter !== 'none') {
+    throw new RangeError(
+      `options.createRetry.jitter must be 'full' or 'none', got ${JSON.stringify(jitter)}.`,
+    );
   }
-  return { baseDelayMs, maxDelayMs, multiplier, jitterRatio };
+  const maxAttempts = integer('createRetry.maxAttempts', retry.maxAttempts, d.maxAttempts, 1);
+  const { retryOn } = retry;
+  if (retryOn !== undefined && typeof retryOn !== 'function') {
+    throw new TypeError(
+      'options.createRetry.retryOn must be a function (error, attempt) => boolean.',
+    );
+  }
+  return { maxAttempts, baseDelayMs, maxDelayMs, multiplier, jitter, retryOn };
 }
 
 function integer(name: string, value: unknown, fallback: number, min: number): number {

@@ -1,4 +1,5 @@
-import { AcquireTimeoutError, NotBorrowedError, PoolClosedError } from './errors.js';
+import { backgroundTimeout, type Clock, type TimerHandle } from './clock.js';
+import { NotBorrowedError, PoolClosedError } from './errors.js';
 import {
   type Disposable,
   Emitter,
@@ -15,7 +16,6 @@ import {
 import { Peer, type PeerContext } from './peer.js';
 import { PeerSlotWaiters } from './peer-slots.js';
 import { hitRate, newCounters, type PeerStats, type PoolStats } from './stats.js';
-import { now, type TimerHandle, unrefTimeout, withTimeout } from './timers.js';
 import { type SlotClaimant, TotalLimiter } from './total-limiter.js';
 
 /**
@@ -41,7 +41,8 @@ export class PeerPool<Conn extends object> {
   /** Evicted peers whose connections are still being closed; they count in stats() until then. */
   readonly #closingPeers = new Set<Peer<Conn>>();
   /** Acquires for new peers waiting for one of the `maxPeers` pools to become idle. */
-  readonly #slotWaiters = new PeerSlotWaiters<{ peer: Peer<Conn>; acquired: Promise<Conn> }>();
+  readonly #slotWaiters: PeerSlotWaiters<{ acquired: Promise<Conn> }>;
+  readonly #clock: Clock;
   #tick = 0;
   #evictedPeers = 0;
   #closed = false;
@@ -55,6 +56,8 @@ export class PeerPool<Conn extends object> {
 
   constructor(options: PeerPoolOptions<Conn>) {
     this.#options = resolveOptions(options);
+    this.#clock = this.#options.clock;
+    this.#slotWaiters = new PeerSlotWaiters(this.#clock);
     this.#limiter = new TotalLimiter(this.#options.maxTotal, (claimant) => this.#reclaim(claimant));
     this.#ctx = {
       options: this.#options,
@@ -62,6 +65,7 @@ export class PeerPool<Conn extends object> {
       limiter: this.#limiter,
       totals: this.#totals,
       acquireFailed: () => this.#peerMayBeIdle(),
+      isDraining: () => this.#closed,
     };
   }
 
@@ -98,18 +102,8 @@ export class PeerPool<Conn extends object> {
    * acquires from the new peer in what is left of `acquireTimeoutMs`.
    */
   async #acquireWhenRoom(peerId: string): Promise<Conn> {
-    const timeoutMs = this.#options.acquireTimeoutMs;
-    const startedAt = now();
-    const { peer, acquired } = await this.#slotWaiters.wait(peerId, timeoutMs);
-    const leftMs = Math.max(1, timeoutMs - (now() - startedAt));
-    return withTimeout(
-      acquired,
-      leftMs,
-      () => new AcquireTimeoutError(peerId, timeoutMs),
-      (late) => {
-        if (peer.pool.isBorrowedResource(late)) void peer.pool.release(late);
-      },
-    );
+    const { acquired } = await this.#slotWaiters.wait(peerId, this.#options.acquireTimeoutMs);
+    return acquired;
   }
 
   /** Something was handed back or gave up: if acquires wait for a peer slot, try to make one. */
@@ -119,9 +113,9 @@ export class PeerPool<Conn extends object> {
       const peer = this.#peers.get(peerId) ?? this.#addPeer(peerId);
       if (peer === undefined) return;
       // Acquired at once, so the new peer is busy and not the next one closed to make room.
-      this.#slotWaiters.grant(peerId, () => {
+      this.#slotWaiters.grant(peerId, (leftMs) => {
         peer.lastUsedTick = ++this.#tick;
-        return { peer, acquired: peer.acquire() };
+        return { acquired: peer.acquire(leftMs) };
       });
       peerId = this.#slotWaiters.nextPeerId;
     }
@@ -202,7 +196,7 @@ export class PeerPool<Conn extends object> {
       this.#drained = Promise.all(peers.map((peer) => peer.close())).then(() => {
         this.#peers.clear();
         this.#drainDone = true;
-        if (this.#forceTimer !== undefined) clearTimeout(this.#forceTimer);
+        if (this.#forceTimer !== undefined) this.#clock.clearTimeout(this.#forceTimer);
       });
     }
     this.#forceAfter(timeoutMs);
@@ -212,11 +206,13 @@ export class PeerPool<Conn extends object> {
   /** Moves the drain deadline to `timeoutMs` from now if that is earlier than the current one. */
   #forceAfter(timeoutMs: number): void {
     if (this.#drainDone || timeoutMs === Number.POSITIVE_INFINITY) return;
-    const at = now() + timeoutMs;
+    const at = this.#clock.now() + timeoutMs;
     if (at >= this.#forceAt) return;
     this.#forceAt = at;
-    if (this.#forceTimer !== undefined) clearTimeout(this.#forceTimer);
-    this.#forceTimer = unrefTimeout(() => this.#force(), timeoutMs);
+    if (this.#forceTimer !== undefined) this.#clock.clearTimeout(this.#forceTimer);
+    // Unref'd: what drain() waits for here is borrowers, whose own work keeps the process alive
+    // if it is real; the creates and destroys drain() awaits have ref'd timeouts of their own.
+    this.#forceTimer = backgroundTimeout(this.#clock, () => this.#force(), timeoutMs);
   }
 
   /** The drain deadline passed: borrowed connections are destroyed instead of awaited. */
@@ -328,19 +324,32 @@ export class PeerPool<Conn extends object> {
   }
 
   #startSweep(): void {
-    if (this.#sweepTimer !== undefined || this.#options.idleTimeoutMs === 0) return;
-    this.#sweepTimer = unrefTimeout(() => this.#sweep(), this.#options.idleCheckIntervalMs);
+    const { idleTimeoutMs, testWhileIdle, idleCheckIntervalMs } = this.#options;
+    if (this.#sweepTimer !== undefined || (idleTimeoutMs === 0 && !testWhileIdle)) return;
+    this.#sweepTimer = backgroundTimeout(this.#clock, () => this.#sweep(), idleCheckIntervalMs);
   }
 
   #stopSweep(): void {
-    if (this.#sweepTimer !== undefined) clearTimeout(this.#sweepTimer);
+    if (this.#sweepTimer !== undefined) this.#clock.clearTimeout(this.#sweepTimer);
     this.#sweepTimer = undefined;
   }
 
-  /** Closes the pools of peers that have sat idle for `idleTimeoutMs`. */
+  /**
+   * The idle check: closes connections idle for `idleTimeoutMs` (and, with `testWhileIdle`,
+   * dead ones), then the pools of peers that have sat idle that long.
+   */
   #sweep(): void {
     this.#sweepTimer = undefined;
-    const nowMs = now();
+    for (const peer of this.#peers.values()) peer.checkIdle();
+    for (const peer of this.#closingPeers) peer.checkIdle();
+    if (this.#options.idleTimeoutMs > 0) this.#closeIdlePeers();
+    // A backstop: acquires waiting for a peer slot get one if a peer went idle unnoticed.
+    this.#peerMayBeIdle();
+    if (this.#peers.size > 0 || this.#closingPeers.size > 0) this.#startSweep();
+  }
+
+  #closeIdlePeers(): void {
+    const nowMs = this.#clock.now();
     for (const peer of [...this.#peers.values()]) {
       if (peer.lastUsedTick !== peer.tickAtLastSweep || !peer.isIdle) {
         peer.tickAtLastSweep = peer.lastUsedTick;
@@ -349,8 +358,5 @@ export class PeerPool<Conn extends object> {
         this.#evict(peer, 'idle');
       }
     }
-    // A backstop: acquires waiting for a peer slot get one if a peer went idle unnoticed.
-    this.#peerMayBeIdle();
-    if (this.#peers.size > 0) this.#startSweep();
   }
 }

@@ -1,20 +1,24 @@
-import { CreateBackoff } from './backoff.js';
 import { AcquireTimeoutError, PoolClosedError } from './errors.js';
 import type { Emitter, PeerPoolEvents } from './events.js';
 import {
-  acquireIdle,
   borrowedResources,
   createGenericPool,
   type GenericPool,
-  isGenericPoolTimeout,
-  type PooledResource,
+  REQUEST_FULFILLED,
+  REQUEST_PENDING,
+  RequestCancelled,
+  type ResourceRequest,
+  runEviction,
 } from './generic-pool.js';
+import { IdleChecks } from './idle-checks.js';
 import type { ResolvedOptions } from './options.js';
+import { PeerCreates } from './peer-creates.js';
 import type { Counters, PeerStats } from './stats.js';
 import { hitRate, newCounters } from './stats.js';
-import { now, unrefTimeout } from './timers.js';
+import { awaitedTimer, GuardTimers, withTimeout } from './timers.js';
 import type { SlotClaimant, TotalLimiter } from './total-limiter.js';
-import { callCreate, callDestroy, callValidate } from './user-calls.js';
+import { callDestroy, callValidate } from './user-calls.js';
+import { WaitingAcquires } from './waiting-acquires.js';
 
 /** What every peer of one PeerPool shares. */
 export interface PeerContext<Conn extends object> {
@@ -24,11 +28,8 @@ export interface PeerContext<Conn extends object> {
   readonly totals: Counters;
   /** Called when an acquire of a peer fails: the peer may have nothing borrowed or waiting now. */
   readonly acquireFailed: () => void;
-}
-
-/** A create given up because nobody needs its connection any more; not a create error. */
-class CreateCancelledError extends Error {
-  override readonly name = 'CreateCancelledError';
+  /** Whether `drain()` has been called: its caller awaits every create and destroy left. */
+  readonly isDraining: () => boolean;
 }
 
 // generic-pool has no "never" for its hard idle timeout; this is later than any process lives.
@@ -36,8 +37,8 @@ const NEVER_MS = Number.MAX_SAFE_INTEGER;
 
 /**
  * One peer: its generic-pool, wrapped so that its traps cannot reach the caller. `create` goes
- * through a backoff gate and the total limiter, `validate` and `destroy` never reject, and
- * every call into user code is bounded by a timeout.
+ * through a backoff gate and the total limiter, `validate` and `destroy` never reject, every
+ * call into user code is bounded by a timeout, and every timer is the pool clock's.
  */
 export class Peer<Conn extends object> implements SlotClaimant {
   readonly id: string;
@@ -46,19 +47,21 @@ export class Peer<Conn extends object> implements SlotClaimant {
   /** Order of last use (acquire or release) among peers, for least-recently-used eviction. */
   lastUsedTick = 0;
   /**
-   * `Date.now()` since which the peer has not been used, as seen by the idle sweeps. The hot
+   * Clock time since which the peer has not been used, as seen by the idle sweeps. The hot
    * path only bumps `lastUsedTick`; a sweep that finds it moved restarts the idle clock.
    */
-  idleSince = now();
+  idleSince: number;
   tickAtLastSweep = 0;
   closing = false;
   readonly #ctx: PeerContext<Conn>;
-  readonly #backoff: CreateBackoff;
+  readonly #creates: PeerCreates<Conn>;
+  /** Timeouts of creates, validations, destroys and backoff waits: ref'd while awaited. */
+  readonly #guards: GuardTimers;
+  readonly #waiting: WaitingAcquires;
+  /** The request generic-pool queued for the acquire() running right now. */
+  #queued: ResourceRequest | undefined;
+  readonly #idle: IdleChecks<Conn>;
   #closed: Promise<void> | undefined;
-  #wakers = new Set<() => void>();
-  /** Found dead by an idle check: evicted at the next check, refused at the next borrow. */
-  #dead = new WeakSet<Conn>();
-  #checking = new WeakSet<Conn>();
   /** Created and not lent yet. */
   #fresh = new WeakSet<Conn>();
   #skipNextValidation = false;
@@ -69,14 +72,26 @@ export class Peer<Conn extends object> implements SlotClaimant {
     this.id = id;
     this.#ctx = ctx;
     const { options } = ctx;
-    this.#backoff = new CreateBackoff(options.createRetry);
-    const peer = this;
-    const idleChecks = options.idleTimeoutMs > 0 || options.testWhileIdle;
+    const { clock } = options;
+    this.idleSince = clock.now();
+    this.#waiting = new WaitingAcquires(clock);
+    // Someone awaits this peer's work while one of its acquires waits, or drain() is awaited.
+    this.#guards = new GuardTimers(clock, () => this.pool.pending > 0 || ctx.isDraining());
+    this.#creates = new PeerCreates(this, ctx, this.#guards.start, this.#waiting);
+    this.#idle = new IdleChecks(
+      id,
+      options,
+      () => this.pool,
+      this.#guards.start,
+      () => this.#invalid(),
+    );
     this.pool = createGenericPool<Conn>(
-      class PeerEvictor {
-        evict(_config: unknown, resource: PooledResource<Conn>): boolean {
-          return peer.#shouldEvict(resource);
-        }
+      {
+        evict: (resource) => this.#idle.shouldEvict(resource),
+        idled: (resource) => this.#idle.idled(resource),
+        queued: (request) => {
+          this.#queued = request;
+        },
       },
       {
         create: () => this.#create(),
@@ -86,12 +101,12 @@ export class Peer<Conn extends object> implements SlotClaimant {
       {
         max: options.maxPerPeer,
         min: options.minPerPeer,
-        acquireTimeoutMillis: options.acquireTimeoutMs,
         testOnBorrow: options.validate !== undefined,
         fifo: options.fifo,
         // Started below, once this.pool is assigned: min creates would otherwise run too early.
         autostart: false,
-        evictionRunIntervalMillis: idleChecks ? options.idleCheckIntervalMs : 0,
+        evictionRunIntervalMillis:
+          options.idleTimeoutMs > 0 || options.testWhileIdle ? options.idleCheckIntervalMs : 0,
         numTestsPerEvictionRun: options.maxPerPeer,
         softIdleTimeoutMillis: -1,
         idleTimeoutMillis: NEVER_MS,
@@ -114,25 +129,71 @@ export class Peer<Conn extends object> implements SlotClaimant {
     return this.pool.borrowed === 0 && this.pool.pending === 0;
   }
 
-  acquire(): Promise<Conn> {
+  /**
+   * Lends a connection. One that generic-pool lends at once (a hit without `validate`) arms no
+   * timer; any other waits at most `timeoutMs` (what is left of `acquireTimeoutMs`).
+   */
+  acquire(timeoutMs: number = this.#ctx.options.acquireTimeoutMs): Promise<Conn> {
     const { pool } = this;
     if (pool.available > 0) {
       this.counters.hits += 1;
       this.#ctx.totals.hits += 1;
-      // Without validation and with nobody ahead, generic-pool lends at once: nothing to time.
-      if (pool.pending === 0 && this.#ctx.options.validate === undefined)
-        return acquireIdle(pool, this.#ctx.options.acquireTimeoutMs);
     } else {
       this.counters.misses += 1;
       this.#ctx.totals.misses += 1;
     }
-    return pool.acquire().then(
+    const acquired = pool.acquire();
+    const request = this.#queued;
+    this.#queued = undefined;
+    if (request?.state === REQUEST_FULFILLED) return acquired;
+    if (request?.state !== REQUEST_PENDING) return this.#acquireUntracked(acquired, timeoutMs);
+    this.#waiting.add(request, timeoutMs, () => this.#timeoutError(), this.#creates.failedWindows);
+    this.#guards.update();
+    return acquired.then(
+      (conn) => {
+        this.#waitEnded(request);
+        return this.#forced ? this.#refuse(conn) : conn;
+      },
+      (error: unknown) => {
+        this.#waitEnded(request);
+        this.#ctx.acquireFailed();
+        throw error instanceof RequestCancelled ? error.reason : this.#acquireError(error);
+      },
+    );
+  }
+
+  /**
+   * An acquire whose request the pool did not see queued (generic-pool refused it at once, or
+   * its internals changed): bounded here instead, a connection lent after that goes back.
+   */
+  #acquireUntracked(acquired: Promise<Conn>, timeoutMs: number): Promise<Conn> {
+    const { pool } = this;
+    return withTimeout(
+      acquired,
+      awaitedTimer(this.#ctx.options.clock),
+      timeoutMs,
+      () => this.#timeoutError(),
+      (late) => {
+        if (pool.isBorrowedResource(late)) void pool.release(late);
+      },
+    ).then(
       (conn) => (this.#forced ? this.#refuse(conn) : conn),
       (error: unknown) => {
         this.#ctx.acquireFailed();
         throw this.#acquireError(error);
       },
     );
+  }
+
+  #waitEnded(request: ResourceRequest): void {
+    this.#waiting.delete(request);
+    // Perhaps nobody waits any more: the timers of this peer's work need not hold the process.
+    this.#guards.update();
+  }
+
+  #timeoutError(): AcquireTimeoutError {
+    const { acquireTimeoutMs } = this.#ctx.options;
+    return new AcquireTimeoutError(this.id, acquireTimeoutMs, this.#creates.lastError);
   }
 
   /**
@@ -160,6 +221,7 @@ export class Peer<Conn extends object> implements SlotClaimant {
     this.#skipNextValidation = true;
     const taken = pool.acquire();
     this.#skipNextValidation = false;
+    this.#queued = undefined;
     taken.then(
       (conn) => pool.destroy(conn),
       () => undefined,
@@ -167,8 +229,15 @@ export class Peer<Conn extends object> implements SlotClaimant {
     return true;
   }
 
+  /** One idle check: closes connections idle too long (and, with testWhileIdle, dead ones). */
+  checkIdle(): void {
+    runEviction(this.pool);
+  }
+
   /** Lets borrowers finish, then destroys every connection; idempotent. */
   close(): Promise<void> {
+    // drain() may be what calls: from now on its caller awaits this peer's creates and destroys.
+    this.#guards.update();
     if (this.#closed !== undefined) return this.#closed;
     this.closing = true;
     this.#dropIdleCreates();
@@ -184,12 +253,12 @@ export class Peer<Conn extends object> implements SlotClaimant {
   /** Wakes creates sleeping in backoff and refuses queued slots; those nobody needs give up. */
   #dropIdleCreates(): void {
     this.#ctx.limiter.cancel(this);
-    for (const wake of this.#wakers) wake();
+    this.#creates.wakeAll();
   }
 
   /** Marked dead by an idle check: hand it to destroy instead of back to the pool. */
   isDead(conn: Conn): boolean {
-    return this.#dead.has(conn);
+    return this.#idle.isDead(conn);
   }
 
   stats(): PeerStats {
@@ -205,42 +274,13 @@ export class Peer<Conn extends object> implements SlotClaimant {
   }
 
   async #create(): Promise<Conn> {
-    const { options, limiter, events, totals } = this.#ctx;
-    for (
-      let waitMs = this.#backoff.waitMs(now());
-      waitMs > 0;
-      waitMs = this.#backoff.waitMs(now())
-    ) {
-      await this.#sleep(waitMs);
-      if (!this.wantsConnection) throw new CreateCancelledError();
-    }
-    const ticket = this.#backoff.begin(now());
-    const reserved = limiter.reserve(this);
-    if (reserved !== true && !(await reserved)) throw new CreateCancelledError();
-    let conn: Conn;
-    try {
-      conn = await callCreate(options, this.id, (late) => {
-        void callDestroy(options, events, this.id, late);
-      });
-    } catch (error) {
-      limiter.release();
-      const retryInMs = this.#backoff.failed(now(), error, ticket);
-      this.counters.createErrors += 1;
-      totals.createErrors += 1;
-      events.emit('createError', {
-        peerId: this.id,
-        error,
-        failures: this.#backoff.failures,
-        retryInMs,
-      });
-      throw error;
-    }
+    const conn = await this.#creates.create();
     // With validate, a create only counts as a success once its connection passes a check.
-    if (options.validate === undefined) this.#backoff.succeeded();
+    if (this.#ctx.options.validate === undefined) this.#creates.succeeded();
     else this.#fresh.add(conn);
     this.counters.creates += 1;
-    totals.creates += 1;
-    events.emit('create', { peerId: this.id, conn });
+    this.#ctx.totals.creates += 1;
+    this.#ctx.events.emit('create', { peerId: this.id, conn });
     return conn;
   }
 
@@ -249,7 +289,7 @@ export class Peer<Conn extends object> implements SlotClaimant {
     this.#ctx.totals.destroyed += 1;
     this.#ctx.limiter.release();
     this.#ctx.events.emit('destroy', { peerId: this.id, conn });
-    return callDestroy(this.#ctx.options, this.#ctx.events, this.id, conn);
+    return callDestroy(this.#ctx.options, this.#ctx.events, this.id, conn, this.#guards.start);
   }
 
   /** The user's validate, made total: false, a throw, a rejection or a hang mean invalid. */
@@ -258,11 +298,11 @@ export class Peer<Conn extends object> implements SlotClaimant {
       this.#skipNextValidation = false;
       return Promise.resolve(true);
     }
-    if (this.#dead.has(conn)) return Promise.resolve(this.#invalid());
+    if (this.#idle.isDead(conn)) return Promise.resolve(this.#invalid());
     const fresh = this.#fresh.delete(conn);
-    return callValidate(this.#ctx.options, this.id, conn).then((valid) => {
+    return callValidate(this.#ctx.options, this.id, conn, this.#guards.start).then((valid) => {
       if (!valid) return this.#invalid(fresh);
-      if (fresh) this.#backoff.succeeded();
+      if (fresh) this.#creates.succeeded();
       return true;
     });
   }
@@ -270,59 +310,12 @@ export class Peer<Conn extends object> implements SlotClaimant {
   #invalid(fresh = false): false {
     this.counters.validationFailures += 1;
     this.#ctx.totals.validationFailures += 1;
-    // generic-pool validates new connections too, and replaces an invalid one at once: a
-    // validate that always fails would spin create/destroy. A new connection that fails its
-    // first check is a failed create, and waits its turn at the backoff gate.
-    if (fresh) this.#backoff.failed(now(), new Error('validate rejected a new connection'));
+    // generic-pool validates new connections too: one failing its first check is a failed create.
+    if (fresh) this.#creates.failedFirstCheck();
     return false;
   }
 
-  #shouldEvict(resource: PooledResource<Conn>): boolean {
-    const conn = resource.obj;
-    if (this.#dead.has(conn)) return true;
-    const { options } = this.#ctx;
-    if (options.testWhileIdle) this.#checkWhileIdle(conn);
-    return (
-      options.idleTimeoutMs > 0 &&
-      // minPerPeer counts borrowed connections too: it is how many stay open, not stay idle.
-      this.pool.available + this.pool.borrowed > options.minPerPeer &&
-      now() - resource.lastIdleTime >= options.idleTimeoutMs
-    );
-  }
-
-  #checkWhileIdle(conn: Conn): void {
-    if (this.#checking.has(conn)) return;
-    this.#checking.add(conn);
-    void callValidate(this.#ctx.options, this.id, conn).then((valid) => {
-      this.#checking.delete(conn);
-      // Borrowed meanwhile means it passed the check on borrow: newer news than ours.
-      if (!valid && !this.pool.isBorrowedResource(conn) && !this.#dead.has(conn)) {
-        this.#dead.add(conn);
-        this.#invalid();
-      }
-    });
-  }
-
-  #sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const wake = () => {
-        clearTimeout(timer);
-        this.#wakers.delete(wake);
-        resolve();
-      };
-      const timer = unrefTimeout(wake, ms);
-      this.#wakers.add(wake);
-    });
-  }
-
   #acquireError(error: unknown): unknown {
-    if (isGenericPoolTimeout(error)) {
-      return new AcquireTimeoutError(
-        this.id,
-        this.#ctx.options.acquireTimeoutMs,
-        this.#backoff.lastError,
-      );
-    }
     if (error instanceof Error && /draining/.test(error.message))
       return new PoolClosedError(this.id);
     return error;

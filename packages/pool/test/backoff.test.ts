@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CreateBackoff, createRetryDelayMs, defaultCreateRetry } from '../src/backoff.js';
 
-const noJitter = { ...defaultCreateRetry, jitterRatio: 0 };
+const noJitter = { ...defaultCreateRetry, jitter: 'none' as const };
 
 describe('create backoff', () => {
   it('doubles the wait after each failure up to maxDelayMs', () => {
@@ -40,11 +40,30 @@ describe('create backoff', () => {
     expect(backoff.lastError).toBeUndefined();
   });
 
-  it('shortens a wait by at most jitterRatio', () => {
-    const low = new CreateBackoff({ ...defaultCreateRetry, jitterRatio: 0.2 }, () => 0.999_999);
-    expect(low.failed(0, new Error('x'))).toBeGreaterThanOrEqual(80);
-    const high = new CreateBackoff({ ...defaultCreateRetry, jitterRatio: 0.2 }, () => 0);
-    expect(high.failed(0, new Error('x'))).toBe(100);
+  it('draws each wait uniformly between 0 and its cap with full jitter (the default)', () => {
+    const wait = (random: number) =>
+      new CreateBackoff(defaultCreateRetry, () => random).failed(0, new Error('x'));
+
+    expect(defaultCreateRetry.jitter).toBe('full');
+    expect(wait(0)).toBe(0);
+    expect(wait(0.5)).toBe(50);
+    expect(wait(0.999_999)).toBeCloseTo(100, 3);
+  });
+
+  it('waits the cap itself without jitter', () => {
+    const backoff = new CreateBackoff(noJitter, () => 0);
+
+    expect(backoff.failed(0, new Error('x'))).toBe(100);
+  });
+
+  it('counts failed windows monotonically, through successes', () => {
+    const backoff = new CreateBackoff(noJitter);
+    backoff.failed(0, new Error('x'));
+    backoff.succeeded();
+    backoff.failed(0, new Error('y'));
+
+    expect(backoff.failures).toBe(1);
+    expect(backoff.failedWindows).toBe(2);
   });
 
   it('counts attempts that began together and failed together as one failure', () => {

@@ -4,12 +4,15 @@ import { createRetryDelayMs, defaultCreateRetry } from '../src/backoff.js';
 import { AcquireTimeoutError, CreateTimeoutError, PeerPool } from '../src/index.js';
 import { FakeConn } from './helpers.js';
 
-/** Attempts a failing create may make within `windowMs` under the backoff (jitter only shortens waits by its ratio). */
-function attemptsAllowed(windowMs: number, retry = defaultCreateRetry): number {
+/**
+ * Attempts a failing create may make within `windowMs` under the backoff, when every wait is
+ * `share` of its cap (full jitter with Math.random() fixed at `share`).
+ */
+function attemptsAllowed(windowMs: number, share: number, retry = defaultCreateRetry): number {
   let attempts = 1;
   let at = 0;
   for (;;) {
-    at += createRetryDelayMs(attempts, retry) * (1 - retry.jitterRatio);
+    at += createRetryDelayMs(attempts, retry) * share;
     if (at > windowMs) return attempts;
     attempts += 1;
   }
@@ -26,6 +29,7 @@ describe('a failing create', () => {
   });
   afterEach(() => {
     vi.useRealTimers();
+    vi.restoreAllMocks();
   });
 
   it('spins in raw generic-pool: a create that rejects at once is called again without any time passing', async () => {
@@ -49,6 +53,7 @@ describe('a failing create', () => {
   });
 
   it('is retried with backoff, and the acquire ends with AcquireTimeoutError within its timeout', async () => {
+    vi.spyOn(Math, 'random').mockReturnValue(0.5); // full jitter: every wait is half its cap
     const create = vi.fn((): FakeConn => {
       throw new Error('ECONNREFUSED');
     });
@@ -72,7 +77,7 @@ describe('a failing create', () => {
     expect((error as Error).message).toContain('The last create failed: ECONNREFUSED');
     expect((error as Error).cause).toEqual(new Error('ECONNREFUSED'));
     expect(create.mock.calls.length).toBeGreaterThanOrEqual(2);
-    expect(create.mock.calls.length).toBeLessThanOrEqual(attemptsAllowed(1_000));
+    expect(create.mock.calls.length).toBeLessThanOrEqual(attemptsAllowed(1_000, 0.5));
   });
 
   it('follows the backoff schedule exactly without jitter: attempts at 0, 100, 300 and 700 ms', async () => {
@@ -85,7 +90,7 @@ describe('a failing create', () => {
       },
       destroy: () => undefined,
       acquireTimeoutMs: 1_000,
-      createRetry: { baseDelayMs: 100, multiplier: 2, jitterRatio: 0 },
+      createRetry: { baseDelayMs: 100, multiplier: 2, jitter: 'none' },
     });
 
     const outcome = pool.acquire('db-1').catch((error: unknown) => error);
@@ -104,7 +109,7 @@ describe('a failing create', () => {
       destroy: () => undefined,
       maxPerPeer: 10,
       acquireTimeoutMs: 1_000,
-      createRetry: { jitterRatio: 0 },
+      createRetry: { jitter: 'none' },
     });
 
     const outcomes = Array.from({ length: 10 }, () => pool.acquire('a').catch((e: unknown) => e));
@@ -145,7 +150,7 @@ describe('a failing create', () => {
       },
       destroy: () => undefined,
       acquireTimeoutMs: 1_000,
-      createRetry: { jitterRatio: 0 },
+      createRetry: { jitter: 'none' },
     });
     const errors: number[] = [];
     pool.on('createError', ({ failures, retryInMs }) => errors.push(failures * 1_000 + retryInMs));
@@ -171,7 +176,7 @@ describe('a failing create', () => {
       destroy,
       acquireTimeoutMs: 2_000,
       createTimeoutMs: 500,
-      createRetry: { jitterRatio: 0 },
+      createRetry: { jitter: 'none' },
     });
     const createErrors: unknown[] = [];
     pool.on('createError', ({ error }) => createErrors.push(error));

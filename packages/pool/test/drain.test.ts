@@ -71,7 +71,7 @@ describe('drain and destroy errors', () => {
       create: () => Promise.reject(new Error('ECONNREFUSED')),
       destroy: () => undefined,
       acquireTimeoutMs: 1_000,
-      createRetry: { baseDelayMs: 5_000, jitterRatio: 0 },
+      createRetry: { baseDelayMs: 5_000, jitter: 'none' },
     });
     const timedOut = pool.acquire('a').catch(() => undefined);
     await vi.advanceTimersByTimeAsync(1_000);

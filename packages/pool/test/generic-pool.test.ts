@@ -1,32 +1,102 @@
-import genericPool from 'generic-pool';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { acquireIdle, type GenericPool } from '../src/generic-pool.js';
+import {
+  borrowedResources,
+  cancelRequest,
+  canRunEviction,
+  createGenericPool,
+  type GenericPoolHooks,
+  type PooledResource,
+  REQUEST_FULFILLED,
+  REQUEST_PENDING,
+  RequestCancelled,
+  type ResourceRequest,
+  runEviction,
+} from '../src/generic-pool.js';
+import { AcquireTimeoutError, PeerPool } from '../src/index.js';
+import { FakeClock, FakeConn } from './helpers.js';
 
-/** A stand-in for a generic-pool whose internals changed shape; only what acquireIdle touches. */
-function changedPool(options: { config?: object; queues: boolean }) {
-  let lend: (conn: object) => void = () => undefined;
-  let pending = 0;
-  const pool = {
-    _config: options.config,
-    get pending() {
-      return pending;
+// The pool relies on a few generic-pool internals (3.9); these tests guard their shape, so an
+// upgrade that changes them fails here rather than as a hang somewhere else.
+
+function plainPool(max: number, hooks: Partial<GenericPoolHooks<object>> = {}) {
+  const queued: ResourceRequest[] = [];
+  const idled: PooledResource<object>[] = [];
+  const pool = createGenericPool<object>(
+    {
+      evict: () => false,
+      idled: (resource) => idled.push(resource),
+      queued: (request) => queued.push(request),
+      ...hooks,
     },
-    acquire: vi.fn(() => {
-      if (!options.queues) return Promise.resolve({ lent: 'at once' });
-      pending += 1;
-      return new Promise<object>((resolve) => {
-        lend = (conn) => {
-          pending -= 1;
-          resolve(conn);
-        };
-      });
-    }),
-    release: vi.fn(() => Promise.resolve()),
-  };
-  return { pool, fake: pool as unknown as GenericPool<object>, lend: (conn: object) => lend(conn) };
+    { create: async () => ({}), destroy: async () => undefined },
+    {
+      max,
+      min: 0,
+      testOnBorrow: false,
+      fifo: false,
+      autostart: true,
+      evictionRunIntervalMillis: 0,
+      numTestsPerEvictionRun: max,
+      softIdleTimeoutMillis: -1,
+      idleTimeoutMillis: Number.MAX_SAFE_INTEGER,
+    },
+  );
+  return { pool, queued, idled };
 }
 
-describe('the timer-free hit path (acquireIdle)', () => {
+describe('generic-pool as the pool drives it', () => {
+  it('queues every acquire through the plugged-in queue, lent at once when one is idle', async () => {
+    const { pool, queued } = plainPool(1);
+    const first = await pool.acquire();
+    await pool.release(first);
+
+    const hit = pool.acquire();
+
+    expect(queued).toHaveLength(2);
+    expect(queued[1]?.state).toBe(REQUEST_FULFILLED);
+    expect(await hit).toBe(first);
+  });
+
+  it('leaves a request that has to wait pending, and drops it from its queue when cancelled', async () => {
+    const { pool, queued } = plainPool(1);
+    await pool.acquire();
+
+    const waiting = pool.acquire().catch((error: unknown) => error);
+    const request = queued[1] as ResourceRequest;
+    expect(request.state).toBe(REQUEST_PENDING);
+    expect(pool.pending).toBe(1);
+    cancelRequest(request, 'gave up');
+    const error = await waiting;
+
+    expect(error).toBeInstanceOf(RequestCancelled);
+    expect((error as RequestCancelled).reason).toBe('gave up');
+    expect(pool.pending).toBe(0);
+  });
+
+  it('reports each resource that becomes idle, and lists the borrowed ones', async () => {
+    const { pool, idled } = plainPool(2);
+    const a = await pool.acquire();
+    const b = await pool.acquire();
+    await pool.release(a);
+
+    expect(idled.map((resource) => resource.obj)).toEqual([a, b, a]);
+    expect(borrowedResources(pool)).toEqual([b]);
+  });
+
+  it('runs an eviction pass on demand, through the plugged-in evictor', async () => {
+    const evict = vi.fn(() => true);
+    const { pool } = plainPool(1, { evict });
+    await pool.release(await pool.acquire());
+
+    expect(canRunEviction).toBe(true);
+    runEviction(pool);
+
+    expect(evict).toHaveBeenCalledTimes(1);
+    expect(pool.available).toBe(0);
+  });
+});
+
+describe('the timer-free hit path', () => {
   beforeEach(() => {
     vi.useFakeTimers();
   });
@@ -34,51 +104,37 @@ describe('the timer-free hit path (acquireIdle)', () => {
     vi.useRealTimers();
   });
 
-  it('restores the acquire timeout after a hit, so a later waiting acquire still times out', async () => {
-    const pool = genericPool.createPool(
-      { create: async () => ({}), destroy: async () => undefined },
-      { max: 1, acquireTimeoutMillis: 500 },
-    ) as unknown as GenericPool<object>;
-    const first = await pool.acquire();
-    await pool.release(first);
-
-    const hit = await acquireIdle(pool, 500);
-    const waiting = pool.acquire().catch((error: unknown) => error);
-    await vi.advanceTimersByTimeAsync(500);
-
-    expect(hit).toBe(first);
-    expect(await waiting).toMatchObject({ name: 'TimeoutError' });
-  });
-
-  it('falls back to a plain acquire when generic-pool has no _config', async () => {
-    const { pool, fake } = changedPool({ queues: false });
-
-    await expect(acquireIdle(fake, 500)).resolves.toEqual({ lent: 'at once' });
-    expect(pool.acquire).toHaveBeenCalledTimes(1);
-  });
-
-  it('still ends by the timeout if generic-pool queues the request instead of lending at once', async () => {
-    const { fake } = changedPool({ config: { acquireTimeoutMillis: 500 }, queues: true });
-
-    const outcome = acquireIdle(fake, 500).catch((error: unknown) => error);
-    await vi.advanceTimersByTimeAsync(500);
-
-    expect(await outcome).toMatchObject({ name: 'TimeoutError' });
-  });
-
-  it('gives a connection lent after that timeout back to the pool instead of leaking it', async () => {
-    const { pool, fake, lend } = changedPool({
-      config: { acquireTimeoutMillis: 500 },
-      queues: true,
+  it('arms no timer for an acquire lent at once', async () => {
+    const clock = new FakeClock();
+    const pool = new PeerPool<FakeConn>({
+      create: (peerId) => new FakeConn(peerId),
+      destroy: () => undefined,
+      idleTimeoutMs: 0,
+      clock,
     });
-    const outcome = acquireIdle(fake, 500).catch(() => undefined);
+    pool.release('a', await pool.acquire('a'));
+    const timersSet = clock.timersSet;
+
+    const hit = await pool.acquire('a');
+
+    expect(hit).toBeInstanceOf(FakeConn);
+    expect(clock.timersSet).toBe(timersSet);
+  });
+
+  it('still times out a waiting acquire that comes after a hit', async () => {
+    const pool = new PeerPool<FakeConn>({
+      create: (peerId) => new FakeConn(peerId),
+      destroy: () => undefined,
+      maxPerPeer: 1,
+      acquireTimeoutMs: 500,
+    });
+    pool.release('a', await pool.acquire('a'));
+
+    const hit = await pool.acquire('a');
+    const waiting = pool.acquire('a').catch((error: unknown) => error);
     await vi.advanceTimersByTimeAsync(500);
-    await outcome;
 
-    const late = { late: true };
-    lend(late);
-    await vi.advanceTimersByTimeAsync(0);
-
-    expect(pool.release).toHaveBeenCalledWith(late);
+    expect(hit).toBeInstanceOf(FakeConn);
+    expect(await waiting).toBeInstanceOf(AcquireTimeoutError);
   });
 });

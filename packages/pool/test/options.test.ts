@@ -46,9 +46,27 @@ describe('PeerPool options', () => {
     );
   });
 
-  it('refuses a jitterRatio of 1 or more and a multiplier below 1', () => {
-    expect(() => new PeerPool({ ...base, createRetry: { jitterRatio: 1 } })).toThrow(RangeError);
+  it('refuses a jitter other than full or none and a multiplier below 1', () => {
+    expect(() => new PeerPool({ ...base, createRetry: { jitter: 'half' as never } })).toThrow(
+      /createRetry\.jitter/,
+    );
     expect(() => new PeerPool({ ...base, createRetry: { multiplier: 0.5 } })).toThrow(RangeError);
+  });
+
+  it('refuses a maxAttempts below 1 or not whole, and a retryOn that is not a function', () => {
+    expect(() => new PeerPool({ ...base, createRetry: { maxAttempts: 0 } })).toThrow(
+      /createRetry\.maxAttempts/,
+    );
+    expect(() => new PeerPool({ ...base, createRetry: { maxAttempts: 1.5 } })).toThrow(RangeError);
+    expect(() => new PeerPool({ ...base, createRetry: { retryOn: true as never } })).toThrow(
+      /createRetry\.retryOn/,
+    );
+  });
+
+  it('accepts Infinity for maxAttempts', () => {
+    expect(
+      () => new PeerPool({ ...base, createRetry: { maxAttempts: Number.POSITIVE_INFINITY } }),
+    ).not.toThrow();
   });
 
   it('refuses testWhileIdle without validate', () => {

@@ -95,7 +95,7 @@ describe('validation on borrow', () => {
       ...factory,
       validate: () => false,
       acquireTimeoutMs: 1_000,
-      createRetry: { jitterRatio: 0 },
+      createRetry: { jitter: 'none' },
     });
 
     const outcome = pool.acquire('a').catch((e: unknown) => e);
