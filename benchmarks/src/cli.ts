@@ -2,24 +2,27 @@
 /**
  * `pnpm bench [package...] [--quick] [--save FILE] [--compare FILE [--fail-over 20%]]`
  *
- * Runs every suite in src/suites (or the named ones), prints each workload with ours vs the anchors
- * and the ratio, writes results/<package>.json, results/<package>.svg and regenerates RESULTS.md.
- * `--quick` is the CI smoke mode: tiny sizes, one short round, output under results/quick/ so the
+ * Runs every suite in src/suites (or the named ones), prints each workload with ours vs the anchors,
+ * the ratio and whether its goal was met, writes results/<package>.json, results/<package>.svg and
+ * regenerates RESULTS.md, and ends by listing the files it wrote. `--quick` is the CI smoke mode:
+ * tiny sizes, one short round (so no spread: `± n/a`), output under results/quick/ so the
  * committed figures are never replaced by smoke numbers.
  */
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { basename, join } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { compareRuns, parseBaseline, parseThreshold, type SavedRun } from './compare.js';
 import { formatValue } from './format.js';
 import { FULL, measureWorkload, QUICK } from './measure.js';
 import { createProgress } from './progress.js';
-import { consoleTable, resultsMarkdown, svgChart } from './report.js';
+import { consoleTable, resultsMarkdown, svgChart, writtenFiles } from './report.js';
 import type { PackageResult, Suite } from './types.js';
 
 const root = join(import.meta.dirname, '..');
+/** The repository root: written files are named relative to it. */
+const repoRoot = join(root, '..');
 const suitesDir = join(root, 'src', 'suites');
 
 function availableSuites(): string[] {
@@ -70,6 +73,7 @@ async function main(): Promise<number> {
 
   const progress = createProgress(process.stderr);
   const run: SavedRun = { packages: [] };
+  const written: string[] = [];
   const selected = positionals.length > 0 ? positionals : known;
   for (const name of selected) {
     const suite = (await import(pathToFileURL(join(suitesDir, `${name}.ts`)).href))
@@ -103,16 +107,25 @@ async function main(): Promise<number> {
     }
     console.log(`\n@x/${suite.package}`);
     console.log(consoleTable(result));
-    writeFileSync(join(outDir, `${suite.package}.json`), `${JSON.stringify(result, null, 2)}\n`);
-    writeFileSync(join(outDir, `${suite.package}.svg`), svgChart(result));
+    const json = join(outDir, `${suite.package}.json`);
+    const svg = join(outDir, `${suite.package}.svg`);
+    writeFileSync(json, `${JSON.stringify(result, null, 2)}\n`);
+    writeFileSync(svg, svgChart(result));
+    written.push(json, svg);
     run.packages.push(result);
   }
 
   const saved = readdirSync(outDir)
     .filter((f) => f.endsWith('.json'))
     .map((f) => JSON.parse(readFileSync(join(outDir, f), 'utf8')) as PackageResult);
-  writeFileSync(join(quick ? outDir : root, 'RESULTS.md'), resultsMarkdown(saved));
-  if (values.save) writeFileSync(values.save, `${JSON.stringify(run, null, 2)}\n`);
+  const markdown = join(quick ? outDir : root, 'RESULTS.md');
+  writeFileSync(markdown, resultsMarkdown(saved));
+  written.push(markdown);
+  if (values.save) {
+    writeFileSync(values.save, `${JSON.stringify(run, null, 2)}\n`);
+    written.push(resolve(values.save));
+  }
+  console.log(`\n${writtenFiles(written, repoRoot)}`);
 
   if (baseline) {
     const rows = compareRuns(run, baseline, threshold);

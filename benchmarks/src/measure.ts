@@ -181,8 +181,7 @@ async function measureThroughput(
     results,
     ratios: ratiosFor(workload.ours, results, 'higher'),
   };
-  if (workload.goal) out.goal = workload.goal;
-  return out;
+  return withGoal(out, workload);
 }
 
 async function measureMetric(
@@ -212,7 +211,12 @@ async function measureMetric(
     results,
     ratios: ratiosFor(workload.ours, results, workload.better),
   };
+  return withGoal(out, workload);
+}
+
+function withGoal(out: WorkloadResult, workload: Workload): WorkloadResult {
   if (workload.goal) out.goal = workload.goal;
+  if (workload.meetsGoal) out.goalMet = workload.meetsGoal(out);
   return out;
 }
 

@@ -1,21 +1,54 @@
+import { isAbsolute, relative } from 'node:path';
 import { escapeMarkdownCell, escapeXml, formatNs, formatRatio, formatValue } from './format.js';
-import type { PackageResult, WorkloadResult } from './types.js';
+import { checkGoal, type GoalVerdict } from './goals.js';
+import type { ContenderResult, PackageResult, WorkloadResult } from './types.js';
+
+/** Said under every table of a quick run, whose figures are a smoke test. */
+export const QUICK_NOTE =
+  'quick mode: one short round at tiny sizes, so the spread is unknown, and figures, ratios and goal verdicts are not meaningful';
+
+/** `±5%`, or `± n/a` after a single round, where the spread across rounds is unknown. */
+export function formatSpread(r: ContenderResult): string {
+  return r.rounds.length < 2 ? '± n/a' : `±${(r.spread * 100).toFixed(0)}%`;
+}
+
+/**
+ * The goal's verdict in a few words: `met`, `MISSED: 0.48× cockatiel (needs ≥ 1.00×)`, or
+ * `not checked: "O(log n) growth"`; the checked parts are listed when only some could be.
+ */
+export function formatVerdict(verdict: GoalVerdict): string {
+  const missed = verdict.checks.filter((c) => !c.met);
+  const unread = verdict.unchecked.map((c) => `"${c}"`).join(', ');
+  if (verdict.status === 'missed') {
+    return `MISSED: ${missed.map((c) => `${c.actual} (needs ${c.needed})`).join('; ')}`;
+  }
+  if (verdict.status === 'met') return 'met';
+  if (verdict.checks.length === 0) return `not checked: ${unread}`;
+  const met = verdict.checks.map((c) => `${c.actual} (${c.needed})`).join('; ');
+  return `met where checked: ${met}; not checked: ${unread}`;
+}
 
 /** Plain-text table for the terminal: one row per contender, ours first. */
 export function consoleTable(result: PackageResult): string {
   const lines: string[] = [];
   for (const w of result.workloads) {
-    lines.push(`  ${w.name}${w.goal ? `   (goal: ${w.goal})` : ''}`);
+    lines.push(`  ${w.name}`);
+    const verdict = checkGoal(w);
+    if (w.goal && verdict) {
+      const quick = result.quick ? ' (quick figures)' : '';
+      lines.push(`    goal: ${w.goal} — ${formatVerdict(verdict)}${quick}`);
+    }
     for (const name of contenderOrder(w)) {
       const r = w.results[name]!;
       const ratio = name === w.ours ? 'ours' : `ours is ${formatRatio(w.ratios[name])}`;
       const latency =
         r.p50Ns !== undefined ? `  p50 ${formatNs(r.p50Ns)}  p99 ${formatNs(r.p99Ns)}` : '';
       lines.push(
-        `    ${name.padEnd(28)} ${formatValue(r.value, w.unit).padStart(16)}  ±${(r.spread * 100).toFixed(0).padStart(2)}%  ${ratio}${latency}`,
+        `    ${name.padEnd(28)} ${formatValue(r.value, w.unit).padStart(16)}  ${formatSpread(r).padStart(5)}  ${ratio}${latency}`,
       );
     }
   }
+  if (result.quick) lines.push(`  (${QUICK_NOTE})`);
   return lines.join('\n');
 }
 
@@ -91,6 +124,7 @@ export function resultsMarkdown(results: readonly PackageResult[]): string {
   for (const r of [...results].sort((a, b) => a.package.localeCompare(b.package))) {
     out.push(`## @x/${r.package}`, '');
     if (r.description) out.push(r.description, '');
+    if (r.quick) out.push(`**${QUICK_NOTE[0]!.toUpperCase()}${QUICK_NOTE.slice(1)}.**`, '');
     out.push(
       `Measured ${r.date.slice(0, 10)} on Node ${r.node}, ${r.platform}, ${r.cpu}.`,
       '',
@@ -102,12 +136,26 @@ export function resultsMarkdown(results: readonly PackageResult[]): string {
         const c = w.results[name]!;
         const isOurs = name === w.ours;
         const latency = c.p50Ns !== undefined ? `${formatNs(c.p50Ns)} / ${formatNs(c.p99Ns)}` : '';
+        const verdict = isOurs ? checkGoal(w) : undefined;
+        const goal =
+          isOurs && w.goal && verdict
+            ? escapeMarkdownCell(`${w.goal} — ${formatVerdict(verdict)}`)
+            : '';
         out.push(
-          `| ${isOurs ? escapeMarkdownCell(w.name) : ''} | ${isOurs ? `**${escapeMarkdownCell(name)}**` : escapeMarkdownCell(name)} | ${formatValue(c.value, w.unit)} | ±${(c.spread * 100).toFixed(0)}% | ${isOurs ? '' : formatRatio(w.ratios[name])} | ${latency} | ${isOurs && w.goal ? escapeMarkdownCell(w.goal) : ''} |`,
+          `| ${isOurs ? escapeMarkdownCell(w.name) : ''} | ${isOurs ? `**${escapeMarkdownCell(name)}**` : escapeMarkdownCell(name)} | ${formatValue(c.value, w.unit)} | ${c.rounds.length < 2 ? 'n/a' : formatSpread(c)} | ${isOurs ? '' : formatRatio(w.ratios[name])} | ${latency} | ${goal} |`,
         );
       }
     }
     out.push('', `![@x/${r.package} chart](results/${r.package}.svg)`, '');
   }
   return out.join('\n');
+}
+
+/** The closing lines of a run: every file it wrote, relative to `base` when inside it. */
+export function writtenFiles(paths: readonly string[], base: string): string {
+  const shown = paths.map((p) => {
+    const rel = relative(base, p);
+    return rel.startsWith('..') || isAbsolute(rel) ? p : rel;
+  });
+  return ['Results written to:', ...shown.map((p) => `  ${p}`)].join('\n');
 }

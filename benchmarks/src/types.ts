@@ -31,8 +31,15 @@ export interface ThroughputWorkload {
   contenders: Contender[];
   /** Also time every call and report p50/p99 latency (costs ~40 ns a call). @default false */
   latency?: boolean;
-  /** The goal from the issue, in words, shown beside the figures. */
+  /**
+   * The goal from the issue, in words, shown beside the figures with met or missed. The harness
+   * reads goals such as `at least 3x opossum`, `within 10% of lru-cache`, `under 10 µs per step`
+   * or `p99 latency under 50 µs`; prose it cannot read is shown as not checked, unless the
+   * workload decides it with `meetsGoal`.
+   */
   goal?: string;
+  /** Decides the goal from the figures, where the words of `goal` are not enough. */
+  meetsGoal?: (result: WorkloadResult) => boolean;
 }
 
 /**
@@ -48,7 +55,9 @@ export interface MetricWorkload {
   /** Whether a higher number is the better one (hit rate) or a lower one (makespan). */
   better: 'higher' | 'lower';
   measure: (ctx: BenchContext) => Promise<Record<string, number>> | Record<string, number>;
+  /** As for throughput workloads. */
   goal?: string;
+  meetsGoal?: (result: WorkloadResult) => boolean;
 }
 
 export type Workload = ThroughputWorkload | MetricWorkload;
@@ -75,7 +84,7 @@ export interface ContenderResult {
   meanNs?: number;
   p50Ns?: number;
   p99Ns?: number;
-  /** Relative spread across rounds: (max - min) / median. */
+  /** Relative spread across rounds: (max - min) / median; 0, and unknown, with one round. */
   spread: number;
   rounds: number[];
 }
@@ -86,6 +95,8 @@ export interface WorkloadResult {
   unit: string;
   better: 'higher' | 'lower';
   goal?: string;
+  /** The workload's own `meetsGoal` verdict, when it has one. */
+  goalMet?: boolean;
   results: Record<string, ContenderResult>;
   /** For each anchor: how many times better ours is (>1 means ours wins). */
   ratios: Record<string, number>;

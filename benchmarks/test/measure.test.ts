@@ -95,6 +95,27 @@ describe('measureWorkload', () => {
   });
 });
 
+describe('meetsGoal', () => {
+  it("stores the workload's own verdict on its goal with the result", async () => {
+    const result = await measureWorkload(
+      {
+        kind: 'metric',
+        name: 'writes',
+        ours: 'x',
+        unit: 'count',
+        better: 'lower',
+        goal: 'zero of each',
+        meetsGoal: (r) => Object.values(r.results).every((c) => c.value === 0),
+        measure: () => ({ x: 0, warnings: 1 }),
+      },
+      { rounds: 1, timeMs: 1, warmupMs: 0 },
+      { quick: true },
+    );
+    expect(result.goalMet).toBe(false);
+    expect(result.goal).toBe('zero of each');
+  });
+});
+
 describe('statistics', () => {
   it('computes medians of odd and even lists', () => {
     expect(median([3, 1, 2])).toBe(2);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { resultsMarkdown, svgChart } from '../src/report.js';
+import { consoleTable, resultsMarkdown, svgChart, writtenFiles } from '../src/report.js';
 import type { PackageResult } from '../src/types.js';
 
 const result: PackageResult = {
@@ -18,8 +18,8 @@ const result: PackageResult = {
       better: 'higher',
       goal: '≥ 3× opossum',
       results: {
-        '@x/breaker': { value: 3_000_000, spread: 0.05, rounds: [3_000_000] },
-        opossum: { value: 1_000_000, spread: 0.1, rounds: [1_000_000] },
+        '@x/breaker': { value: 3_000_000, spread: 0.05, rounds: [3_000_000, 2_900_000] },
+        opossum: { value: 1_000_000, spread: 0.1, rounds: [1_000_000, 1_100_000] },
       },
       ratios: { opossum: 3 },
     },
@@ -43,9 +43,67 @@ describe('resultsMarkdown', () => {
     const md = resultsMarkdown([result]);
     expect(md).toContain('## @x/breaker');
     expect(md).toContain(
-      '| closed call | **@x/breaker** | 3.00M ops/s | ±5% |  |  | ≥ 3× opossum |',
+      '| closed call | **@x/breaker** | 3.00M ops/s | ±5% |  |  | ≥ 3× opossum — met |',
     );
     expect(md).toContain('|  | opossum | 1.00M ops/s | ±10% | 3.00× |  |  |');
     expect(md).toContain('![@x/breaker chart](results/breaker.svg)');
+  });
+});
+
+/** The same run in quick mode: one round, so no spread, and ours now 2× opossum. */
+function quickRun(): PackageResult {
+  const w = result.workloads[0]!;
+  return {
+    ...result,
+    quick: true,
+    workloads: [
+      {
+        ...w,
+        results: {
+          '@x/breaker': { value: 2_000_000, spread: 0, rounds: [2_000_000] },
+          opossum: { value: 1_000_000, spread: 0, rounds: [1_000_000] },
+        },
+        ratios: { opossum: 2 },
+      },
+    ],
+  };
+}
+
+describe('consoleTable', () => {
+  it('shows the spread across rounds and the goal met', () => {
+    const table = consoleTable(result);
+    expect(table).toContain('goal: ≥ 3× opossum — met');
+    expect(table).toMatch(/@x\/breaker +3\.00M ops\/s +±5% +ours/);
+    expect(table).not.toContain('quick mode');
+  });
+
+  it('in quick mode says the spread is unknown, marks the goal, and warns the figures mean nothing', () => {
+    const table = consoleTable(quickRun());
+    expect(table).not.toContain('± 0%');
+    expect(table).toMatch(/opossum +1\.00M ops\/s +± n\/a +ours is 2\.00×/);
+    expect(table).toContain(
+      'goal: ≥ 3× opossum — MISSED: 2.00× opossum (needs ≥ 3×) (quick figures)',
+    );
+    expect(table).toContain('quick mode: one short round');
+    expect(table).toContain('not meaningful');
+  });
+});
+
+describe('resultsMarkdown in quick mode', () => {
+  it('writes n/a for the spread and says the figures are a smoke test', () => {
+    const md = resultsMarkdown([quickRun()]);
+    expect(md).toContain('| closed call | **@x/breaker** | 2.00M ops/s | n/a |');
+    expect(md).toContain('**Quick mode: one short round');
+  });
+});
+
+describe('writtenFiles', () => {
+  it('names every written file, relative to the repository when inside it', () => {
+    expect(
+      writtenFiles(
+        ['/repo/benchmarks/results/quick/breaker.json', '/elsewhere/base.json'],
+        '/repo',
+      ),
+    ).toBe('Results written to:\n  benchmarks/results/quick/breaker.json\n  /elsewhere/base.json');
   });
 });
