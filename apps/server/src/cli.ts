@@ -1,11 +1,8 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
-import { SERVER_VERSION, XServer } from './server.js';
-import { envOverrides, loadConfig } from './config/schema.js';
+import { envOverrides, loadConfig } from './config/index.js';
 import { errorMessage } from './errors.js';
-import { createSeams } from './backends/create.js';
-import { HttpTransportServer } from './transport/http.js';
-import { serveStdio } from './transport/stdio.js';
+import { SERVER_VERSION, XServer } from './server.js';
 
 const HELP = `x-server ${SERVER_VERSION} — an MCP server with lazy tool categories
 
@@ -17,7 +14,7 @@ Options:
   --config <file>   JSON config (see README); relative paths resolve from its directory
   --redis <url>     share cached results through Redis (redis://host:6379), for many instances
   --help, --version
-Environment: ${envOverrides.join(', ')}
+Environment: ${envOverrides.map((override) => override.name).join(', ')}
 `;
 
 // Logs go to stderr: in stdio mode stdout carries the protocol.
@@ -55,37 +52,15 @@ async function main(argv: string[]): Promise<void> {
       'cache.redisUrl': values.redis,
     },
   });
-  const app = new XServer({
-    config,
-    seams: await createSeams(config),
-    baseDir,
-    defaultMetrics: true,
-  });
-
-  let stopTransport: () => Promise<void>;
-  if (values.http) {
-    const http = new HttpTransportServer(app, config.http);
-    const bound = await http.listen();
-    log(`listening on ${bound.url}${config.http.stateless ? ' (stateless)' : ''}`);
-    stopTransport = () => http.close(() => app.dispatcher.drain(config.shutdownGraceMs));
-  } else {
-    const stdio = await serveStdio(app, { onDisconnect: () => void shutdown('stdin closed') });
-    log('serving over stdio');
-    stopTransport = async () => {
-      await app.dispatcher.drain(config.shutdownGraceMs);
-      // The answers of the calls just finished are sent a few microtasks later: let them out.
-      await new Promise((resolve) => setImmediate(resolve));
-      await stdio.close();
-    };
-  }
+  const server = await XServer.create({ config, baseDir, defaultMetrics: true });
 
   let shuttingDown: Promise<void> | undefined;
   const shutdown = (reason: string) => {
     shuttingDown ??= (async () => {
       log(`shutting down (${reason})`);
       try {
-        await stopTransport();
-        await app.close();
+        // The server owns the order: transports stop accepting, calls drain, then everything closes.
+        await server.close();
         log('stopped');
         process.exitCode ??= 0;
       } catch (error) {
@@ -97,6 +72,14 @@ async function main(argv: string[]): Promise<void> {
   };
   process.once('SIGINT', () => void shutdown('SIGINT'));
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
+
+  if (values.http) {
+    const bound = await server.serveHttp();
+    log(`listening on ${bound.url}${config.http.stateless ? ' (stateless)' : ''}`);
+  } else {
+    await server.serveStdio({ onDisconnect: () => void shutdown('stdin closed') });
+    log('serving over stdio');
+  }
 }
 
 main(process.argv.slice(2)).catch((error: unknown) => {

@@ -1,47 +1,38 @@
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { Clock } from '@x/dag';
 import { Scheduler } from '@x/scheduler';
 import { version } from '../package.json';
-import { demoCategory } from './catalog/builtins/demo.js';
-import { fsCategory } from './catalog/builtins/fs.js';
-import { textCategory } from './catalog/builtins/text.js';
-import { timeCategory } from './catalog/builtins/time.js';
-import { pluginCategory } from './catalog/plugins.js';
-import { CategoryRegistry, type CategorySpec } from './catalog/registry.js';
-import type { XServerConfig } from './config/schema.js';
-import { Dispatcher } from './pipeline/dispatcher.js';
-import { IdempotencyStore } from './pipeline/idempotency.js';
+import { type Backends, createBackends } from './backends/index.js';
 import type { ServerMetrics } from './backends/metrics.js';
-import type { PeerTransportFactory } from './peers/connection.js';
-import { PeerGateway } from './peers/gateway.js';
-import type { CategoryGuard } from './backends/breaker.js';
-import type { ResultCache } from './backends/cache.js';
-import type { CallScheduler } from './backends/scheduler.js';
-import type { CallObserver } from './backends/telemetry.js';
-import { registerCallTools } from './mcp/call-tools.js';
-import { registerCatalogTools, SchemaCache } from './mcp/catalog-tools.js';
-import { registerWorkflowTools } from './mcp/workflow-tools.js';
-import { WorkflowRunner } from './workflows/runner.js';
-import { TemplateLibrary } from './workflows/templates.js';
-
-/** The four backends every call goes through; each is one of our packages behind a seam. */
-export interface Seams {
-  scheduler: CallScheduler;
-  guard: CategoryGuard;
-  cache: ResultCache;
-  /** Records one span per call; flushed and shut down with the server. */
-  telemetry: CallObserver & { shutdown(): Promise<void>; stats(): Record<string, number> };
-}
+import {
+  builtinCategories,
+  CategoryRegistry,
+  type CategorySpec,
+  pluginCategory,
+  SchemaCache,
+} from './catalog/index.js';
+import type { XServerConfig } from './config/index.js';
+import { createMcpServer } from './mcp/index.js';
+import { PeerGateway, type PeerTransportFactory } from './peers/index.js';
+import { Dispatcher, IdempotencyStore } from './pipeline/index.js';
+import {
+  HttpTransport,
+  type McpHost,
+  type ServerTransport,
+  type StdioOptions,
+  StdioTransport,
+} from './transport/index.js';
+import { TemplateLibrary, WorkflowRunner } from './workflows/index.js';
 
 export interface XServerOptions {
   config: XServerConfig;
-  /** The backends; build them with `createSeams(config)`. */
-  seams: Seams;
+  /** The backends every call goes through; `XServer.create()` builds the embedded ones. */
+  backends: Backends;
   /** Where relative plugin module paths resolve from. @default process.cwd() */
   baseDir?: string;
-  /** Categories registered besides the configured built-ins and plugins. @default [] */
+  /** Categories registered besides the configured built-ins, plugins and peers. @default [] */
   categories?: CategorySpec[];
-  /** With `enableMetrics()`, also export Node.js process metrics. @default false */
+  /** With metrics on, also export Node.js process metrics. @default false */
   defaultMetrics?: boolean;
   /** Opens transports to peers. @default stdio for a `command`, Streamable HTTP for a `url` */
   peerTransport?: PeerTransportFactory;
@@ -55,41 +46,47 @@ export const SERVER_NAME = 'x-server';
 export const SERVER_VERSION: string = version;
 
 /**
- * Everything a transport needs, shared by every session: the category registry, the dispatcher
- * and its backends, metrics. `createMcpServer()` makes one MCP server per session on top.
+ * The composition root: builds every layer from the config, wires them, and owns the shutdown
+ * order. Transports carry it (`serveHttp()`, `serveStdio()`, or `attach()` one of your own);
+ * each session gets its own MCP server from `createMcpServer()` over the shared layers.
  */
-export class XServer {
+export class XServer implements McpHost {
   readonly config: XServerConfig;
   readonly registry = new CategoryRegistry();
-  readonly dispatcher: Dispatcher;
-  readonly #observers: CallObserver[];
-  readonly #defaultMetrics: boolean;
-  #metrics: Promise<ServerMetrics> | undefined;
   readonly schemas = new SchemaCache();
+  readonly dispatcher: Dispatcher;
   readonly idempotency: IdempotencyStore;
   /** The peer MCP servers of the config, each a category. */
   readonly peers: PeerGateway;
   readonly templates: TemplateLibrary;
   readonly workflows: WorkflowRunner;
+  readonly #backends: Backends;
   readonly #stepScheduler: Scheduler<'run'>;
-  readonly #seams: Seams;
-  readonly #startedAt = Date.now();
+  readonly #transports = new Set<ServerTransport>();
+  readonly #defaultMetrics: boolean;
   readonly #monotonic: () => number;
-  #sessionCount: () => number = () => 0;
+  readonly #startedAt = Date.now();
+  #metrics: Promise<ServerMetrics> | undefined;
   #closing: Promise<void> | undefined;
 
+  /** An XServer on the embedded backends of `options.config` (unless `backends` is given). */
+  static async create(
+    options: Omit<XServerOptions, 'backends'> & { backends?: Backends },
+  ): Promise<XServer> {
+    const backends = options.backends ?? (await createBackends(options.config));
+    return new XServer({ ...options, backends });
+  }
+
   constructor(options: XServerOptions) {
-    const { config, seams } = options;
+    const { config, backends } = options;
     this.config = config;
-    this.#seams = seams;
+    this.#backends = backends;
     this.#monotonic = options.monotonic ?? (() => performance.now());
-    const builtins: Record<string, () => CategorySpec> = {
-      text: () => textCategory(),
-      time: () => timeCategory(),
-      fs: () => fsCategory(config.fs.root),
-      demo: () => demoCategory(),
-    };
-    for (const name of config.builtins) this.registry.register(builtins[name]!());
+    this.#defaultMetrics = options.defaultMetrics ?? false;
+
+    for (const spec of builtinCategories(config.builtins, config.fs.root)) {
+      this.registry.register(spec);
+    }
     for (const plugin of config.plugins) {
       this.registry.register(pluginCategory(plugin, options.baseDir ?? process.cwd()));
     }
@@ -107,19 +104,14 @@ export class XServer {
     for (const spec of this.peers.categories()) this.registry.register(spec);
     for (const spec of options.categories ?? []) this.registry.register(spec);
 
-    this.#defaultMetrics = options.defaultMetrics ?? false;
-    this.#observers = [seams.telemetry];
-    this.idempotency = new IdempotencyStore({
-      windowMs: config.idempotency.windowMs,
-      maxKeys: config.idempotency.maxKeys,
-    });
+    this.idempotency = new IdempotencyStore(config.idempotency);
     this.dispatcher = new Dispatcher({
       registry: this.registry,
-      scheduler: seams.scheduler,
-      guard: seams.guard,
-      cache: seams.cache,
+      scheduler: backends.scheduler,
+      guard: backends.guard,
+      cache: backends.cache,
       idempotency: this.idempotency,
-      observers: this.#observers,
+      observers: [backends.telemetry],
       categoryPriority: (category) =>
         config.categories[category]?.priority ??
         (this.registry.has(category) ? (this.registry.spec(category).priority ?? 0) : 0),
@@ -145,80 +137,112 @@ export class XServer {
 
   /** A fresh MCP server exposing the model-facing tools; one per session or stdio connection. */
   createMcpServer(): McpServer {
-    const server = new McpServer(
-      { name: SERVER_NAME, version: SERVER_VERSION },
-      {
-        capabilities: { tools: {} },
-        instructions:
-          'Tools are grouped in categories. Call list_categories, then list_tools or search_tools, get_tool_schema, and call a tool with dispatch (or many with dispatch_parallel). workflow_run runs a DAG of calls, inline or from list_workflow_templates.',
-      },
-    );
-    registerCatalogTools(server, this.registry, this.schemas);
-    registerCallTools(server, this.dispatcher, () => this.stats());
-    registerWorkflowTools(server, this.workflows, this.templates);
-    return server;
+    return createMcpServer({
+      info: { name: SERVER_NAME, version: SERVER_VERSION },
+      registry: this.registry,
+      schemas: this.schemas,
+      dispatcher: this.dispatcher,
+      workflows: this.workflows,
+      templates: this.templates,
+      stats: () => this.stats(),
+    });
   }
 
   /**
    * Starts Prometheus metrics for every later call and resolves with them; idempotent. Loaded on
    * demand (the HTTP transport does it for /metrics) so stdio start-up never pays for prom-client.
    */
-  enableMetrics(): Promise<ServerMetrics> {
+  metrics(): Promise<ServerMetrics> {
     this.#metrics ??= import('./backends/metrics.js').then(({ ServerMetrics }) => {
-      const seams = this.#seams;
+      const backends = this.#backends;
       const metrics = new ServerMetrics(
         {
-          cacheHitRate: () => seams.cache.stats().hitRate,
-          breakerStates: () => seams.guard.states(),
-          queue: () => seams.scheduler.stats(),
-          sessions: () => this.#sessionCount(),
+          cacheHitRate: () => backends.cache.stats().hitRate,
+          breakerStates: () => backends.guard.states(),
+          queue: () => backends.scheduler.stats(),
+          sessions: () => this.#sessions(),
         },
         { defaultMetrics: this.#defaultMetrics },
       );
-      this.#observers.push(metrics);
+      this.dispatcher.observe(metrics);
       return metrics;
     });
     return this.#metrics;
   }
 
-  /** Lets the HTTP transport report its session count in stats and metrics. */
-  setSessionCounter(count: () => number): void {
-    this.#sessionCount = count;
+  /** Registers a transport, so that `close()` stops and closes it in order. */
+  attach(transport: ServerTransport): void {
+    this.#transports.add(transport);
+  }
+
+  /** Serves Streamable HTTP as `config.http` says; resolves with the bound address. */
+  async serveHttp(): Promise<{
+    host: string;
+    port: number;
+    url: string;
+    transport: HttpTransport;
+  }> {
+    const transport = new HttpTransport(this, this.config.http);
+    this.attach(transport);
+    return { ...(await transport.listen()), transport };
+  }
+
+  /** Serves one client over stdin/stdout (or the given streams). */
+  async serveStdio(options: StdioOptions = {}): Promise<StdioTransport> {
+    const transport = new StdioTransport(this, options);
+    this.attach(transport);
+    await transport.start();
+    return transport;
+  }
+
+  #sessions(): number {
+    let sessions = 0;
+    for (const transport of this.#transports) sessions += transport.sessions;
+    return sessions;
   }
 
   stats(): Record<string, unknown> {
+    const backends = this.#backends;
     return {
       uptimeMs: Date.now() - this.#startedAt,
-      sessions: this.#sessionCount(),
+      sessions: this.#sessions(),
       dispatcher: this.dispatcher.stats(),
       registry: this.registry.stats(),
-      scheduler: this.#seams.scheduler.stats(),
-      cache: this.#seams.cache.stats(),
-      breakers: this.#seams.guard.states(),
+      scheduler: backends.scheduler.stats(),
+      cache: backends.cache.stats(),
+      breakers: backends.guard.states(),
       idempotency: this.idempotency.stats(),
       schemas: this.schemas.stats(),
-      telemetry: this.#seams.telemetry.stats(),
+      telemetry: backends.telemetry.stats(),
       peers: this.peers.stats(),
       workflows: { ...this.workflows.stats(), ...this.templates.stats() },
     };
   }
 
   /**
-   * Stops accepting calls, waits up to `shutdownGraceMs` for the ones in flight (aborting the
-   * rest), then flushes telemetry and closes the cache, the categories and the peer connections
-   * (peer listings in flight get what is left of the grace period; stdio peers' processes end,
-   * killed if still running a fixed margin after it). Idempotent.
+   * The whole shutdown, in order: transports stop accepting; calls in flight get up to
+   * `shutdownGraceMs` (the rest are aborted, `SERVER_CLOSED`) and their answers go out; the
+   * transports close; then telemetry is flushed and the cache, the categories, the peer
+   * connections (with what is left of the grace period; stdio peers still running are killed)
+   * and the schedulers are closed. Idempotent.
    */
   close(): Promise<void> {
     this.#closing ??= (async () => {
       const graceMs = this.config.shutdownGraceMs;
       const startedAt = this.#monotonic();
+      for (const transport of this.#transports) transport.stopAccepting();
       await this.dispatcher.drain(graceMs);
+      if (this.#transports.size > 0) {
+        // The answers of the calls just finished are sent a few microtasks later: let them out.
+        await new Promise((resolve) => setImmediate(resolve));
+        await Promise.allSettled([...this.#transports].map((transport) => transport.close()));
+      }
       // Peer listings still running (list_tools) get what is left of the same grace period.
       const leftMs = Math.max(0, graceMs - (this.#monotonic() - startedAt));
+      const backends = this.#backends;
       await Promise.allSettled([
-        this.#seams.telemetry.shutdown(),
-        this.#seams.cache.close(),
+        backends.telemetry.shutdown(),
+        backends.cache.close(),
         this.registry.close(),
         this.peers.close(leftMs),
         this.#stepScheduler.close(),

@@ -1,11 +1,11 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
-import { XServer } from '../src/server.js';
+import type { CallSpan } from '../src/backends/index.js';
+import { createBackends } from '../src/backends/index.js';
 import type { CategorySpec } from '../src/catalog/registry.js';
 import { defineTool, resolveZodTool } from '../src/catalog/tool.js';
 import { ServerClosedError } from '../src/errors.js';
-import { createSeams } from '../src/backends/create.js';
-import type { CallSpan } from '../src/backends/telemetry.js';
+import { XServer } from '../src/server.js';
 import { testConfig, workdir } from './helpers.js';
 
 // A category whose calls wait for the test to release them, and record the order they ran in.
@@ -40,7 +40,7 @@ async function app(input: Parameters<typeof testConfig>[1] = {}, categories: Cat
     cache: { disk: false },
     ...input,
   });
-  return new XServer({ config, seams: await createSeams(config), categories });
+  return XServer.create({ config, categories });
 }
 
 describe('Dispatcher', () => {
@@ -130,7 +130,7 @@ describe('Dispatcher', () => {
     const outcome = slow.catch((error: unknown) => error);
     await vi.advanceTimersByTimeAsync(500);
 
-    expect(await outcome).toMatchObject({ code: 'ERR_TIMEOUT' });
+    expect(await outcome).toMatchObject({ code: 'ERR_BREAKER_TIMEOUT' });
     await server.close();
   });
 
@@ -223,8 +223,8 @@ describe('Dispatcher', () => {
       shutdown: async () => {},
       stats: () => ({}),
     };
-    const seams = { ...(await createSeams(config)), telemetry };
-    const server = new XServer({ config, seams, categories: [spec] });
+    const backends = { ...(await createBackends(config)), telemetry };
+    const server = new XServer({ config, backends, categories: [spec] });
     const outcome = server.dispatcher
       .dispatch({ category: 'stuck', tool: 'hang' }, new AbortController().signal)
       .catch((error: unknown) => error);

@@ -2,7 +2,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { applyEnv, loadConfig, parseConfig } from '../src/config/schema.js';
+import { applyEnv, loadConfig, parseConfig } from '../src/config/index.js';
 import { ConfigError } from '../src/errors.js';
 import { TemplateLibrary } from '../src/workflows/templates.js';
 

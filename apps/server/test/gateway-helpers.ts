@@ -1,10 +1,9 @@
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import { BreakerGuard, createBackends } from '../src/backends/index.js';
+import type { XServerConfigInput } from '../src/config/index.js';
 import { XServer, type XServerOptions } from '../src/server.js';
-import type { XServerConfigInput } from '../src/config/schema.js';
-import { BreakerGuard } from '../src/backends/breaker.js';
-import { createSeams } from '../src/backends/create.js';
 import { testConfig, workdir } from './helpers.js';
 
 const modules = join(import.meta.dirname, '..', 'node_modules', '@modelcontextprotocol');
@@ -41,13 +40,13 @@ export async function startGateway(
 ): Promise<Gateway> {
   const dir = await workdir();
   const config = await testConfig(dir, { cache: { disk: false }, ...input });
-  const seams = await createSeams(config);
+  const backends = await createBackends(config);
   const guard = new BreakerGuard({
     failureThreshold: config.breaker.failureThreshold,
     recoveryTimeoutMs: config.breaker.recoveryTimeoutMs,
   });
-  seams.guard = guard;
-  const app = new XServer({ config, seams, ...options });
+  backends.guard = guard;
+  const app = new XServer({ config, backends, ...options });
   const server = app.createMcpServer();
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
   await server.connect(serverSide);

@@ -5,10 +5,9 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { parseConfig, type XServerConfigInput } from '../src/config/index.js';
 import { XServer } from '../src/server.js';
-import { parseConfig, type XServerConfigInput } from '../src/config/schema.js';
-import { createSeams } from '../src/backends/create.js';
-import { HttpTransportServer } from '../src/transport/http.js';
+import type { HttpTransport } from '../src/transport/index.js';
 
 export const CLI = join(import.meta.dirname, '..', 'src', 'cli.ts');
 /** Node args that run the CLI from source (tsx resolved here, as the child's cwd is a temp dir). */
@@ -36,7 +35,7 @@ export async function testConfig(dir: string, input: XServerConfigInput = {}) {
 
 export interface HttpHarness {
   app: XServer;
-  http: HttpTransportServer;
+  http: HttpTransport;
   url: string;
   base: string;
   dir: string;
@@ -46,9 +45,8 @@ export interface HttpHarness {
 export async function startHttp(input: XServerConfigInput = {}): Promise<HttpHarness> {
   const dir = await workdir();
   const config = await testConfig(dir, input);
-  const app = new XServer({ config, seams: await createSeams(config) });
-  const http = new HttpTransportServer(app, config.http);
-  const { url } = await http.listen();
+  const app = await XServer.create({ config });
+  const { url, transport: http } = await app.serveHttp();
   return {
     app,
     http,
@@ -56,7 +54,6 @@ export async function startHttp(input: XServerConfigInput = {}): Promise<HttpHar
     base: url.replace(/\/mcp$/, ''),
     dir,
     async close() {
-      await http.close(() => app.dispatcher.drain(config.shutdownGraceMs));
       await app.close();
     },
   };

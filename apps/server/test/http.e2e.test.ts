@@ -2,10 +2,9 @@ import { readFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { XServer } from '../src/server.js';
 import { ConfigError } from '../src/errors.js';
-import { createSeams } from '../src/backends/create.js';
-import { HttpTransportServer } from '../src/transport/http.js';
+import { XServer } from '../src/server.js';
+import { HttpTransport } from '../src/transport/index.js';
 import { connectHttp, type HttpHarness, ok, startHttp, testConfig, workdir } from './helpers.js';
 
 const TOKEN = 'test-token-0123456789abcdef';
@@ -183,10 +182,10 @@ describe('HTTP transport', () => {
 
   it('refuses to bind a non-loopback address without a token', async () => {
     const config = await testConfig(await workdir(), { http: { host: '0.0.0.0' } });
-    const app = new XServer({ config, seams: await createSeams(config) });
+    const app = await XServer.create({ config });
 
-    expect(() => new HttpTransportServer(app, config.http)).toThrow(ConfigError);
-    expect(() => new HttpTransportServer(app, config.http)).toThrow(/http\.token/);
+    expect(() => new HttpTransport(app, config.http)).toThrow(ConfigError);
+    expect(() => new HttpTransport(app, config.http)).toThrow(/http\.token/);
     await app.close();
   });
 

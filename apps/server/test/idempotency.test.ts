@@ -4,7 +4,7 @@ import { IdempotencyStore } from '../src/pipeline/idempotency.js';
 describe('IdempotencyStore', () => {
   it('answers a repeat inside the window with the first result without running again', async () => {
     let now = 0;
-    const store = new IdempotencyStore({ windowMs: 1000, now: () => now });
+    const store = new IdempotencyStore({ windowMs: 1000, maxKeys: 10_000, now: () => now });
     let runs = 0;
     const run = async () => ++runs;
 
@@ -18,7 +18,7 @@ describe('IdempotencyStore', () => {
   });
 
   it('shares a call that is still running', async () => {
-    const store = new IdempotencyStore();
+    const store = new IdempotencyStore({ windowMs: 60_000, maxKeys: 10_000 });
     let runs = 0;
     let finish!: (value: string) => void;
     const run = () => {
@@ -36,7 +36,7 @@ describe('IdempotencyStore', () => {
 
   it('runs again once the window has passed', async () => {
     let now = 0;
-    const store = new IdempotencyStore({ windowMs: 1000, now: () => now });
+    const store = new IdempotencyStore({ windowMs: 1000, maxKeys: 10_000, now: () => now });
     let runs = 0;
     await store.run('k', async () => ++runs).promise;
 
@@ -48,7 +48,7 @@ describe('IdempotencyStore', () => {
   });
 
   it('forgets a failed call so a retry runs', async () => {
-    const store = new IdempotencyStore();
+    const store = new IdempotencyStore({ windowMs: 60_000, maxKeys: 10_000 });
     await expect(
       store.run('k', async () => Promise.reject(new Error('boom'))).promise,
     ).rejects.toThrow('boom');
@@ -60,7 +60,7 @@ describe('IdempotencyStore', () => {
   });
 
   it('keeps at most maxKeys keys, dropping the oldest', async () => {
-    const store = new IdempotencyStore({ maxKeys: 2 });
+    const store = new IdempotencyStore({ windowMs: 60_000, maxKeys: 2 });
     await store.run('a', async () => 1).promise;
     await store.run('b', async () => 2).promise;
     await store.run('c', async () => 3).promise;
@@ -70,7 +70,7 @@ describe('IdempotencyStore', () => {
   });
 
   it('rejects invalid options with a RangeError naming the option', () => {
-    expect(() => new IdempotencyStore({ windowMs: -1 })).toThrow(/windowMs/);
-    expect(() => new IdempotencyStore({ maxKeys: 0 })).toThrow(RangeError);
+    expect(() => new IdempotencyStore({ windowMs: -1, maxKeys: 10 })).toThrow(/windowMs/);
+    expect(() => new IdempotencyStore({ windowMs: 1000, maxKeys: 0 })).toThrow(RangeError);
   });
 });

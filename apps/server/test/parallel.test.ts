@@ -1,7 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { XServer } from '../src/server.js';
 import { dispatchParallel } from '../src/pipeline/parallel.js';
-import { createSeams } from '../src/backends/create.js';
+import { XServer } from '../src/server.js';
 import { testConfig, workdir } from './helpers.js';
 
 async function app() {
@@ -9,7 +8,7 @@ async function app() {
     telemetry: { enabled: false },
     cache: { disk: false },
   });
-  return new XServer({ config, seams: await createSeams(config) });
+  return XServer.create({ config });
 }
 
 const sleepCall = (ms: number) => ({ category: 'demo', tool: 'sleep', params: { ms } });

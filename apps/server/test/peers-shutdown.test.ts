@@ -1,7 +1,7 @@
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { type JSONRPCMessage, LATEST_PROTOCOL_VERSION } from '@modelcontextprotocol/sdk/types.js';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { PeerConfig, XServerConfig } from '../src/config/schema.js';
+import type { PeerConfig, XServerConfig } from '../src/config/index.js';
 import { ServerClosedError } from '../src/errors.js';
 import type { PeerTransportFactory } from '../src/peers/connection.js';
 import { PeerGateway, SHUTDOWN_MARGIN_MS } from '../src/peers/gateway.js';

@@ -10,7 +10,7 @@ interface Report {
   steps: {
     id: string;
     status: string;
-    result?: unknown;
+    output?: unknown;
     error?: { code: string; message: string };
     skipReason?: string;
     durationMs?: number;
@@ -37,7 +37,7 @@ const greet = {
       id: 'hash',
       category: 'text',
       tool: 'hash',
-      params: { text: 'hello ${steps.name.result.value}', algorithm: '${params.algorithm}' },
+      params: { text: 'hello ${steps.name.output.value}', algorithm: '${params.algorithm}' },
     },
   ],
 };
@@ -55,7 +55,7 @@ describe('workflow_run', () => {
     return gateway;
   };
 
-  it("passes a step's result to later steps through ${steps.<id>.result...} references", async () => {
+  it("passes a step's result to later steps through ${steps.<id>.output...} references", async () => {
     const { call } = await start();
 
     const report = ok<Report>(
@@ -66,13 +66,13 @@ describe('workflow_run', () => {
             id: 'b',
             category: 'demo',
             tool: 'echo',
-            params: { value: '${steps.a.result.value.n}' },
+            params: { value: '${steps.a.output.value.n}' },
           },
           {
             id: 'c',
             category: 'text',
             tool: 'hash',
-            params: { text: 'hi ${steps.a.result.value.name}' },
+            params: { text: 'hi ${steps.a.output.value.name}' },
           },
         ],
       }),
@@ -80,8 +80,8 @@ describe('workflow_run', () => {
     const steps = byId(report);
 
     expect(report).toMatchObject({ status: 'succeeded', succeeded: 3, failed: 0 });
-    expect(steps.b?.result).toEqual({ value: 7 });
-    expect(steps.c?.result).toMatchObject({ algorithm: 'sha256' });
+    expect(steps.b?.output).toEqual({ value: 7 });
+    expect(steps.c?.output).toMatchObject({ algorithm: 'sha256' });
     expect(typeof steps.c?.durationMs).toBe('number');
     expect(report.mermaid).toContain('s0 --> s1');
     expect(report.mermaid).toContain('s0 --> s2');
@@ -108,7 +108,7 @@ describe('workflow_run', () => {
       status: 'skipped',
       skipReason: 'dependency "fail" failed',
     });
-    expect(steps.other).toMatchObject({ status: 'succeeded', result: { value: 2 } });
+    expect(steps.other).toMatchObject({ status: 'succeeded', output: { value: 2 } });
     expect(report.mermaid).toContain('classDef failed');
   });
 
@@ -204,19 +204,19 @@ describe('workflow_run', () => {
       await call('workflow_run', {
         steps: [
           { id: 'a', category: 'demo', tool: 'echo', params: { value: 1 } },
-          { id: 'b', category: 'demo', tool: 'echo', params: { value: '${steps.nope.result.x}' } },
+          { id: 'b', category: 'demo', tool: 'echo', params: { value: '${steps.nope.output.x}' } },
           { id: 'c', category: 'demo', tool: 'echo', params: { value: '${steps.a.reslt}' } },
         ],
       }),
     );
 
     expect(text).toContain(
-      'step "b": ${steps.nope.result.x} refers to "nope", which is not a step',
+      'step "b": ${steps.nope.output.x} refers to "nope", which is not a step',
     );
     expect(text).toContain(
-      'step "c": ${steps.a.reslt} is not a reference: use ${steps.<id>.result.<path>}',
+      'step "c": ${steps.a.reslt} reads "reslt" of step "a", which has only output and status: write ${steps.a.output}',
     );
-    expect(text).not.toMatch(/output/);
+    expect(text).not.toMatch(/\.result/);
     expect(app.dispatcher.stats().calls).toBe(0);
   });
 
@@ -231,7 +231,7 @@ describe('workflow_run', () => {
             id: 'b',
             category: 'demo',
             tool: 'echo',
-            params: { value: '${steps.a.result.value.y}' },
+            params: { value: '${steps.a.output.value.y}' },
           },
         ],
       }),
@@ -241,7 +241,7 @@ describe('workflow_run', () => {
       status: 'failed',
       error: {
         message:
-          '${steps.a.result.value.y} cannot be resolved: the result of step "a" has no "y"; check the step\'s inputs.',
+          'Step "b": ${steps.a.output.value.y} cannot be resolved: the output of step "a" has no "value.y" ("value" has "x").',
       },
     });
   });
@@ -269,8 +269,8 @@ describe('workflow_run', () => {
     );
 
     expect(report).toMatchObject({ status: 'succeeded', template: 'greet' });
-    expect(byId(report).name?.result).toEqual({ value: 'Grace' });
-    expect(byId(report).hash?.result).toMatchObject({ algorithm: 'sha256' });
+    expect(byId(report).name?.output).toEqual({ value: 'Grace' });
+    expect(byId(report).hash?.output).toMatchObject({ algorithm: 'sha256' });
   });
 
   it('refuses template params that are missing or of the wrong type', async () => {
@@ -296,7 +296,7 @@ describe('workflow_run', () => {
             id: 'two',
             category: 'demo',
             tool: 'echo',
-            params: { value: '${steps.one.result.value}' },
+            params: { value: '${steps.one.output.value}' },
           },
         ],
       }),

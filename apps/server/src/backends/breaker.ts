@@ -5,32 +5,13 @@ import {
   PeerToolError,
   ServerClosedError,
 } from '../errors.js';
-
-/** A circuit's state as the server shows it (`/metrics`, `server_stats`). */
-export type GuardState = 'closed' | 'open' | 'half-open' | 'disabled' | 'forced-open';
-
-/**
- * Guards each category with its own circuit: failures of one backend cut it off without
- * touching the others. An open circuit rejects at once with `CircuitOpenError`.
- */
-export interface CategoryGuard {
-  /**
-   * Runs `fn` through the category's circuit. `fn` gets the signal to follow: the caller's, or
-   * one that also aborts at the category's timeout; `undefined` when there is neither.
-   */
-  execute<T>(
-    category: string,
-    fn: (signal: AbortSignal | undefined) => Promise<T>,
-    signal?: AbortSignal,
-  ): Promise<T>;
-  states(): Record<string, GuardState>;
-}
+import type { CategoryGuard, GuardState } from './types.js';
 
 export interface BreakerGuardOptions {
-  /** Consecutive failures that open a category's circuit. @default 5 */
-  failureThreshold?: number;
-  /** How long an open circuit waits before a trial call. @default 30_000 */
-  recoveryTimeoutMs?: number;
+  /** Consecutive failures that open a category's circuit (`breaker.failureThreshold`). */
+  failureThreshold: number;
+  /** How long an open circuit waits before a trial call (`breaker.recoveryTimeoutMs`). */
+  recoveryTimeoutMs: number;
   /** Per-category call timeout in ms, if any. @default () => undefined */
   timeoutMsFor?: (category: string) => number | undefined;
   /** Time source, for fake time in tests. @default the breaker's system clock */
@@ -55,7 +36,7 @@ export class BreakerGuard implements CategoryGuard {
   // Categories whose breaker has a timeout: their calls follow the breaker's timeout signal.
   readonly #timed = new Set<string>();
 
-  constructor(options: BreakerGuardOptions = {}) {
+  constructor(options: BreakerGuardOptions) {
     this.#options = options;
   }
 
@@ -66,8 +47,8 @@ export class BreakerGuard implements CategoryGuard {
       if (timeout !== undefined) this.#timed.add(category);
       breaker = new CircuitBreaker({
         name: category,
-        failureThreshold: this.#options.failureThreshold ?? 5,
-        recoveryTimeout: this.#options.recoveryTimeoutMs ?? 30_000,
+        failureThreshold: this.#options.failureThreshold,
+        recoveryTimeout: this.#options.recoveryTimeoutMs,
         timeout,
         isFailure: isBackendFailure,
         ...(this.#options.clock ? { clock: this.#options.clock } : {}),

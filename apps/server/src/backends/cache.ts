@@ -1,35 +1,20 @@
 import { Cache, type CacheOptions, cacheKey, DiskStore } from '@x/cache';
-
-export interface ResultCacheFigures {
-  hits: number;
-  misses: number;
-  hitRate: number;
-}
-
-/** Serves results of read-only, idempotent tools by a key computed from the call. */
-export interface ResultCache {
-  key(category: string, tool: string, params: unknown): string;
-  /** `undefined` on a miss; a hit is wrapped so a cached `null` stays a hit. */
-  get(key: string): Promise<{ value: unknown } | undefined>;
-  set(key: string, value: unknown, ttlMs: number): Promise<void>;
-  stats(): ResultCacheFigures;
-  close(): Promise<void>;
-}
+import type { ResultCache, ResultCacheFigures } from './types.js';
 
 export interface TieredResultCacheOptions {
-  /** Entries kept in memory. @default 10_000 */
-  memoryMaxEntries?: number;
+  /** Entries kept in memory (`cache.memoryMaxEntries`). */
+  memoryMaxEntries: number;
   /** Directory of the disk tier; no disk tier when undefined. @default undefined */
   diskDir?: string;
-  /** Size bound of the disk tier. @default 100 MiB */
-  diskMaxBytes?: number;
+  /** Size bound of the disk tier (`cache.diskMaxBytes`). */
+  diskMaxBytes: number;
   /**
    * Shared tiers below memory and disk, e.g. `new KeyvRedis(url)`: what one instance caches,
    * every instance on the same store (and `namespace`) finds. @default []
    */
   sharedStores?: NonNullable<CacheOptions['stores']>;
-  /** Key prefix in shared (Keyv) tiers. @default 'x-server' */
-  namespace?: string;
+  /** Key prefix in shared (Keyv) tiers (`cache.namespace`). */
+  namespace: string;
 }
 
 /**
@@ -40,20 +25,20 @@ export class TieredResultCache implements ResultCache {
   readonly #cache: Cache;
   #errors = 0;
 
-  constructor(options: TieredResultCacheOptions = {}) {
+  constructor(options: TieredResultCacheOptions) {
     const stores: NonNullable<CacheOptions['stores']> = options.diskDir
       ? [
           new DiskStore({
             dir: options.diskDir,
-            maxBytes: options.diskMaxBytes ?? 100 * 1024 * 1024,
+            maxBytes: options.diskMaxBytes,
           }),
         ]
       : [];
     stores.push(...(options.sharedStores ?? []));
     this.#cache = new Cache({
-      memory: { max: options.memoryMaxEntries ?? 10_000 },
+      memory: { max: options.memoryMaxEntries },
       stores,
-      namespace: options.namespace ?? 'x-server',
+      namespace: options.namespace,
     });
     // A failing disk tier is a miss, never a failed call; count it for server_stats.
     this.#cache.on('error', () => {

@@ -1,12 +1,12 @@
-import type { Seams } from '../server.js';
-import type { XServerConfig } from '../config/schema.js';
+import type { XServerConfig } from '../config/index.js';
 import { BreakerGuard } from './breaker.js';
 import { TieredResultCache } from './cache.js';
 import { PriorityScheduler } from './scheduler.js';
 import { SpanRecorder } from './telemetry.js';
+import type { Backends, CallRecorder } from './types.js';
 
 /** Telemetry switched off in the config: calls leave no span. */
-const noTelemetry: Seams['telemetry'] = {
+const noTelemetry: CallRecorder = {
   onCall() {},
   async shutdown() {},
   stats: () => ({ recorded: 0, exported: 0, queued: 0, dropped: 0, exportErrors: 0 }),
@@ -25,7 +25,7 @@ async function redisStores(config: XServerConfig) {
  * The embedded backends from the config: `@x/scheduler`, a `@x/breaker` per category, `@x/cache`
  * with memory + disk tiers (+ Redis when `cache.redisUrl` is set), `@x/telemetry-batcher` to rotating JSONL (and OTLP when set).
  */
-export async function createSeams(config: XServerConfig): Promise<Seams> {
+export async function createBackends(config: XServerConfig): Promise<Backends> {
   return {
     scheduler: new PriorityScheduler({ concurrency: config.scheduler.concurrency }),
     guard: new BreakerGuard({

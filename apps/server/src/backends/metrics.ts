@@ -1,6 +1,5 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
-import type { GuardState } from './breaker.js';
-import type { CallObserver, CallSpan } from './telemetry.js';
+import type { CallObserver, CallSpan, GuardState } from './types.js';
 
 /** What the metrics read at scrape time. */
 export interface MetricsSources {

@@ -1,28 +1,9 @@
 import { Scheduler } from '@x/scheduler';
-
-/** Plain figures every scheduler seam reports. */
-export interface SchedulerFigures {
-  queued: number;
-  running: number;
-  completed: number;
-  failed: number;
-}
-
-/** Orders calls: higher priority first, FIFO among equals, bounded concurrency. */
-export interface CallScheduler {
-  /** Runs `fn` when its turn comes; rejects without running it if `signal` aborts first. */
-  schedule<T>(
-    fn: () => Promise<T>,
-    options: { priority: number; signal?: AbortSignal },
-  ): Promise<T>;
-  /** Resolves when nothing is queued or running. */
-  onIdle(): Promise<void>;
-  stats(): SchedulerFigures;
-}
+import type { CallScheduler, SchedulerFigures } from './types.js';
 
 export interface PrioritySchedulerOptions {
-  /** Calls running at once. @default 32 */
-  concurrency?: number;
+  /** Calls running at once (`scheduler.concurrency`). */
+  concurrency: number;
 }
 
 /** Every call through one `@x/scheduler` Scheduler with the `priority` policy. */
@@ -30,8 +11,8 @@ export class PriorityScheduler implements CallScheduler {
   readonly #scheduler: Scheduler<'run'>;
   readonly #concurrency: number;
 
-  constructor(options: PrioritySchedulerOptions = {}) {
-    this.#concurrency = options.concurrency ?? 32;
+  constructor(options: PrioritySchedulerOptions) {
+    this.#concurrency = options.concurrency;
     this.#scheduler = new Scheduler({ policy: 'priority', concurrency: this.#concurrency });
   }
 

@@ -5,37 +5,19 @@ import {
   type Span,
   TelemetryBatcher,
 } from '@x/telemetry-batcher';
-
-/** One finished call, as the dispatcher reports it to telemetry and metrics. */
-export interface CallSpan {
-  category: string;
-  tool: string;
-  /** Epoch milliseconds. */
-  startTimeMs: number;
-  durationMs: number;
-  ok: boolean;
-  errorCode?: string;
-  errorMessage?: string;
-  /** Served from the result cache without running the tool. */
-  cached: boolean;
-}
-
-/** Something that wants to hear about every finished call (telemetry, metrics). */
-export interface CallObserver {
-  onCall(span: CallSpan): void;
-}
+import type { CallRecorder, CallSpan } from './types.js';
 
 export interface SpanRecorderOptions {
   /** Directory of the rotating JSONL files (`spans.jsonl`, `spans.jsonl.1`, …). */
   dir: string;
-  /** Rotate a file past this size. @default 10 MiB */
-  maxFileBytes?: number;
-  /** Rotated files kept. @default 5 */
-  maxFiles?: number;
-  /** Export at least this often. @default 5_000 */
-  flushIntervalMs?: number;
-  /** Also export to this OTLP/HTTP traces endpoint. @default undefined */
-  otlpUrl?: string;
+  /** Rotate a file past this size (`telemetry.maxFileBytes`). */
+  maxFileBytes: number;
+  /** Rotated files kept (`telemetry.maxFiles`). */
+  maxFiles: number;
+  /** Export at least this often (`telemetry.flushIntervalMs`). */
+  flushIntervalMs: number;
+  /** Also export to this OTLP/HTTP traces endpoint. */
+  otlpUrl?: string | undefined;
 }
 
 export function toSpan(call: CallSpan): Span {
@@ -55,19 +37,19 @@ export function toSpan(call: CallSpan): Span {
  * Records one span per call through `@x/telemetry-batcher`: rotating JSONL files always, OTLP
  * as well when a URL is configured. Recording is synchronous and never throws.
  */
-export class SpanRecorder implements CallObserver {
+export class SpanRecorder implements CallRecorder {
   readonly #batchers: TelemetryBatcher[];
   readonly path: string;
 
   constructor(options: SpanRecorderOptions) {
     this.path = join(options.dir, 'spans.jsonl');
-    const flushIntervalMs = options.flushIntervalMs ?? 5_000;
+    const { flushIntervalMs } = options;
     this.#batchers = [
       new TelemetryBatcher({
         exporter: new JsonlFileExporter({
           path: this.path,
-          maxFileBytes: options.maxFileBytes ?? 10 * 1024 * 1024,
-          maxFiles: options.maxFiles ?? 5,
+          maxFileBytes: options.maxFileBytes,
+          maxFiles: options.maxFiles,
         }),
         flushIntervalMs,
       }),

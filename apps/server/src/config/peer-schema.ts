@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /** A positive whole number of milliseconds. */
-export const durationMs = z.number().int().positive();
+const durationMs = () => z.number().int().positive();
 
 /**
  * An upstream MCP server reached as a category: a stdio command (spawned per connection) or a
@@ -9,30 +9,57 @@ export const durationMs = z.number().int().positive();
  */
 export const peerSchema = z
   .object({
-    /** Executable of a stdio peer, e.g. `node` or `npx`. */
-    command: z.string().min(1).optional(),
-    /** Arguments of the stdio command. */
-    args: z.array(z.string()).default([]),
-    /** Extra environment of the stdio command (on top of a safe default set). */
-    env: z.record(z.string(), z.string()).optional(),
-    /** Working directory of the stdio command, relative to the config file. */
-    cwd: z.string().optional(),
-    /** Streamable HTTP endpoint of an HTTP peer. */
-    url: z.url().optional(),
-    /** Headers sent with every request to an HTTP peer (e.g. Authorization). */
-    headers: z.record(z.string(), z.string()).default({}),
-    /** What list_categories says about the peer. */
-    description: z.string().min(1).optional(),
-    /** Scheduling priority of the peer's calls (higher first). */
-    priority: z.number().int().optional(),
-    /** A call to the peer running longer fails with a timeout (and the peer is told to cancel). */
-    timeoutMs: durationMs.default(60_000),
-    /** Cache every tool (`true`), none (`false`); unset: read-only + idempotent annotations decide. */
-    cache: z.boolean().optional(),
-    /** Per-tool cache decision, over `cache` and the annotations. */
-    cacheTools: z.record(z.string(), z.boolean()).default({}),
-    /** TTL of the peer's cached results. @default cache.defaultTtlMs */
-    cacheTtlMs: durationMs.optional(),
+    command: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        'a stdio peer: the executable to spawn, e.g. `node` (exactly one of `command` and `url`)',
+      ),
+    args: z.array(z.string()).default([]).describe('arguments of the stdio command'),
+    env: z
+      .record(z.string(), z.string())
+      .optional()
+      .describe("the stdio command's environment, added to a safe default set"),
+    cwd: z
+      .string()
+      .optional()
+      .describe("the stdio command's working directory, relative to the config file"),
+    url: z.url().optional().describe('a Streamable HTTP peer: its endpoint'),
+    headers: z
+      .record(z.string(), z.string())
+      .default({})
+      .describe('headers sent with every request to an HTTP peer (e.g. `Authorization`)'),
+    description: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        'what `list_categories` says (default: `Tools of the peer MCP server "<name>" (…)`)',
+      ),
+    priority: z
+      .number()
+      .int()
+      .optional()
+      .describe("scheduling priority of the peer's calls (`0` when unset)"),
+    timeoutMs: durationMs()
+      .default(60_000)
+      .describe(
+        'a call without an answer by then fails with `PEER_TIMEOUT` and is cancelled on the peer',
+      ),
+    cache: z
+      .boolean()
+      .optional()
+      .describe(
+        '`true`/`false`: cache every / no tool of the peer (unset: the annotations decide)',
+      ),
+    cacheTools: z
+      .record(z.string(), z.boolean())
+      .default({})
+      .describe('per tool: `{ "read_graph": false }`; wins over `cache` and the annotations'),
+    cacheTtlMs: durationMs()
+      .optional()
+      .describe("TTL of the peer's cached results (default: `cache.defaultTtlMs`)"),
   })
   .strict()
   .superRefine((peer, ctx) => {

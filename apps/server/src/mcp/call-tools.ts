@@ -1,8 +1,9 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
-import type { Dispatcher } from '../pipeline/dispatcher.js';
-import { dispatchParallel } from '../pipeline/parallel.js';
-import { structured, toolError } from './results.js';
+import type { Dispatcher } from '../pipeline/index.js';
+import { dispatchParallel } from '../pipeline/index.js';
+import { handler } from './handler.js';
+import { progressReporter } from './progress.js';
 
 // The envelope stays thin: params are checked by the tool's own validator in the dispatcher.
 // `looseObject({})` advertises the same JSON Schema as a string-keyed record (an object of any
@@ -46,38 +47,19 @@ export function registerCallTools(
       },
       annotations: { readOnlyHint: false, destructiveHint: false, openWorldHint: true },
     },
-    async (call, extra) => {
-      const progressToken = extra._meta?.progressToken;
-      try {
-        const done = await dispatcher.dispatch(
-          call,
-          extra.signal,
-          progressToken === undefined
-            ? undefined
-            : {
-                // A peer's progress (or any tool's) reaches the caller under its own token.
-                onProgress: (progress) => {
-                  extra
-                    .sendNotification({
-                      method: 'notifications/progress',
-                      params: { progressToken, ...progress },
-                    })
-                    .catch(() => {});
-                },
-              },
-        );
-        return structured({
-          category: call.category,
-          tool: call.tool,
-          result: done.result ?? null,
-          cached: done.cached,
-          replayed: done.replayed,
-          durationMs: done.durationMs,
-        });
-      } catch (error) {
-        return toolError(error);
-      }
-    },
+    handler(async (call, extra) => {
+      const onProgress = progressReporter(extra);
+      // A peer's progress (or any tool's) reaches the caller under its own token.
+      const done = await dispatcher.dispatch(call, extra.signal, onProgress && { onProgress });
+      return {
+        category: call.category,
+        tool: call.tool,
+        result: done.result ?? null,
+        cached: done.cached,
+        replayed: done.replayed,
+        durationMs: done.durationMs,
+      };
+    }),
   );
 
   server.registerTool(
@@ -105,40 +87,27 @@ export function registerCallTools(
       },
       annotations: { readOnlyHint: false, destructiveHint: false, openWorldHint: true },
     },
-    async ({ calls, maxConcurrency }, extra) => {
+    handler(async ({ calls, maxConcurrency }, extra) => {
       const started = performance.now();
-      const progressToken = extra._meta?.progressToken;
+      const report = progressReporter(extra);
       const results = await dispatchParallel(dispatcher, calls, {
         maxConcurrency,
         signal: extra.signal,
         onSettled:
-          progressToken === undefined
-            ? undefined
-            : (index, settled, total) => {
-                extra
-                  .sendNotification({
-                    method: 'notifications/progress',
-                    params: {
-                      progressToken,
-                      progress: settled,
-                      total,
-                      message: `call ${index} finished`,
-                    },
-                  })
-                  // A client that went away cannot take progress; the batch goes on.
-                  .catch(() => {});
-              },
+          report &&
+          ((index, settled, total) =>
+            report({ progress: settled, total, message: `call ${index} finished` })),
       });
       const succeeded = results.filter((outcome) => outcome.ok).length;
-      return structured({
+      return {
         results: results.map((outcome) =>
           outcome.ok ? { ...outcome, result: outcome.result ?? null } : outcome,
         ),
         succeeded,
         failed: results.length - succeeded,
         durationMs: performance.now() - started,
-      });
-    },
+      };
+    }),
   );
 
   server.registerTool(
@@ -151,12 +120,6 @@ export function registerCallTools(
       outputSchema: { stats: z.record(z.string(), z.unknown()) },
       annotations: { readOnlyHint: true, idempotentHint: false, openWorldHint: false },
     },
-    () => {
-      try {
-        return structured({ stats: stats() });
-      } catch (error) {
-        return toolError(error);
-      }
-    },
+    handler(() => ({ stats: stats() })),
   );
 }

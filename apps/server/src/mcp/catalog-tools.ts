@@ -1,9 +1,12 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
-import type { CategoryRegistry } from '../catalog/registry.js';
-import { searchTools } from '../catalog/search.js';
-import { isCacheable } from '../catalog/tool.js';
-import { structured, toolError } from './results.js';
+import {
+  type CategoryRegistry,
+  isCacheable,
+  type SchemaCache,
+  searchTools,
+} from '../catalog/index.js';
+import { handler } from './handler.js';
 
 const lookup = { readOnlyHint: true, idempotentHint: true, openWorldHint: false } as const;
 
@@ -14,50 +17,6 @@ const toolSummary = z.object({
   idempotent: z.boolean(),
   cached: z.boolean(),
 });
-
-/**
- * Answers of get_tool_schema, built once per tool and kept until the category's tool list
- * changes (only a peer's does, and then `forget` drops its answers).
- */
-export class SchemaCache {
-  readonly #answers = new Map<string, Record<string, unknown>>();
-  #hits = 0;
-  #misses = 0;
-
-  async get(
-    registry: CategoryRegistry,
-    category: string,
-    tool: string,
-  ): Promise<Record<string, unknown>> {
-    const key = `${category}\u0000${tool}`;
-    const known = this.#answers.get(key);
-    if (known) {
-      this.#hits++;
-      return known;
-    }
-    this.#misses++;
-    const found = await registry.tool(category, tool);
-    const answer = {
-      category,
-      tool,
-      description: found.description,
-      inputSchema: found.jsonSchema(),
-      annotations: { ...found.hints },
-    };
-    this.#answers.set(key, answer);
-    return answer;
-  }
-
-  /** Drops the answers of one category, whose tools changed. */
-  forget(category: string): void {
-    const prefix = `${category}\u0000`;
-    for (const key of this.#answers.keys()) if (key.startsWith(prefix)) this.#answers.delete(key);
-  }
-
-  stats(): { entries: number; hits: number; misses: number } {
-    return { entries: this.#answers.size, hits: this.#hits, misses: this.#misses };
-  }
-}
 
 export function registerCatalogTools(
   server: McpServer,
@@ -83,7 +42,7 @@ export function registerCatalogTools(
       },
       annotations: lookup,
     },
-    () => structured({ categories: registry.list() }),
+    handler(() => ({ categories: registry.list() })),
   );
 
   server.registerTool(
@@ -95,20 +54,16 @@ export function registerCatalogTools(
       outputSchema: { category: z.string(), tools: z.array(toolSummary) },
       annotations: lookup,
     },
-    async ({ category }) => {
-      try {
-        const tools = [...(await registry.tools(category)).values()].map((tool) => ({
-          name: tool.name,
-          description: tool.description,
-          readOnly: tool.hints.readOnlyHint === true,
-          idempotent: tool.hints.idempotentHint === true,
-          cached: isCacheable(tool),
-        }));
-        return structured({ category, tools });
-      } catch (error) {
-        return toolError(error);
-      }
-    },
+    handler(async ({ category }) => {
+      const tools = [...(await registry.tools(category)).values()].map((tool) => ({
+        name: tool.name,
+        description: tool.description,
+        readOnly: tool.hints.readOnlyHint === true,
+        idempotent: tool.hints.idempotentHint === true,
+        cached: isCacheable(tool),
+      }));
+      return { category, tools };
+    }),
   );
 
   server.registerTool(
@@ -134,7 +89,7 @@ export function registerCatalogTools(
       },
       annotations: lookup,
     },
-    async ({ query, limit }) => structured({ ...(await searchTools(registry, query, limit)) }),
+    handler(async ({ query, limit }) => ({ ...(await searchTools(registry, query, limit)) })),
   );
 
   server.registerTool(
@@ -152,12 +107,6 @@ export function registerCatalogTools(
       },
       annotations: lookup,
     },
-    async ({ category, tool }) => {
-      try {
-        return structured(await schemas.get(registry, category, tool));
-      } catch (error) {
-        return toolError(error);
-      }
-    },
+    handler(({ category, tool }) => schemas.get(registry, category, tool)),
   );
 }

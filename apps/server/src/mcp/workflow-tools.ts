@@ -1,9 +1,9 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
-import { workflowStepSchema } from '../workflows/definition.js';
-import type { WorkflowRunner } from '../workflows/runner.js';
-import type { TemplateLibrary } from '../workflows/templates.js';
-import { structured, toolError } from './results.js';
+import type { TemplateLibrary, WorkflowRunner } from '../workflows/index.js';
+import { workflowStepSchema } from '../workflows/index.js';
+import { handler } from './handler.js';
+import { progressReporter } from './progress.js';
 
 const MAX_STEPS = 500;
 
@@ -33,7 +33,7 @@ export function registerWorkflowTools(
       title: 'Run a workflow',
       description:
         // biome-ignore lint/suspicious/noTemplateCurlyInString: the reference syntax, literally
-        'Run a DAG of tool calls: each step is a dispatch (category, tool, params) that starts as soon as the steps it needs are done. Strings in params may reference earlier results: "${steps.<id>.result.<path>}". Or run a template: { template, params }. Answers every step\'s status, result or error and timing, and a Mermaid diagram.',
+        'Run a DAG of tool calls: each step is a dispatch (category, tool, params) that starts as soon as the steps it needs are done. Strings in params may reference an earlier step\'s result: "${steps.<id>.output.<path>}". Or run a template: { template, params }. Answers every step\'s status, output or error and timing, and a Mermaid diagram.',
       inputSchema: {
         steps: z.array(workflowStepSchema).min(1).max(MAX_STEPS).optional(),
         template: z.string().min(1).optional().describe('A name from list_workflow_templates'),
@@ -50,7 +50,7 @@ export function registerWorkflowTools(
             category: z.string(),
             tool: z.string(),
             status: z.enum(['succeeded', 'failed', 'skipped', 'cancelled']),
-            result: z.unknown().optional(),
+            output: z.unknown().optional(),
             error: z.object({ code: z.string(), message: z.string() }).optional(),
             attempts: z.number(),
             startMs: z.number().optional(),
@@ -68,30 +68,18 @@ export function registerWorkflowTools(
       },
       annotations: { readOnlyHint: false, destructiveHint: false, openWorldHint: true },
     },
-    async (input, extra) => {
-      const progressToken = extra._meta?.progressToken;
-      try {
-        const report = await runner.run(input, {
+    handler(async (input, extra) => {
+      const report = progressReporter(extra);
+      return {
+        ...(await runner.run(input, {
           signal: extra.signal,
-          ...(progressToken === undefined
-            ? {}
-            : {
-                onStepSettled: (progress: number, total: number, message: string) => {
-                  extra
-                    .sendNotification({
-                      method: 'notifications/progress',
-                      params: { progressToken, progress, total, message },
-                    })
-                    // A client that went away cannot take progress; the run goes on.
-                    .catch(() => {});
-                },
-              }),
-        });
-        return structured({ ...report });
-      } catch (error) {
-        return toolError(error);
-      }
-    },
+          ...(report && {
+            onStepSettled: (progress: number, total: number, message: string) =>
+              report({ progress, total, message }),
+          }),
+        })),
+      };
+    }),
   );
 
   server.registerTool(
@@ -106,16 +94,10 @@ export function registerWorkflowTools(
       },
       annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
     },
-    async () => {
-      try {
-        return structured({
-          templates: await templates.list(),
-          problems: await templates.problems(),
-        });
-      } catch (error) {
-        return toolError(error);
-      }
-    },
+    handler(async () => ({
+      templates: await templates.list(),
+      problems: await templates.problems(),
+    })),
   );
 
   server.registerTool(
@@ -131,12 +113,6 @@ export function registerWorkflowTools(
       },
       annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
     },
-    async ({ name }) => {
-      try {
-        return structured({ ...(await templates.describe(name)) });
-      } catch (error) {
-        return toolError(error);
-      }
-    },
+    handler(async ({ name }) => ({ ...(await templates.describe(name)) })),
   );
 }

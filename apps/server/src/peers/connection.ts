@@ -1,7 +1,8 @@
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
-import type { PeerConfig } from '../config/schema.js';
+import type { PeerConfig } from '../config/index.js';
+import { InFlight } from '../in-flight.js';
 import { ownSignalFetch } from './own-signal-fetch.js';
 
 /** A transport to one peer, plus what a stdio peer can tell about its process. */
@@ -93,15 +94,15 @@ export class PeerConnection {
   readonly client: Client;
   readonly #source: PeerTransport;
   readonly #now: () => number;
-  readonly #idleWaiters = new Set<() => void>();
+  /** Requests in progress on this connection: close() lets them finish first. */
+  readonly #requests = new InFlight();
   #closed = false;
   #closing: Promise<void> | undefined;
   /** The stdio peer's process id once connected, kept for kill() after close() let go of it. */
   #spawnedPid: number | undefined;
   /** Ends the wait of a close() that is still letting calls finish. */
-  #stopWaiting: (() => void) | undefined;
+  readonly #stopWaiting = new AbortController();
   #lastActiveMs: number;
-  inFlight = 0;
 
   private constructor(options: PeerConnectionOptions, source: PeerTransport, client: Client) {
     this.peer = options.peer;
@@ -162,16 +163,20 @@ export class PeerConnection {
     return this.#source.stderrTail?.() ?? '';
   }
 
+  /** Requests in progress on this connection. */
+  get inFlight(): number {
+    return this.#requests.count;
+  }
+
   /** Marks the start of a call on this connection. */
   begin(): void {
-    this.inFlight++;
+    this.#requests.begin();
   }
 
   /** Marks the end of a call; the connection was alive until now. */
   end(): void {
-    this.inFlight--;
     this.#lastActiveMs = this.#now();
-    if (this.inFlight === 0) for (const wake of this.#idleWaiters) wake();
+    this.#requests.end();
   }
 
   /**
@@ -197,24 +202,11 @@ export class PeerConnection {
    */
   close(graceMs = 0): Promise<void> {
     if (this.#closing) {
-      if (graceMs <= 0) this.#stopWaiting?.();
+      if (graceMs <= 0) this.#stopWaiting.abort();
       return this.#closing;
     }
     this.#closing = (async () => {
-      if (this.inFlight > 0 && graceMs > 0 && !this.#closed) {
-        await new Promise<void>((resolve) => {
-          const done = () => {
-            clearTimeout(timer);
-            this.#idleWaiters.delete(done);
-            this.#stopWaiting = undefined;
-            resolve();
-          };
-          const timer = setTimeout(done, graceMs);
-          timer.unref();
-          this.#idleWaiters.add(done);
-          this.#stopWaiting = done;
-        });
-      }
+      if (!this.#closed) await this.#requests.idle(graceMs, this.#stopWaiting.signal);
       this.#closed = true;
       await this.client.close().catch(() => {});
     })();

@@ -1,24 +1,21 @@
-import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 import type { jsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/types.js';
-import { AcquireTimeoutError, PeerPool } from '@x/pool';
-import type { CategorySpec } from '../catalog/registry.js';
-import type { ResolvedTool, ToolContext } from '../catalog/tool.js';
-import type { PeerConfig, XServerConfig } from '../config/schema.js';
+import type { CategorySpec, ResolvedTool, ToolContext } from '../catalog/index.js';
+import type { GatewayConfig, PeerConfig } from '../config/index.js';
+import { PeerToolError, ServerClosedError } from '../errors.js';
+import { InFlight } from '../in-flight.js';
 import {
-  PeerDisconnectedError,
-  PeerTimeoutError,
-  PeerToolError,
-  PeerUnavailableError,
-  ServerClosedError,
-  XServerError,
-} from '../errors.js';
-import { defaultPeerTransport, PeerConnection, type PeerTransportFactory } from './connection.js';
+  defaultPeerTransport,
+  type PeerConnection,
+  type PeerTransportFactory,
+} from './connection.js';
 import { type PeerToolListing, resolvePeerTool } from './peer-tool.js';
+import { PeerConnections } from './pool.js';
+import { textOf, translatePeerError } from './translate.js';
 
 export interface PeerGatewayOptions {
   peers: Record<string, PeerConfig>;
   /** Pool-wide connection settings. */
-  gateway: XServerConfig['gateway'];
+  gateway: GatewayConfig;
   /** How the server introduces itself to peers. */
   clientInfo: { name: string; version: string };
   /** Opens a transport to a peer. @default stdio for `command`, Streamable HTTP for `url` */
@@ -34,15 +31,6 @@ export interface PeerGatewayOptions {
  * once its stdin ends) before it kills the stdio peers still running.
  */
 export const SHUTDOWN_MARGIN_MS = 2_000;
-
-function unrefDelay(ms: number): { promise: Promise<void>; cancel(): void } {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const promise = new Promise<void>((resolve) => {
-    timer = setTimeout(resolve, Math.max(0, ms));
-    timer.unref?.();
-  });
-  return { promise, cancel: () => clearTimeout(timer) };
-}
 
 export interface PeerGatewayStats {
   peers: number;
@@ -61,38 +49,13 @@ export interface PeerGatewayStats {
   validationFailures: number;
 }
 
-function textOf(content: unknown): string {
-  if (!Array.isArray(content)) return 'no details';
-  const texts = content
-    .filter((part): part is { type: 'text'; text: string } => part?.type === 'text')
-    .map((part) => part.text);
-  return texts.length ? texts.join(' ') : 'no details';
-}
-
-/** A connect that failed, lent once so the borrow that caused it fails with its error. */
-class FailedConnect {
-  #lent = false;
-  constructor(readonly error: unknown) {}
-
-  /** True the first time only: a failure delivered after its borrower gave up is stale. */
-  lend(): boolean {
-    const first = !this.#lent;
-    this.#lent = true;
-    return first;
-  }
-}
-
-type PooledPeer = PeerConnection | FailedConnect;
-
 /**
- * Fronts the configured peer MCP servers: one `@x/pool` keyed by peer holds SDK `Client`
- * connections (validated with `ping` when quiet, replaced when dead), and each peer is a lazy
- * category whose tools come from its `tools/list`.
+ * Fronts the configured peer MCP servers: each peer is a lazy category whose tools come from its
+ * `tools/list`, called over pooled connections ({@link PeerConnections}).
  */
 export class PeerGateway {
   readonly #options: PeerGatewayOptions;
-  readonly #pool: PeerPool<PooledPeer>;
-  readonly #open = new Set<PeerConnection>();
+  readonly #connections: PeerConnections;
   readonly #now: () => number;
   #validator: Promise<jsonSchemaValidator> | undefined;
   #closing: Promise<void> | undefined;
@@ -102,81 +65,33 @@ export class PeerGateway {
   #graceEndsAt = Number.POSITIVE_INFINITY;
   /** Aborted when the shutdown grace period ends: connects and listings in progress stop. */
   readonly #shutdown = new AbortController();
-  readonly #idleWaiters = new Set<() => void>();
-  /** tools/list requests in progress (calls are counted in #inFlight). */
-  #listing = 0;
-  #inFlight = 0;
+  /** Listings and calls in progress: close() waits for them. */
+  readonly #work = new InFlight();
   #calls = 0;
+  #callsInFlight = 0;
   #failed = 0;
   #disconnects = 0;
   #timeouts = 0;
   #toolListChanges = 0;
-  #connectErrors = 0;
 
   constructor(options: PeerGatewayOptions) {
     this.#options = options;
     this.#now = options.now ?? (() => performance.now());
-    const { gateway } = options;
     const longestCallMs = Math.max(0, ...Object.values(options.peers).map((p) => p.timeoutMs));
-    this.#pool = new PeerPool<PooledPeer>({
-      // A failed connect is handed out as a FailedConnect instead of thrown: the pool would
-      // retry a throwing create until acquireTimeoutMs, so a peer whose command is missing or
-      // that exits during initialize would make every call wait out connectTimeoutMs.
-      create: async (peer): Promise<PooledPeer> => {
-        if (this.#shutdown.signal.aborted) return new FailedConnect(this.#shutdown.signal.reason);
-        try {
-          const connection = await PeerConnection.open({
-            signal: this.#shutdown.signal,
-            peer,
-            config: this.#config(peer),
-            clientInfo: options.clientInfo,
-            transport: options.transport ?? defaultPeerTransport,
-            connectTimeoutMs: gateway.connectTimeoutMs,
-            onToolsChanged: () => {
-              this.#toolListChanges++;
-              options.onToolsChanged?.(peer);
-            },
-          });
-          this.#open.add(connection);
-          if (this.#shutdown.signal.aborted) {
-            // Opened after the grace period ended: nobody may use it; close() ends it.
-            void this.#end(connection, 0);
-            return new FailedConnect(this.#shutdown.signal.reason);
-          }
-          return connection;
-        } catch (error) {
-          if (this.#shutdown.signal.aborted) return new FailedConnect(this.#shutdown.signal.reason);
-          this.#connectErrors++;
-          return new FailedConnect(error);
-        }
+    this.#connections = new PeerConnections({
+      peers: options.peers,
+      gateway: options.gateway,
+      clientInfo: options.clientInfo,
+      transport: options.transport ?? defaultPeerTransport,
+      shutdown: this.#shutdown.signal,
+      onToolsChanged: (peer) => {
+        this.#toolListChanges++;
+        options.onToolsChanged?.(peer);
       },
-      // Calls may still run on a connection the pool retires (loans are brief, see call()).
-      // At shutdown they get what is left of the grace period instead.
-      destroy: async (connection) => {
-        if (connection instanceof FailedConnect) return;
-        await this.#end(
-          connection,
-          this.#stopping ? this.#graceEndsAt - this.#now() : longestCallMs,
-        );
-      },
-      validate: (connection) =>
-        connection instanceof FailedConnect
-          ? connection.lend()
-          : connection.healthy(gateway.pingIntervalMs, gateway.connectTimeoutMs),
-      maxPerPeer: gateway.maxConnectionsPerPeer,
-      acquireTimeoutMs: gateway.connectTimeoutMs,
-      createTimeoutMs: gateway.connectTimeoutMs,
-      validateTimeoutMs: gateway.connectTimeoutMs,
-      destroyTimeoutMs: longestCallMs + 5_000,
-      idleTimeoutMs: gateway.idleTimeoutMs,
-      createRetry: { baseDelayMs: 100, maxDelayMs: 5_000, multiplier: 2, jitterRatio: 0.2 },
+      // At shutdown, calls on a retired connection get what is left of the grace period.
+      retireGraceMs: () => (this.#stopping ? this.#graceEndsAt - this.#now() : longestCallMs),
+      stopped: () => this.#stopped(),
     });
-  }
-
-  /** Closes a connection after its calls, for at most `graceMs`, and forgets it. */
-  async #end(connection: PeerConnection, graceMs: number): Promise<void> {
-    await connection.close(Math.max(0, graceMs));
-    this.#open.delete(connection);
   }
 
   #config(peer: string): PeerConfig {
@@ -204,26 +119,6 @@ export class PeerGateway {
   }
 
   /**
-   * Lends a connection only to start a request: MCP multiplexes, so others may share it. A
-   * connect that failed fails the borrow at once with its own error.
-   */
-  async #borrow(peer: string): Promise<PeerConnection> {
-    let pooled: PooledPeer;
-    try {
-      pooled = await this.#pool.acquire(peer);
-    } catch (error) {
-      throw this.#stopped() ?? new PeerUnavailableError(peer, this.#unavailableReason(error));
-    }
-    if (pooled instanceof FailedConnect) {
-      this.#pool.destroy(peer, pooled);
-      throw this.#stopped() ?? new PeerUnavailableError(peer, pooled.error);
-    }
-    pooled.begin();
-    this.#pool.release(peer, pooled);
-    return pooled;
-  }
-
-  /**
    * The error for work that shutdown stopped: ended with the grace period, or refused because
    * shutdown had begun; `undefined` while the gateway runs.
    */
@@ -232,23 +127,24 @@ export class PeerGateway {
     return this.#stopping ? new ServerClosedError() : undefined;
   }
 
-  /** One piece of work (a listing or a call) ended: wakes close() when none is left. */
-  #settled(): void {
-    if (this.#inFlight + this.#listing === 0) for (const wake of this.#idleWaiters) wake();
-  }
-
-  /** Why no connection came: the connect's own error, or the timeout in this server's terms. */
-  #unavailableReason(error: unknown): unknown {
-    if (error instanceof AcquireTimeoutError) {
-      const ms = this.#options.gateway.connectTimeoutMs;
-      const cause = (error as { cause?: unknown }).cause;
-      const last = cause instanceof Error ? ` (last attempt: ${cause.message})` : '';
-      return new Error(
-        `no connection within ${ms} ms (gateway.connectTimeoutMs): the peer did not start or did not answer initialize${last}`,
-        { cause: error },
-      );
-    }
-    return error;
+  #translate(
+    error: unknown,
+    peer: string,
+    tool: string,
+    connection?: PeerConnection,
+    signal?: AbortSignal,
+  ) {
+    const translated = translatePeerError(error, {
+      peer,
+      tool,
+      timeoutMs: this.#config(peer).timeoutMs,
+      connection,
+      signal,
+    });
+    const code = (translated as { code?: unknown }).code;
+    if (translated !== error && code === 'PEER_DISCONNECTED') this.#disconnects++;
+    if (translated !== error && code === 'PEER_TIMEOUT') this.#timeouts++;
+    return translated;
   }
 
   /** The peer's tools (every page of `tools/list`), validated by their JSON Schemas here. */
@@ -256,9 +152,9 @@ export class PeerGateway {
     const config = this.#config(peer);
     if (this.#stopping) throw new ServerClosedError();
     const listings: PeerToolListing[] = [];
-    this.#listing++;
+    this.#work.begin();
     try {
-      const connection = await this.#borrow(peer);
+      const connection = await this.#connections.borrow(peer);
       try {
         let cursor: string | undefined;
         do {
@@ -271,16 +167,12 @@ export class PeerGateway {
           cursor = page.nextCursor;
         } while (cursor !== undefined);
       } catch (error) {
-        throw (
-          this.#stopped() ??
-          this.#translate(error, peer, 'tools/list', config, connection, undefined)
-        );
+        throw this.#stopped() ?? this.#translate(error, peer, 'tools/list', connection);
       } finally {
         connection.end();
       }
     } finally {
-      this.#listing--;
-      this.#settled();
+      this.#work.end();
     }
     this.#validator ??= import('@modelcontextprotocol/sdk/validation/ajv').then(
       ({ AjvJsonSchemaValidator }) => new AjvJsonSchemaValidator(),
@@ -304,10 +196,11 @@ export class PeerGateway {
   async call(peer: string, tool: string, params: unknown, ctx: ToolContext): Promise<unknown> {
     const config = this.#config(peer);
     this.#calls++;
-    this.#inFlight++;
+    this.#callsInFlight++;
+    this.#work.begin();
     let connection: PeerConnection | undefined;
     try {
-      connection = await this.#borrow(peer);
+      connection = await this.#connections.borrow(peer);
       const onProgress = ctx.onProgress;
       const result = await connection.client.callTool(
         { name: tool, arguments: (params ?? {}) as Record<string, unknown> },
@@ -334,64 +227,29 @@ export class PeerGateway {
       // A call cut off by the end of the grace period says so (unless its caller cancelled it).
       const stopped = this.#shutdown.signal.aborted ? this.#stopped() : undefined;
       if (stopped && !ctx.signal.aborted) throw stopped;
-      throw this.#translate(error, peer, tool, config, connection, ctx.signal);
+      throw this.#translate(error, peer, tool, connection, ctx.signal);
     } finally {
       connection?.end();
-      this.#inFlight--;
-      this.#settled();
+      this.#callsInFlight--;
+      this.#work.end();
     }
-  }
-
-  #translate(
-    error: unknown,
-    peer: string,
-    tool: string,
-    config: PeerConfig,
-    connection: PeerConnection | undefined,
-    signal: AbortSignal | undefined,
-  ): unknown {
-    // The caller's own cancellation (or a breaker timeout) keeps its reason.
-    if (signal?.aborted || error instanceof XServerError) return error;
-    if (!(error instanceof McpError)) {
-      // Below the protocol (fetch failed, HTTP 404 for a session the peer forgot): this
-      // connection is no good; the next call gets a fresh one.
-      connection?.markBroken();
-      return new PeerUnavailableError(peer, error);
-    }
-    if (error.code === ErrorCode.ConnectionClosed || connection?.closed) {
-      this.#disconnects++;
-      return new PeerDisconnectedError(peer, tool, error);
-    }
-    if (error.code === ErrorCode.RequestTimeout) {
-      this.#timeouts++;
-      return new PeerTimeoutError(peer, tool, config.timeoutMs);
-    }
-    if (error.code === ErrorCode.InvalidParams) return new PeerToolError(peer, tool, error.message);
-    return error;
   }
 
   /** Process ids of the stdio peers running now, for diagnostics and clean-up checks. */
   processIds(): number[] {
-    return [...this.#open].flatMap((connection) =>
-      connection.pid === undefined ? [] : [connection.pid],
-    );
+    return this.#connections.processIds();
   }
 
   stats(): PeerGatewayStats {
-    const pool = this.#pool.stats();
     return {
       peers: Object.keys(this.#options.peers).length,
-      connections: this.#open.size,
-      inFlight: this.#inFlight,
+      inFlight: this.#callsInFlight,
       calls: this.#calls,
       failed: this.#failed,
       disconnects: this.#disconnects,
       timeouts: this.#timeouts,
       toolListChanges: this.#toolListChanges,
-      connects: pool.creates - this.#connectErrors,
-      connectErrors: pool.createErrors + this.#connectErrors,
-      closedConnections: pool.destroyed,
-      validationFailures: pool.validationFailures,
+      ...this.#connections.stats(),
     };
   }
 
@@ -406,37 +264,21 @@ export class PeerGateway {
       this.#stopping = true;
       this.#graceEndsAt = this.#now() + Math.max(0, graceMs);
       // The pool stops lending now and lets borrowers go by the end of the grace period.
-      const drained = this.#pool.drain({ timeoutMs: Math.max(0, graceMs) });
-      drained.catch(() => {});
-      await this.#workDone(graceMs);
+      const drained = this.#connections.drain(graceMs);
+      await this.#work.idle(graceMs);
       this.#shutdown.abort(new ServerClosedError('grace-ended'));
       // Connections the pool let go of, or still holds, are closed now, calls in flight or not.
-      const margin = unrefDelay(SHUTDOWN_MARGIN_MS);
-      const closed = Promise.allSettled([
-        drained,
-        ...[...this.#open].map((connection) => this.#end(connection, 0)),
+      const closed = Promise.allSettled([drained, this.#connections.closeAll()]);
+      let margin: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([
+        closed,
+        new Promise<void>((resolve) => {
+          margin = setTimeout(resolve, SHUTDOWN_MARGIN_MS);
+        }),
       ]);
-      await Promise.race([closed, margin.promise]);
-      margin.cancel();
-      // Whatever has not closed by now (a stdio peer ignoring its closed stdin and SIGTERM).
-      for (const connection of this.#open) connection.kill();
-      this.#open.clear();
+      clearTimeout(margin);
+      this.#connections.killAll();
     })();
     return this.#closing;
-  }
-
-  /** Resolves when no listing or call is in progress, or after `graceMs`. */
-  #workDone(graceMs: number): Promise<void> {
-    if (this.#inFlight + this.#listing === 0 || graceMs <= 0) return Promise.resolve();
-    return new Promise<void>((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.#idleWaiters.delete(done);
-        resolve();
-      };
-      const timer = setTimeout(done, graceMs);
-      timer.unref?.();
-      this.#idleWaiters.add(done);
-    });
   }
 }

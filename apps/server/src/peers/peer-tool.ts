@@ -1,6 +1,6 @@
 import type { jsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/types.js';
-import type { ResolvedTool, ToolContext, ToolHints, Validation } from '../catalog/tool.js';
-import type { PeerConfig } from '../config/schema.js';
+import type { ResolvedTool, ToolContext, ToolHints, Validation } from '../catalog/index.js';
+import type { PeerConfig } from '../config/index.js';
 
 /** A tool as a peer's `tools/list` describes it (the fields the gateway reads). */
 export interface PeerToolListing {

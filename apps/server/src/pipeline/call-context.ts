@@ -1,4 +1,4 @@
-import type { ToolContext, ToolProgress } from '../catalog/tool.js';
+import type { ToolContext, ToolProgress } from '../catalog/index.js';
 
 /**
  * One running call as the dispatcher tracks it, and the {@link ToolContext} its tool receives.

@@ -1,6 +1,12 @@
-import { CallContext } from './call-context.js';
-import type { CategoryRegistry } from '../catalog/registry.js';
-import { isCacheable, type ResolvedTool, type ToolProgress } from '../catalog/tool.js';
+import type {
+  CallObserver,
+  CallScheduler,
+  CallSpan,
+  CategoryGuard,
+  ResultCache,
+} from '../backends/index.js';
+import type { CategoryRegistry } from '../catalog/index.js';
+import { isCacheable, type ResolvedTool, type ToolProgress } from '../catalog/index.js';
 import {
   CallCancelledError,
   errorCode,
@@ -8,11 +14,9 @@ import {
   InvalidParamsError,
   ServerClosedError,
 } from '../errors.js';
+import { InFlight } from '../in-flight.js';
+import { CallContext } from './call-context.js';
 import type { IdempotencyStore } from './idempotency.js';
-import type { CategoryGuard } from '../backends/breaker.js';
-import type { ResultCache } from '../backends/cache.js';
-import type { CallScheduler } from '../backends/scheduler.js';
-import type { CallObserver, CallSpan } from '../backends/telemetry.js';
 
 // How long drain() waits for the calls it aborted to settle (and record their spans).
 const ABORTED_SETTLE_MS = 100;
@@ -74,13 +78,13 @@ export interface DispatcherStats {
  */
 export class Dispatcher {
   readonly #deps: DispatcherDeps;
+  readonly #observers: CallObserver[];
   readonly #now: () => number;
   readonly #monotonic: () => number;
   // The calls running now, aborted at shutdown once the grace period is over.
   readonly #live = new Set<CallContext>();
-  readonly #idleWaiters = new Set<() => void>();
+  readonly #inFlight = new InFlight();
   #closed = false;
-  #inFlight = 0;
   #calls = 0;
   #succeeded = 0;
   #failed = 0;
@@ -89,6 +93,7 @@ export class Dispatcher {
 
   constructor(deps: DispatcherDeps) {
     this.#deps = deps;
+    this.#observers = [...deps.observers];
     this.#now = deps.now ?? Date.now;
     this.#monotonic = deps.monotonic ?? (() => performance.now());
   }
@@ -101,7 +106,7 @@ export class Dispatcher {
     const startTimeMs = this.#now();
     const started = this.#monotonic();
     this.#calls++;
-    this.#inFlight++;
+    this.#inFlight.begin();
     let cached = false;
     let replayed = false;
     let context: CallContext | undefined;
@@ -143,8 +148,7 @@ export class Dispatcher {
         context.release();
         this.#live.delete(context);
       }
-      this.#inFlight--;
-      if (this.#inFlight === 0) for (const wake of this.#idleWaiters) wake();
+      this.#inFlight.end();
     }
   }
 
@@ -199,7 +203,7 @@ export class Dispatcher {
       span.errorCode = errorCode(error);
       span.errorMessage = errorMessage(error);
     }
-    for (const observer of this.#deps.observers) {
+    for (const observer of this.#observers) {
       try {
         observer.onCall(span);
       } catch {
@@ -208,8 +212,13 @@ export class Dispatcher {
     }
   }
 
+  /** Adds an observer of every later call (metrics, once they are switched on). */
+  observe(observer: CallObserver): void {
+    this.#observers.push(observer);
+  }
+
   get inFlight(): number {
-    return this.#inFlight;
+    return this.#inFlight.count;
   }
 
   /** Stops accepting calls; the ones in flight go on. Idempotent. */
@@ -224,29 +233,15 @@ export class Dispatcher {
    */
   async drain(timeoutMs: number): Promise<number> {
     this.close();
-    await this.#idle(timeoutMs);
-    const left = this.#inFlight;
+    await this.#inFlight.idle(timeoutMs);
+    const left = this.#inFlight.count;
     if (left > 0) {
       const reason = new ServerClosedError('grace-ended');
       for (const context of this.#live) context.abort(reason);
       // An aborted call settles within microtasks; only a call still loading its category waits.
-      await this.#idle(ABORTED_SETTLE_MS);
+      await this.#inFlight.idle(ABORTED_SETTLE_MS);
     }
     return left;
-  }
-
-  #idle(timeoutMs: number): Promise<void> {
-    if (this.#inFlight === 0) return Promise.resolve();
-    return new Promise<void>((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.#idleWaiters.delete(done);
-        resolve();
-      };
-      const timer = setTimeout(done, timeoutMs);
-      timer.unref();
-      this.#idleWaiters.add(done);
-    });
   }
 
   stats(): DispatcherStats {
@@ -256,7 +251,7 @@ export class Dispatcher {
       failed: this.#failed,
       cacheHits: this.#cacheHits,
       replayed: this.#replayed,
-      inFlight: this.#inFlight,
+      inFlight: this.#inFlight.count,
     };
   }
 }

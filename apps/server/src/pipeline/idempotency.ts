@@ -1,9 +1,9 @@
 /** Options of {@link IdempotencyStore}. */
 export interface IdempotencyOptions {
-  /** How long a key is remembered after its call started. @default 60_000 */
-  windowMs?: number;
-  /** How many keys are kept at most; the oldest go first. @default 10_000 */
-  maxKeys?: number;
+  /** How long a key is remembered after its call started (`idempotency.windowMs`). */
+  windowMs: number;
+  /** How many keys are kept at most; the oldest go first (`idempotency.maxKeys`). */
+  maxKeys: number;
   /** The clock, injectable for tests. @default Date.now */
   now?: () => number;
 }
@@ -27,8 +27,8 @@ export class IdempotencyStore {
   #hits = 0;
   #misses = 0;
 
-  constructor(options: IdempotencyOptions = {}) {
-    const { windowMs = 60_000, maxKeys = 10_000, now = Date.now } = options;
+  constructor(options: IdempotencyOptions) {
+    const { windowMs, maxKeys, now = Date.now } = options;
     if (!Number.isFinite(windowMs) || windowMs < 0) {
       throw new RangeError(`idempotency windowMs must be a finite number >= 0; got ${windowMs}.`);
     }

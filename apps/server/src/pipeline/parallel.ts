@@ -1,5 +1,5 @@
-import type { DispatchCall, Dispatcher } from './dispatcher.js';
 import { CallCancelledError, errorCode, errorMessage } from '../errors.js';
+import type { DispatchCall, Dispatcher } from './dispatcher.js';
 
 export type ParallelOutcome =
   | { ok: true; result: unknown; cached: boolean }

@@ -3,8 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
-import type { XServer } from '../server.js';
-import type { XServerConfig } from '../config/schema.js';
+import type { HttpConfig } from '../config/index.js';
 import { ConfigError } from '../errors.js';
 import {
   BodyTooLargeError,
@@ -15,8 +14,7 @@ import {
   readBody,
 } from './request-checks.js';
 import { SessionTable } from './sessions.js';
-
-export type HttpOptions = XServerConfig['http'];
+import type { McpHost, ServerTransport } from './types.js';
 
 export interface HttpStats {
   sessions: number;
@@ -46,13 +44,14 @@ function rpcError(
 }
 
 /**
- * Streamable HTTP in front of an {@link XServer}: `/mcp` (sessions with idle expiry, or stateless),
- * `/health` and `/metrics`, with Host/Origin checks, a bearer token and a body limit before any
- * byte reaches the MCP SDK.
+ * Streamable HTTP in front of an MCP host (an `XServer`): `/mcp` (sessions with idle expiry, or
+ * stateless), `/health` and `/metrics`, with Host/Origin checks, a bearer token and a body limit
+ * before any byte reaches the MCP SDK. Register it with `XServer.attach()` (or use
+ * `XServer.serveHttp()`), so the server's shutdown closes it in order.
  */
-export class HttpTransportServer {
-  readonly #app: XServer;
-  readonly #options: HttpOptions;
+export class HttpTransport implements ServerTransport {
+  readonly #host: McpHost;
+  readonly #options: HttpConfig;
   readonly #policy: RequestPolicy;
   readonly #server: Server;
   readonly #sessions: SessionTable;
@@ -60,9 +59,11 @@ export class HttpTransportServer {
   #rejected = 0;
   /** Initialize requests admitted but not yet registered as sessions. */
   #opening = 0;
+  #accepting = true;
+  #stopped: Promise<void> | undefined;
   #closing: Promise<void> | undefined;
 
-  constructor(app: XServer, options: HttpOptions) {
+  constructor(host: McpHost, options: HttpConfig) {
     if (!isLoopback(options.host) && options.token === undefined) {
       throw new ConfigError(
         'http.token',
@@ -70,7 +71,7 @@ export class HttpTransportServer {
         'http',
       );
     }
-    this.#app = app;
+    this.#host = host;
     this.#options = options;
     this.#policy = {
       bindHost: options.host,
@@ -79,7 +80,6 @@ export class HttpTransportServer {
       allowedOrigins: options.allowedOrigins,
     };
     this.#sessions = new SessionTable({ idleMs: options.sessionIdleMs });
-    app.setSessionCounter(() => this.#sessions.size);
     this.#server = createServer((req, res) => {
       this.#handle(req, res).catch((error: unknown) => {
         rpcError(res, 500, -32603, `Internal error: ${(error as Error).message}`);
@@ -89,7 +89,7 @@ export class HttpTransportServer {
 
   /** Starts listening; resolves with the bound address and the `/mcp` URL. */
   async listen(): Promise<{ host: string; port: number; url: string }> {
-    await this.#app.enableMetrics();
+    await this.#host.metrics();
     return new Promise((resolve, reject) => {
       this.#server.once('error', reject);
       this.#server.listen(this.#options.port, this.#options.host, () => {
@@ -116,7 +116,7 @@ export class HttpTransportServer {
     }
     if (path === '/health' && req.method === 'GET') {
       sendJson(res, 200, {
-        status: this.#closing ? 'closing' : 'ok',
+        status: this.#accepting ? 'ok' : 'closing',
         sessions: this.#sessions.size,
       });
       return;
@@ -128,7 +128,7 @@ export class HttpTransportServer {
       return;
     }
     if (path === '/metrics' && req.method === 'GET') {
-      const metrics = await this.#app.enableMetrics();
+      const metrics = await this.#host.metrics();
       const text = await metrics.text();
       res.writeHead(200, { 'content-type': metrics.contentType });
       res.end(text);
@@ -138,7 +138,7 @@ export class HttpTransportServer {
       sendJson(res, 404, { error: `No route ${req.method} ${path}. The MCP endpoint is /mcp.` });
       return;
     }
-    if (this.#closing) {
+    if (!this.#accepting) {
       rpcError(res, 503, -32000, 'Server is shutting down.', { connection: 'close' });
       return;
     }
@@ -166,7 +166,7 @@ export class HttpTransportServer {
       return;
     }
     if (this.#options.stateless) {
-      const server = this.#app.createMcpServer();
+      const server = this.#host.createMcpServer();
       const transport = new StreamableHTTPServerTransport({
         sessionIdGenerator: undefined,
         enableJsonResponse: true,
@@ -223,7 +223,7 @@ export class HttpTransportServer {
       if (reserved) this.#opening--;
       reserved = false;
     };
-    const server = this.#app.createMcpServer();
+    const server = this.#host.createMcpServer();
     const transport = new StreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
       onsessioninitialized: (newId) => {
@@ -247,20 +247,29 @@ export class HttpTransportServer {
     }
   }
 
+  /** Open sessions. */
+  get sessions(): number {
+    return this.#sessions.size;
+  }
+
   /**
-   * Graceful stop: refuse new requests and connections, let `drain` finish the calls in flight
-   * (their answers still go out), then close every session and connection. Idempotent.
+   * Refuses new requests (`/mcp` answers 503, `/health` says `closing`) and new connections;
+   * requests in flight go on. Idempotent.
    */
-  close(drain: () => Promise<unknown> = async () => {}): Promise<void> {
+  stopAccepting(): void {
+    if (!this.#accepting) return;
+    this.#accepting = false;
+    this.#stopped = new Promise<void>((resolve) => this.#server.close(() => resolve()));
+    this.#server.closeIdleConnections();
+  }
+
+  /** Closes every session and connection, and the listener. Idempotent. */
+  close(): Promise<void> {
     this.#closing ??= (async () => {
-      const stopped = new Promise<void>((resolve) => this.#server.close(() => resolve()));
-      this.#server.closeIdleConnections();
-      await drain();
-      // The answers of the calls just finished are sent a few microtasks later: let them out.
-      await new Promise((resolve) => setImmediate(resolve));
+      this.stopAccepting();
       await this.#sessions.closeAll();
       this.#server.closeAllConnections();
-      await stopped;
+      await this.#stopped;
     })();
     return this.#closing;
   }

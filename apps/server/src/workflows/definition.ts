@@ -1,36 +1,67 @@
 import type { StepDefinition, TemplateStepDefinition } from '@x/dag';
 import { z } from 'zod';
 
-/** One step as the model writes it: a dispatch call with dependencies. */
-export const workflowStepSchema = z
-  .object({
-    id: z.string().min(1).max(100).describe('Unique within the workflow'),
-    category: z.string().min(1).describe('A category from list_categories'),
-    tool: z.string().min(1).describe('A tool of that category'),
-    params: z
-      .record(z.string(), z.unknown())
-      .default({})
-      // biome-ignore lint/suspicious/noTemplateCurlyInString: the reference syntax, literally
-      .describe('The tool params; strings may hold ${steps.<id>.result...} references'),
-    needs: z
-      .array(z.string())
-      .default([])
-      .describe('Steps that must finish first (referenced steps are added automatically)'),
-    retries: z.number().int().min(0).max(10).optional().describe('Extra attempts after a failure'),
-    timeoutMs: z.number().int().positive().optional().describe('Time limit of each attempt'),
-    trigger: z
-      .enum(['all-success', 'all-done'])
-      .optional()
-      .describe('all-done: run even if a dependency failed (clean-up)'),
-  })
-  .strict();
-
-export type WorkflowStep = z.output<typeof workflowStepSchema>;
-
 const paramPlaceholder = z
   .string()
   // biome-ignore lint/suspicious/noTemplateCurlyInString: the placeholder syntax, literally
   .regex(/^\$\{params\.[^}]+\}$/, 'a ${params.<name>} placeholder');
+
+/** The step options, with their bounds, written once for inline steps and template steps. */
+const stepOptions = {
+  maxAttempts: z
+    .number()
+    .int()
+    .min(1)
+    .max(10)
+    .describe('Attempts in all, the first included (1 = no retry); waits grow with full jitter'),
+  baseDelayMs: z
+    .number()
+    .int()
+    .min(0)
+    .max(60_000)
+    .describe('The first retry wait cap, doubling per attempt'),
+  timeoutMs: z.number().int().positive().describe('Time limit of each attempt'),
+  trigger: z
+    .enum(['all-success', 'all-done'])
+    .describe('all-done: run even if a dependency failed (clean-up)'),
+};
+
+type StepOptionKey = keyof typeof stepOptions;
+const OPTION_KEYS = Object.keys(stepOptions) as StepOptionKey[];
+
+/**
+ * One step schema; `placeholders` lets a template fill an option from its parameters
+ * (`"maxAttempts": "${params.attempts}"`), under the same bounds once filled (@x/dag checks them).
+ */
+function stepSchema<P extends boolean>(placeholders: P) {
+  const option = <S extends z.ZodType>(schema: S) =>
+    (placeholders ? z.union([schema, paramPlaceholder]) : schema).optional();
+  return z
+    .object({
+      id: z.string().min(1).max(100).describe('Unique within the workflow'),
+      category: z.string().min(1).describe('A category from list_categories'),
+      tool: z.string().min(1).describe('A tool of that category'),
+      params: z
+        .record(z.string(), z.unknown())
+        .default({})
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: the reference syntax, literally
+        .describe('The tool params; strings may hold ${steps.<id>.output...} references'),
+      needs: z
+        .array(z.string())
+        .default([])
+        .describe('Steps that must finish first (referenced steps are added automatically)'),
+      maxAttempts: option(stepOptions.maxAttempts),
+      baseDelayMs: option(stepOptions.baseDelayMs),
+      timeoutMs: option(stepOptions.timeoutMs),
+      trigger: option(stepOptions.trigger),
+    })
+    .strict();
+}
+
+/** One step as the model writes it: a dispatch call with dependencies. */
+export const workflowStepSchema = stepSchema(false);
+
+export type WorkflowStep = z.output<typeof workflowStepSchema>;
 
 /** A template as the config or a template file declares it. */
 export const templateSchema = z
@@ -49,67 +80,12 @@ export const templateSchema = z
         }),
       )
       .default({}),
-    steps: z
-      .array(
-        z
-          .object({
-            id: z.string().min(1),
-            category: z.string().min(1),
-            tool: z.string().min(1),
-            params: z.record(z.string(), z.unknown()).default({}),
-            needs: z.array(z.string()).default([]),
-            // A template may fill these from its parameters: `"retries": "${params.retries}"`.
-            retries: z.union([z.number().int().min(0), paramPlaceholder]).optional(),
-            timeoutMs: z.union([z.number().int().positive(), paramPlaceholder]).optional(),
-            trigger: z.union([z.enum(['all-success', 'all-done']), paramPlaceholder]).optional(),
-          })
-          .strict(),
-      )
-      .min(1),
+    steps: z.array(stepSchema(true)).min(1),
   })
   .strict();
 
 export type WorkflowTemplateInput = z.input<typeof templateSchema>;
 export type WorkflowTemplateSpec = z.output<typeof templateSchema>;
-
-const RESULT_REF = /\$\{steps\.([^.}]+)\.result(?=[.}])/g;
-const ANY_STEP_REF = /\$\{steps\.([^.}]+)\./g;
-
-/**
- * `${steps.a.result.x}` is the server's spelling (a step's result is its tool's result); @x/dag
- * calls it `output`. Rewrites every string, deeply.
- */
-export function rewriteReferences(value: unknown): unknown {
-  if (typeof value === 'string') return value.replace(RESULT_REF, '${steps.$1.output');
-  if (Array.isArray(value)) return value.map(rewriteReferences);
-  if (value && typeof value === 'object') {
-    return Object.fromEntries(
-      Object.entries(value).map(([key, inner]) => [key, rewriteReferences(inner)]),
-    );
-  }
-  return value;
-}
-
-const DAG_REF = /\$\{steps\.([^.}]+)\.output(?=[.}])/g;
-
-/**
- * A message of @x/dag in the server's spelling: `${steps.a.output.x}` back to
- * `${steps.a.result.x}`, "the output of step" to "the result of step", so an error quotes the
- * reference as the caller wrote it.
- */
-export function inServerSpelling(message: string): string {
-  return message
-    .replace(DAG_REF, '${steps.$1.result')
-    .replaceAll('the output of step', 'the result of step');
-}
-
-/** Ids of the steps a value references with `${steps.<id>....}`. */
-export function referencedSteps(value: unknown): Set<string> {
-  const ids = new Set<string>();
-  const text = JSON.stringify(value) ?? '';
-  for (const match of text.matchAll(ANY_STEP_REF)) ids.add(match[1]!);
-  return ids;
-}
 
 /** The action name a step `uses` in @x/dag: `category.tool` (category names hold no dot). */
 export function actionName(step: { category: string; tool: string }): string {
@@ -122,23 +98,18 @@ export function splitAction(uses: string): { category: string; tool: string } {
   return { category: uses.slice(0, dot), tool: uses.slice(dot + 1) };
 }
 
-const OPTION_KEYS = ['retries', 'timeoutMs', 'trigger'] as const;
-
-type StepLike = Pick<WorkflowStep, 'id' | 'category' | 'tool' | 'params' | 'needs'> & {
-  retries?: number | string | undefined;
-  timeoutMs?: number | string | undefined;
-  trigger?: string | undefined;
-};
+type StepLike = Pick<WorkflowStep, 'id' | 'category' | 'tool' | 'params' | 'needs'> &
+  Partial<Record<StepOptionKey, number | string | undefined>>;
 
 /**
- * A server step as an @x/dag declarative step (`uses: "category.tool"`, `with: params`). Template
- * steps keep their `${params.x}` placeholders for `WorkflowTemplate` to fill.
+ * A server step as an @x/dag declarative step (`uses: "category.tool"`, `with: params`);
+ * `${steps.<id>.output...}` references and template placeholders are @x/dag's to resolve.
  */
 export function toDagStep(step: StepLike): StepDefinition & TemplateStepDefinition {
   const dag: Record<string, unknown> = {
     id: step.id,
     uses: actionName(step),
-    with: rewriteReferences(step.params),
+    with: step.params,
     needs: step.needs,
   };
   for (const key of OPTION_KEYS) if (step[key] !== undefined) dag[key] = step[key];

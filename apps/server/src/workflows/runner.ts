@@ -8,15 +8,9 @@ import {
   type StepOutcome,
   Workflow,
 } from '@x/dag';
-import type { Dispatcher } from '../pipeline/dispatcher.js';
 import { errorCode, errorMessage, InvalidWorkflowError } from '../errors.js';
-import {
-  inServerSpelling,
-  referencedSteps,
-  splitAction,
-  toDagStep,
-  type WorkflowStep,
-} from './definition.js';
+import type { Dispatcher } from '../pipeline/index.js';
+import { splitAction, toDagStep, type WorkflowStep } from './definition.js';
 import type { TemplateLibrary } from './templates.js';
 
 /** What `workflow_run` takes: inline steps, or a template and its params. */
@@ -35,7 +29,8 @@ export interface WorkflowStepReport {
   category: string;
   tool: string;
   status: StepOutcome;
-  result?: unknown;
+  /** The tool's result, when the step succeeded; later steps reference it as `${steps.<id>.output}`. */
+  output?: unknown;
   error?: { code: string; message: string };
   attempts: number;
   /** Start of the first attempt, ms after the run started. */
@@ -209,11 +204,11 @@ export class WorkflowRunner {
         status: outcome.status,
         attempts: outcome.attempts,
       };
-      if (outcome.status === 'succeeded') report.result = outcome.output ?? null;
+      if (outcome.status === 'succeeded') report.output = outcome.output ?? null;
       if (outcome.error !== undefined && outcome.status !== 'skipped') {
         report.error = {
           code: errorCode(outcome.error),
-          message: inServerSpelling(errorMessage(outcome.error)),
+          message: errorMessage(outcome.error),
         };
       }
       if (outcome.startedAt !== undefined) report.startMs = outcome.startedAt - result.startedAt;
@@ -227,7 +222,7 @@ export class WorkflowRunner {
       steps: reports,
       ...counts,
       durationMs: result.durationMs,
-      criticalPathMs: criticalPath(steps, result),
+      criticalPathMs: result.criticalPathMs,
       mermaid: workflow.toMermaid(result),
     };
   }
@@ -238,28 +233,5 @@ export class WorkflowRunner {
 }
 
 function invalid(problems: readonly string[]): InvalidWorkflowError {
-  return new InvalidWorkflowError(problems.map(inServerSpelling));
-}
-
-/** Longest sum of step durations along any dependency chain (steps in topological order). */
-function criticalPath(steps: StepDefinition[], result: RunResult): number {
-  const finish = new Map<string, number>();
-  const ids = new Set(steps.map((step) => step.id));
-  const pending = [...steps];
-  // Declarative steps may be listed before their dependencies: settle them in passes.
-  while (pending.length) {
-    const before = pending.length;
-    for (let i = pending.length - 1; i >= 0; i--) {
-      const step = pending[i]!;
-      const needs = [...new Set([...(step.needs ?? []), ...referencedSteps(step.with)])].filter(
-        (id) => ids.has(id),
-      );
-      if (!needs.every((id) => finish.has(id))) continue;
-      const start = Math.max(0, ...needs.map((id) => finish.get(id)!));
-      finish.set(step.id, start + (result.steps[step.id]?.durationMs ?? 0));
-      pending.splice(i, 1);
-    }
-    if (pending.length === before) break;
-  }
-  return Math.max(0, ...finish.values());
+  return new InvalidWorkflowError(problems);
 }

@@ -1,15 +1,9 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type ParameterSpec, Workflow, WorkflowTemplate } from '@x/dag';
-import { configProblems } from '../config/schema.js';
+import { configProblems } from '../config/index.js';
 import { ConfigError, UnknownTemplateError } from '../errors.js';
-import {
-  inServerSpelling,
-  referencedSteps,
-  templateSchema,
-  toDagStep,
-  type WorkflowTemplateSpec,
-} from './definition.js';
+import { templateSchema, toDagStep, type WorkflowTemplateSpec } from './definition.js';
 
 export interface TemplateSummary {
   name: string;
@@ -52,7 +46,7 @@ function compile(input: unknown, source: string): Entry {
     });
     return { spec, template };
   } catch (error) {
-    throw new ConfigError(source, inServerSpelling((error as Error).message), 'workflows');
+    throw new ConfigError(source, (error as Error).message, 'workflows');
   }
 }
 
@@ -140,6 +134,15 @@ export class TemplateLibrary {
   stats(): { templates: number; fileErrors: number } {
     return { templates: this.#entries.size, fileErrors: this.#fileErrors.length };
   }
+}
+
+const STEP_REFERENCE = /\$\{steps\.([^.}]+)\./g;
+
+/** Ids of the steps a value references with `${steps.<id>....}`: edges of the template's diagram. */
+function referencedSteps(value: unknown): Set<string> {
+  const ids = new Set<string>();
+  for (const match of (JSON.stringify(value) ?? '').matchAll(STEP_REFERENCE)) ids.add(match[1]!);
+  return ids;
 }
 
 function summary(spec: WorkflowTemplateSpec): TemplateSummary {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
+import { CallCancelledError } from '../../errors.js';
 import type { CategorySpec } from '../registry.js';
 import { defineTool, resolveZodTool } from '../tool.js';
-import { CallCancelledError } from '../../errors.js';
 
 export class FlakyFailureError extends Error {
   readonly code = 'FLAKY_FAILURE';

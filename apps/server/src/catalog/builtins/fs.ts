@@ -1,9 +1,9 @@
 import { open, readdir, realpath, stat } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { z } from 'zod';
+import { PathOutsideRootError } from '../../errors.js';
 import type { CategorySpec } from '../registry.js';
 import { defineTool, resolveZodTool } from '../tool.js';
-import { PathOutsideRootError } from '../../errors.js';
 
 function inside(root: string, target: string): boolean {
   const rel = relative(root, target);

@@ -1,0 +1,93 @@
+/**
+ * The four backends every call goes through, each one of our packages behind a small interface,
+ * so the pipeline can be tested with fakes and a backend swapped without touching it.
+ */
+
+/** One finished call, as the dispatcher reports it to telemetry and metrics. */
+export interface CallSpan {
+  category: string;
+  tool: string;
+  /** Epoch milliseconds. */
+  startTimeMs: number;
+  durationMs: number;
+  ok: boolean;
+  errorCode?: string;
+  errorMessage?: string;
+  /** Served from the result cache without running the tool. */
+  cached: boolean;
+}
+
+/** Something that wants to hear about every finished call (telemetry, metrics). */
+export interface CallObserver {
+  onCall(span: CallSpan): void;
+}
+
+/** Plain figures every scheduler reports. */
+export interface SchedulerFigures {
+  queued: number;
+  running: number;
+  completed: number;
+  failed: number;
+}
+
+/** Orders calls: higher priority first, FIFO among equals, bounded concurrency. */
+export interface CallScheduler {
+  /** Runs `fn` when its turn comes; rejects without running it if `signal` aborts first. */
+  schedule<T>(
+    fn: () => Promise<T>,
+    options: { priority: number; signal?: AbortSignal },
+  ): Promise<T>;
+  /** Resolves when nothing is queued or running. */
+  onIdle(): Promise<void>;
+  stats(): SchedulerFigures;
+}
+
+/** A circuit's state as the server shows it (`/metrics`, `server_stats`). */
+export type GuardState = 'closed' | 'open' | 'half-open' | 'disabled' | 'forced-open';
+
+/**
+ * Guards each category with its own circuit: failures of one backend cut it off without
+ * touching the others. An open circuit rejects at once with `CircuitOpenError`.
+ */
+export interface CategoryGuard {
+  /**
+   * Runs `fn` through the category's circuit. `fn` gets the signal to follow: the caller's, or
+   * one that also aborts at the category's timeout; `undefined` when there is neither.
+   */
+  execute<T>(
+    category: string,
+    fn: (signal: AbortSignal | undefined) => Promise<T>,
+    signal?: AbortSignal,
+  ): Promise<T>;
+  states(): Record<string, GuardState>;
+}
+
+export interface ResultCacheFigures {
+  hits: number;
+  misses: number;
+  hitRate: number;
+}
+
+/** Serves results of read-only, idempotent tools by a key computed from the call. */
+export interface ResultCache {
+  key(category: string, tool: string, params: unknown): string;
+  /** `undefined` on a miss; a hit is wrapped so a cached `null` stays a hit. */
+  get(key: string): Promise<{ value: unknown } | undefined>;
+  set(key: string, value: unknown, ttlMs: number): Promise<void>;
+  stats(): ResultCacheFigures;
+  close(): Promise<void>;
+}
+
+/** Records one span per call; flushed and shut down with the server. */
+export interface CallRecorder extends CallObserver {
+  shutdown(): Promise<void>;
+  stats(): Record<string, number>;
+}
+
+/** The backends of one server. Build the embedded ones with `createBackends(config)`. */
+export interface Backends {
+  scheduler: CallScheduler;
+  guard: CategoryGuard;
+  cache: ResultCache;
+  telemetry: CallRecorder;
+}

@@ -1,0 +1,13 @@
+// The config layer: schema (with every default), loading, environment overrides.
+export { applyEnv, envOverrides } from './env.js';
+export { configProblems, type LoadConfigOptions, loadConfig, parseConfig } from './load.js';
+export type { PeerConfig } from './peer-schema.js';
+export { peerSchema } from './peer-schema.js';
+export {
+  categoryName,
+  configSchema,
+  type GatewayConfig,
+  type HttpConfig,
+  type XServerConfig,
+  type XServerConfigInput,
+} from './schema.js';

@@ -1,0 +1,189 @@
+import { AcquireTimeoutError, PeerPool } from '@x/pool';
+import type { GatewayConfig, PeerConfig } from '../config/index.js';
+import { PeerUnavailableError } from '../errors.js';
+import { PeerConnection, type PeerTransportFactory } from './connection.js';
+
+/** A connect that failed, lent once so the borrow that caused it fails with its error. */
+class FailedConnect {
+  #lent = false;
+  constructor(readonly error: unknown) {}
+
+  /** True the first time only: a failure delivered after its borrower gave up is stale. */
+  lend(): boolean {
+    const first = !this.#lent;
+    this.#lent = true;
+    return first;
+  }
+}
+
+type PooledPeer = PeerConnection | FailedConnect;
+
+export interface PeerConnectionsOptions {
+  peers: Record<string, PeerConfig>;
+  gateway: GatewayConfig;
+  clientInfo: { name: string; version: string };
+  transport: PeerTransportFactory;
+  /** Called when a peer says its tool list changed. */
+  onToolsChanged: (peer: string) => void;
+  /** Aborted when the shutdown grace period ends: connects in progress stop. */
+  shutdown: AbortSignal;
+  /** How long a connection the pool retires may still serve the calls running on it. */
+  retireGraceMs: () => number;
+  /** The error for a borrow that shutdown stopped; `undefined` while the gateway runs. */
+  stopped: () => Error | undefined;
+}
+
+export interface PeerConnectionStats {
+  /** Connections open now (for stdio peers: processes running). */
+  connections: number;
+  connects: number;
+  connectErrors: number;
+  closedConnections: number;
+  validationFailures: number;
+}
+
+/**
+ * The gateway's connections: one `@x/pool` keyed by peer holds SDK `Client` connections,
+ * validated with `ping` when quiet and replaced when dead. A connection is lent only to start a
+ * request (MCP multiplexes, so others may share it).
+ */
+export class PeerConnections {
+  readonly #options: PeerConnectionsOptions;
+  readonly #pool: PeerPool<PooledPeer>;
+  readonly #open = new Set<PeerConnection>();
+  #connectErrors = 0;
+
+  constructor(options: PeerConnectionsOptions) {
+    this.#options = options;
+    const { gateway, shutdown } = options;
+    const longestCallMs = Math.max(0, ...Object.values(options.peers).map((p) => p.timeoutMs));
+    this.#pool = new PeerPool<PooledPeer>({
+      // A failed connect is handed out as a FailedConnect instead of thrown: the pool would
+      // retry a throwing create until acquireTimeoutMs, so a peer whose command is missing or
+      // that exits during initialize would make every call wait out connectTimeoutMs.
+      create: async (peer): Promise<PooledPeer> => {
+        if (shutdown.aborted) return new FailedConnect(shutdown.reason);
+        try {
+          const connection = await PeerConnection.open({
+            signal: shutdown,
+            peer,
+            config: this.#config(peer),
+            clientInfo: options.clientInfo,
+            transport: options.transport,
+            connectTimeoutMs: gateway.connectTimeoutMs,
+            onToolsChanged: () => options.onToolsChanged(peer),
+          });
+          this.#open.add(connection);
+          if (shutdown.aborted) {
+            // Opened after the grace period ended: nobody may use it; closeAll() ends it.
+            void this.#end(connection, 0);
+            return new FailedConnect(shutdown.reason);
+          }
+          return connection;
+        } catch (error) {
+          if (shutdown.aborted) return new FailedConnect(shutdown.reason);
+          this.#connectErrors++;
+          return new FailedConnect(error);
+        }
+      },
+      // Calls may still run on a connection the pool retires (loans are brief, see borrow()).
+      destroy: async (connection) => {
+        if (connection instanceof FailedConnect) return;
+        await this.#end(connection, options.retireGraceMs());
+      },
+      validate: (connection) =>
+        connection instanceof FailedConnect
+          ? connection.lend()
+          : connection.healthy(gateway.pingIntervalMs, gateway.connectTimeoutMs),
+      maxPerPeer: gateway.maxConnectionsPerPeer,
+      acquireTimeoutMs: gateway.connectTimeoutMs,
+      createTimeoutMs: gateway.connectTimeoutMs,
+      validateTimeoutMs: gateway.connectTimeoutMs,
+      destroyTimeoutMs: longestCallMs + 5_000,
+      idleTimeoutMs: gateway.idleTimeoutMs,
+      createRetry: { baseDelayMs: 100, maxDelayMs: 5_000, multiplier: 2, jitter: 'full' },
+    });
+  }
+
+  #config(peer: string): PeerConfig {
+    const config = this.#options.peers[peer];
+    if (!config) throw new TypeError(`No peer named "${peer}" is configured.`);
+    return config;
+  }
+
+  /** Closes a connection after its calls, for at most `graceMs`, and forgets it. */
+  async #end(connection: PeerConnection, graceMs: number): Promise<void> {
+    await connection.close(Math.max(0, graceMs));
+    this.#open.delete(connection);
+  }
+
+  /**
+   * A connection to start one request on, marked busy (`end()` it when the request settles). A
+   * connect that failed fails the borrow at once with its own error.
+   */
+  async borrow(peer: string): Promise<PeerConnection> {
+    let pooled: PooledPeer;
+    try {
+      pooled = await this.#pool.acquire(peer);
+    } catch (error) {
+      throw this.#options.stopped() ?? new PeerUnavailableError(peer, this.#unavailable(error));
+    }
+    if (pooled instanceof FailedConnect) {
+      this.#pool.destroy(peer, pooled);
+      throw this.#options.stopped() ?? new PeerUnavailableError(peer, pooled.error);
+    }
+    pooled.begin();
+    this.#pool.release(peer, pooled);
+    return pooled;
+  }
+
+  /** Why no connection came: the connect's own error, or the timeout in this server's terms. */
+  #unavailable(error: unknown): unknown {
+    if (error instanceof AcquireTimeoutError) {
+      const ms = this.#options.gateway.connectTimeoutMs;
+      const cause = (error as { cause?: unknown }).cause;
+      const last = cause instanceof Error ? ` (last attempt: ${cause.message})` : '';
+      return new Error(
+        `no connection within ${ms} ms (gateway.connectTimeoutMs): the peer did not start or did not answer initialize${last}`,
+        { cause: error },
+      );
+    }
+    return error;
+  }
+
+  /** The pool stops lending and lets borrowers go by `timeoutMs`. */
+  drain(timeoutMs: number): Promise<void> {
+    const drained = this.#pool.drain({ timeoutMs: Math.max(0, timeoutMs) });
+    drained.catch(() => {});
+    return drained;
+  }
+
+  /** Closes every open connection now, calls in flight or not. */
+  closeAll(): Promise<unknown> {
+    return Promise.allSettled([...this.#open].map((connection) => this.#end(connection, 0)));
+  }
+
+  /** Ends what has not closed (a stdio peer ignoring its closed stdin and SIGTERM). */
+  killAll(): void {
+    for (const connection of this.#open) connection.kill();
+    this.#open.clear();
+  }
+
+  /** Process ids of the stdio peers running now, for diagnostics and clean-up checks. */
+  processIds(): number[] {
+    return [...this.#open].flatMap((connection) =>
+      connection.pid === undefined ? [] : [connection.pid],
+    );
+  }
+
+  stats(): PeerConnectionStats {
+    const pool = this.#pool.stats();
+    return {
+      connections: this.#open.size,
+      connects: pool.creates - this.#connectErrors,
+      connectErrors: pool.createErrors + this.#connectErrors,
+      closedConnections: pool.destroyed,
+      validationFailures: pool.validationFailures,
+    };
+  }
+}

@@ -1,0 +1,23 @@
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+
+/** What a transport needs from the server it carries (an `XServer` is one). */
+export interface McpHost {
+  /** A fresh MCP server for one session, one stateless request or one stdio connection. */
+  createMcpServer(): McpServer;
+  /** Prometheus metrics for `/metrics`, started on first use. */
+  metrics(): Promise<{ text(): Promise<string>; readonly contentType: string }>;
+}
+
+/**
+ * A transport as the server's shutdown sees it. `XServer.close()` owns the order: every
+ * transport stops accepting, the calls in flight drain (their answers still go out), then every
+ * transport closes.
+ */
+export interface ServerTransport {
+  /** Refuses new connections and requests from now on; calls in flight go on. Idempotent. */
+  stopAccepting(): void;
+  /** Closes every session and connection. Idempotent. */
+  close(): Promise<void>;
+  /** Open sessions (HTTP) or connections (stdio: 1 while connected). */
+  readonly sessions: number;
+}
