@@ -33,7 +33,7 @@ export type {
   XServerConfig,
   XServerConfigInput,
 } from './config/index.js';
-export { configSchema, loadConfig, parseConfig } from './config/index.js';
+export { configSchema, envOverrides, loadConfig, parseConfig } from './config/index.js';
 export type { ConfigProblem, ServerClosedReason } from './errors.js';
 export {
   CallCancelledError,

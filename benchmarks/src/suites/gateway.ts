@@ -7,8 +7,6 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import {
-  createSeams,
-  HttpTransportServer,
   parseConfig,
   XServer,
   type XServerConfigInput,
@@ -55,7 +53,7 @@ async function gatewayApp(dir: string, input: XServerConfigInput): Promise<XServ
     telemetry: { dir: join(dir, 'telemetry') },
     shutdownGraceMs: 2_000,
   });
-  return new XServer({ config, seams: await createSeams(config) });
+  return XServer.create({ config });
 }
 
 async function inMemoryClient(app: XServer): Promise<Client> {
@@ -126,11 +124,11 @@ async function gatewayFanOut(
       },
     },
   });
-  const http = front === 'http' ? new HttpTransportServer(app, app.config.http) : undefined;
+  const http = front === 'http' ? await app.serveHttp() : undefined;
   let transport: StreamableHTTPClientTransport | undefined;
   let client: Client;
   if (http) {
-    transport = new StreamableHTTPClientTransport(new URL((await http.listen()).url));
+    transport = new StreamableHTTPClientTransport(new URL(http.url));
     client = new Client({ name: 'bench-fan-out', version: '1.0.0' });
     await client.connect(transport);
   } else {
@@ -150,9 +148,8 @@ async function gatewayFanOut(
   const pids = app.peers.processIds();
   await transport?.terminateSession();
   await client.close();
-  await http?.close(() => app.dispatcher.drain(2_000));
   await app.close();
-  const sessions = () => http?.stats().sessions ?? 0;
+  const sessions = () => http?.transport.sessions ?? 0;
   await settle(() => pids.every((pid) => !isAlive(pid)) && sessions() === 0, 5_000);
   process.off('warning', onWarning);
   return {

@@ -13,15 +13,7 @@ import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
-import {
-  type CategorySpec,
-  createSeams,
-  defineTool,
-  HttpTransportServer,
-  parseConfig,
-  resolveZodTool,
-  XServer,
-} from '@x/server';
+import { type CategorySpec, defineCategory, defineTool, parseConfig, XServer } from '@x/server';
 import { z } from 'zod';
 import { defineSuite } from '../types.js';
 
@@ -70,13 +62,12 @@ function bareServer(extraTools = 0): McpServer {
 
 /** 50 lazy categories of 20 tools each: the 1,000-tool catalogue behind x-server's surface. */
 function catalogue(): CategorySpec[] {
-  return Array.from({ length: 50 }, (_, c) => ({
-    name: `cat${c}`,
-    description: `Synthetic category ${c}`,
-    load: () => ({
-      tools: Array.from({ length: 20 }, (_, t) =>
-        resolveZodTool(
-          `cat${c}`,
+  return Array.from({ length: 50 }, (_, c) =>
+    defineCategory({
+      name: `cat${c}`,
+      description: `Synthetic category ${c}`,
+      tools: () =>
+        Array.from({ length: 20 }, (_, t) =>
           defineTool({
             name: `tool_${t}`,
             description: `Synthetic tool ${t} of category ${c}`,
@@ -84,9 +75,8 @@ function catalogue(): CategorySpec[] {
             run: ({ text }) => ({ text }),
           }),
         ),
-      ),
     }),
-  }));
+  );
 }
 
 async function xServer(dir: string, categories: CategorySpec[] = []): Promise<XServer> {
@@ -96,7 +86,7 @@ async function xServer(dir: string, categories: CategorySpec[] = []): Promise<XS
     cache: { dir: join(dir, 'cache') },
     telemetry: { dir: join(dir, 'telemetry') },
   });
-  const app = new XServer({ config, seams: await createSeams(config), categories });
+  const app = await XServer.create({ config, categories });
   closers.push(() => app.close());
   return app;
 }
@@ -147,9 +137,7 @@ async function bareHttp(): Promise<{ url: string; server: Server }> {
 
 async function oursHttp(dir: string): Promise<string> {
   const app = await xServer(dir);
-  const http = new HttpTransportServer(app, app.config.http);
-  const { url } = await http.listen();
-  closers.push(() => http.close());
+  const { url } = await app.serveHttp();
   return url;
 }
 

@@ -108,7 +108,9 @@ const categoryOverride = z
       .describe("scheduling priority of the category's calls (higher first; `0` when unset)"),
     timeoutMs: positiveInt()
       .optional()
-      .describe('a call running longer fails with a timeout (counts against the breaker)'),
+      .describe(
+        'a call running longer fails with `ERR_BREAKER_TIMEOUT` (counts against the breaker)',
+      ),
   })
   .strict();
 
