@@ -95,36 +95,58 @@ interface PoolInternals {
  */
 export const canRunEviction = typeof (gp.Pool.prototype as PoolInternals)._evict === 'function';
 
+// One class each for every peer (not a class per pool): generic-pool's hot paths then see one
+// shape, not one per peer. generic-pool constructs them without arguments, synchronously inside
+// its constructor, so each instance takes the hooks of the pool being constructed.
+let constructing: GenericPoolHooks<unknown> | undefined;
+
+function hooksOfPoolBeingBuilt(): GenericPoolHooks<unknown> {
+  if (constructing === undefined)
+    throw new Error('generic-pool built its parts outside new Pool()');
+  return constructing;
+}
+
+class Evictor {
+  readonly #hooks = hooksOfPoolBeingBuilt();
+  evict(_config: unknown, resource: PooledResource<unknown>): boolean {
+    return this.#hooks.evict(resource);
+  }
+}
+
+class IdleResources extends gp.Deque {
+  readonly #hooks = hooksOfPoolBeingBuilt();
+  override push(resource: unknown): void {
+    this.#hooks.idled(resource as PooledResource<unknown>);
+    super.push(resource);
+  }
+  override unshift(resource: unknown): void {
+    this.#hooks.idled(resource as PooledResource<unknown>);
+    super.unshift(resource);
+  }
+}
+
+class WaitingRequests extends gp.PriorityQueue {
+  readonly #hooks = hooksOfPoolBeingBuilt();
+  override enqueue(request: unknown, priority?: number): void {
+    super.enqueue(request, priority);
+    this.#hooks.queued(request as ResourceRequest);
+  }
+}
+
 export function createGenericPool<T>(
   hooks: GenericPoolHooks<T>,
   factory: Factory<T>,
   config: PoolConfig,
 ): GenericPool<T> {
-  class Evictor {
-    evict(_config: unknown, resource: PooledResource<T>): boolean {
-      return hooks.evict(resource);
-    }
+  constructing = hooks as GenericPoolHooks<unknown>;
+  try {
+    return new gp.Pool<T>(Evictor, IdleResources, WaitingRequests, factory, {
+      ...config,
+      evictionRunIntervalMillis: canRunEviction ? 0 : config.evictionRunIntervalMillis,
+    });
+  } finally {
+    constructing = undefined;
   }
-  class IdleResources extends gp.Deque {
-    override push(resource: unknown): void {
-      hooks.idled(resource as PooledResource<T>);
-      super.push(resource);
-    }
-    override unshift(resource: unknown): void {
-      hooks.idled(resource as PooledResource<T>);
-      super.unshift(resource);
-    }
-  }
-  class WaitingRequests extends gp.PriorityQueue {
-    override enqueue(request: unknown, priority?: number): void {
-      super.enqueue(request, priority);
-      hooks.queued(request as ResourceRequest);
-    }
-  }
-  return new gp.Pool<T>(Evictor, IdleResources, WaitingRequests, factory, {
-    ...config,
-    evictionRunIntervalMillis: canRunEviction ? 0 : config.evictionRunIntervalMillis,
-  });
 }
 
 /** One eviction pass over `pool`'s idle resources (a no-op without `_evict`). */
