@@ -65,7 +65,7 @@ export class PeerPool<Conn extends object> {
       limiter: this.#limiter,
       totals: this.#totals,
       acquireFailed: () => this.#peerMayBeIdle(),
-      isDraining: () => this.#closed,
+      isDraining: () => this.#closed && !this.#drainDone,
     };
   }
 

@@ -28,7 +28,7 @@ export interface PeerContext<Conn extends object> {
   readonly totals: Counters;
   /** Called when an acquire of a peer fails: the peer may have nothing borrowed or waiting now. */
   readonly acquireFailed: () => void;
-  /** Whether `drain()` has been called: its caller awaits every create and destroy left. */
+  /** Whether `drain()` is in progress: its caller awaits every create and destroy left. */
   readonly isDraining: () => boolean;
 }
 

@@ -97,6 +97,28 @@ describe('the clock option', () => {
     await expect(drained).resolves.toBeUndefined();
   });
 
+  it('unrefs the destroy of a connection a create delivers after drain() has finished', async () => {
+    const clock = new FakeClock();
+    let deliver: (conn: FakeConn) => void = () => undefined;
+    const pool = poolOn(clock, {
+      create: () => new Promise<FakeConn>((resolve) => (deliver = resolve)),
+      destroy: never,
+      acquireTimeoutMs: 50,
+      createTimeoutMs: 100,
+    });
+    const timedOut = pool.acquire('a').catch(() => undefined);
+    await clock.advance(50);
+    await timedOut;
+    const drained = pool.drain();
+    await clock.advance(50); // the create times out; drain() has nothing left to wait for
+    await drained;
+
+    deliver(new FakeConn('a'));
+    await clock.advance(0);
+
+    expect(clock.pending()).toEqual([{ ms: 5_000, inMs: 5_000, refd: false }]);
+  });
+
   it('leaves idle connections, the idle sweep and the drain deadline unref’d', async () => {
     const clock = new FakeClock();
     const pool = poolOn(clock, { idleTimeoutMs: 30_000, idleCheckIntervalMs: 1_000 });
