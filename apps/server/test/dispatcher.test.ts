@@ -1,46 +1,35 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
-import type { CallSpan } from '../src/backends/index.js';
-import { createBackends } from '../src/backends/index.js';
-import type { CategorySpec } from '../src/catalog/registry.js';
-import { defineTool, resolveZodTool } from '../src/catalog/tool.js';
+import { BreakerGuard, PriorityScheduler } from '../src/backends/index.js';
+import { demoCategory } from '../src/catalog/builtins/demo.js';
+import { textCategory } from '../src/catalog/builtins/text.js';
+import { type CategorySpec, defineTool, resolveZodTool } from '../src/catalog/index.js';
 import { ServerClosedError } from '../src/errors.js';
-import { XServer } from '../src/server.js';
-import { testConfig, workdir } from './helpers.js';
+import {
+  Counter,
+  countingScheduler,
+  dispatcherWith,
+  gatedCategory,
+  ImmediateScheduler,
+} from './fakes.js';
 
-// A category whose calls wait for the test to release them, and record the order they ran in.
-function gatedCategory(order: string[]) {
-  const gates: (() => void)[] = [];
-  const spec: CategorySpec = {
-    name: 'gated',
-    description: 'Calls that wait for the test',
+/** A category of one tool whose run the test writes. */
+function oneTool(
+  name: string,
+  run: (params: unknown, ctx: { signal: AbortSignal }) => Promise<unknown>,
+): CategorySpec {
+  return {
+    name,
+    description: `The ${name} category`,
     load: () => ({
       tools: [
         resolveZodTool(
-          'gated',
-          defineTool({
-            name: 'step',
-            description: 'Waits for release',
-            input: z.object({ label: z.string() }),
-            run: ({ label }) => {
-              order.push(label);
-              return new Promise<string>((resolve) => gates.push(() => resolve(label)));
-            },
-          }),
+          name,
+          defineTool({ name: 'run', description: 'Runs', input: z.object({}), run }),
         ),
       ],
     }),
   };
-  return { spec, releaseNext: () => gates.shift()?.() };
-}
-
-async function app(input: Parameters<typeof testConfig>[1] = {}, categories: CategorySpec[] = []) {
-  const config = await testConfig(await workdir(), {
-    telemetry: { enabled: false },
-    cache: { disk: false },
-    ...input,
-  });
-  return XServer.create({ config, categories });
 }
 
 describe('Dispatcher', () => {
@@ -49,95 +38,97 @@ describe('Dispatcher', () => {
   });
 
   it('runs waiting calls by priority, highest first, when every slot is busy', async () => {
-    const order: string[] = [];
-    const gated = gatedCategory(order);
-    const server = await app({ scheduler: { concurrency: 1 } }, [gated.spec]);
+    const gated = gatedCategory();
+    const scheduler = countingScheduler(new PriorityScheduler({ concurrency: 1 }));
+    const { dispatcher } = dispatcherWith([gated.spec], { scheduler });
     const call = (label: string, priority?: number) =>
-      server.dispatcher.dispatch({ category: 'gated', tool: 'step', params: { label }, priority });
+      dispatcher.dispatch({ category: 'gated', tool: 'step', params: { label }, priority });
 
     const first = call('first');
-    await vi.waitFor(() => expect(order).toEqual(['first']));
+    await gated.started.reached(1);
     const rest = [call('low', 1), call('high', 10), call('mid', 5)];
-    await vi.waitFor(() => expect(server.stats().scheduler).toMatchObject({ queued: 3 }));
+    await scheduler.scheduled.reached(4);
+    expect(scheduler.stats()).toMatchObject({ queued: 3 });
     for (let i = 0; i < 4; i++) {
       gated.releaseNext();
-      await vi.waitFor(() => expect(order.length).toBe(Math.min(4, i + 2)));
+      await gated.started.reached(Math.min(4, i + 2));
     }
     await Promise.all([first, ...rest]);
 
-    expect(order).toEqual(['first', 'high', 'mid', 'low']);
-    await server.close();
+    expect(gated.order).toEqual(['first', 'high', 'mid', 'low']);
   });
 
   it('serves a cached call without scheduling the tool again', async () => {
-    const server = await app();
+    const scheduler = new ImmediateScheduler();
+    const { dispatcher } = dispatcherWith([textCategory()], { scheduler });
     const call = { category: 'text', tool: 'hash', params: { text: 'a' } };
 
-    const first = await server.dispatcher.dispatch(call);
-    const second = await server.dispatcher.dispatch({
+    const first = await dispatcher.dispatch(call);
+    // The same call once defaults are applied: one cache entry.
+    const second = await dispatcher.dispatch({
       ...call,
       params: { text: 'a', algorithm: 'sha256' },
     });
 
     expect(first.cached).toBe(false);
     expect(second).toMatchObject({ cached: true, result: first.result });
-    expect(server.stats().scheduler).toMatchObject({ completed: 1 });
-    await server.close();
+    expect(scheduler.completed).toBe(1);
   });
 
   it('gives calls in flight the grace period at shutdown, then aborts them', async () => {
     vi.useFakeTimers();
-    const server = await app({ shutdownGraceMs: 1_000 });
-    const long = server.dispatcher.dispatch({
-      category: 'demo',
-      tool: 'sleep',
-      params: { ms: 60_000 },
-    });
+    const scheduler = countingScheduler(new ImmediateScheduler());
+    const { dispatcher } = dispatcherWith([demoCategory()], { scheduler });
+    const long = dispatcher.dispatch({ category: 'demo', tool: 'sleep', params: { ms: 60_000 } });
     const outcome = long.then(
       () => 'finished',
       (error: unknown) => error,
     );
-    await vi.waitFor(() => expect(server.stats().scheduler).toMatchObject({ running: 1 }));
+    await scheduler.scheduled.reached(1);
 
-    const closing = server.close();
+    const draining = dispatcher.drain(1_000);
     await vi.advanceTimersByTimeAsync(999);
-    expect(server.dispatcher.inFlight).toBe(1);
+    expect(dispatcher.inFlight).toBe(1);
     await vi.advanceTimersByTimeAsync(1);
-    await closing;
+    expect(await draining).toBe(1);
 
     expect(await outcome).toBeInstanceOf(ServerClosedError);
-    expect(server.dispatcher.inFlight).toBe(0);
+    expect(dispatcher.inFlight).toBe(0);
   });
 
   it('refuses new calls once closing', async () => {
-    const server = await app();
-    await server.close();
+    const { dispatcher } = dispatcherWith([demoCategory()]);
+    dispatcher.close();
 
     await expect(
-      server.dispatcher.dispatch({ category: 'demo', tool: 'echo', params: {} }),
+      dispatcher.dispatch({ category: 'demo', tool: 'echo', params: {} }),
     ).rejects.toBeInstanceOf(ServerClosedError);
   });
 
   it('fails a call that outlives its category timeout', async () => {
     vi.useFakeTimers();
-    const server = await app({ categories: { demo: { timeoutMs: 500 } } });
-
-    const slow = server.dispatcher.dispatch({
-      category: 'demo',
-      tool: 'sleep',
-      params: { ms: 10_000 },
+    const guard = new BreakerGuard({
+      failureThreshold: 5,
+      recoveryTimeoutMs: 30_000,
+      timeoutMsFor: (category) => (category === 'demo' ? 500 : undefined),
     });
+    const { dispatcher } = dispatcherWith([demoCategory()], { guard });
+
+    const slow = dispatcher.dispatch({ category: 'demo', tool: 'sleep', params: { ms: 10_000 } });
     const outcome = slow.catch((error: unknown) => error);
     await vi.advanceTimersByTimeAsync(500);
 
     expect(await outcome).toMatchObject({ code: 'ERR_BREAKER_TIMEOUT' });
-    await server.close();
   });
 
   it('makes no AbortController for a call whose tool never reads its signal', async () => {
-    const server = await app();
+    // The real backends: the breaker and the scheduler must not make one either.
+    const { dispatcher } = dispatcherWith([demoCategory()], {
+      scheduler: new PriorityScheduler({ concurrency: 4 }),
+      guard: new BreakerGuard({ failureThreshold: 5, recoveryTimeoutMs: 30_000 }),
+    });
     const call = { category: 'demo', tool: 'flaky', params: { failureRate: 0 } };
-    await server.dispatcher.dispatch(call);
+    await dispatcher.dispatch(call);
     const Original = globalThis.AbortController;
     let made = 0;
     globalThis.AbortController = class extends Original {
@@ -147,92 +138,53 @@ describe('Dispatcher', () => {
       }
     };
     try {
-      await server.dispatcher.dispatch(call);
-      await server.dispatcher.dispatch(call, new Original().signal);
+      await dispatcher.dispatch(call);
+      await dispatcher.dispatch(call, new Original().signal);
     } finally {
       globalThis.AbortController = Original;
     }
 
     expect(made).toBe(0);
-    await server.close();
   });
 
   it("aborts a running tool's signal when the caller cancels", async () => {
+    const started = new Counter();
     let seen: AbortSignal | undefined;
-    const spec: CategorySpec = {
-      name: 'waits',
-      description: 'A tool that waits for its signal',
-      load: () => ({
-        tools: [
-          resolveZodTool(
-            'waits',
-            defineTool({
-              name: 'forever',
-              description: 'Waits until aborted',
-              input: z.object({}),
-              run: (_params, { signal }) => {
-                seen = signal;
-                return new Promise((_resolve, reject) =>
-                  signal.addEventListener('abort', () => reject(signal.reason)),
-                );
-              },
-            }),
-          ),
-        ],
-      }),
-    };
-    const server = await app({}, [spec]);
+    const waits = oneTool('waits', (_params, { signal }) => {
+      seen = signal;
+      started.bump();
+      return new Promise((_resolve, reject) =>
+        signal.addEventListener('abort', () => reject(signal.reason)),
+      );
+    });
+    const { dispatcher } = dispatcherWith([waits]);
     const caller = new AbortController();
 
-    const call = server.dispatcher.dispatch({ category: 'waits', tool: 'forever' }, caller.signal);
+    const call = dispatcher.dispatch({ category: 'waits', tool: 'run' }, caller.signal);
     const outcome = call.catch((error: unknown) => error);
-    await vi.waitFor(() => expect(seen).toBeDefined());
+    await started.reached(1);
     caller.abort(new Error('client went away'));
 
     expect(await outcome).toMatchObject({ message: 'client went away' });
     expect(seen?.aborted).toBe(true);
-    await server.close();
   });
 
   it('answers a call whose tool ignores its signal at the end of the grace period, with its span recorded', async () => {
     vi.useFakeTimers();
-    const spans: CallSpan[] = [];
-    const spec: CategorySpec = {
-      name: 'stuck',
-      description: 'A tool that never ends and ignores its signal',
-      load: () => ({
-        tools: [
-          resolveZodTool(
-            'stuck',
-            defineTool({
-              name: 'hang',
-              description: 'Never settles',
-              input: z.object({}),
-              run: () => new Promise(() => {}),
-            }),
-          ),
-        ],
-      }),
-    };
-    const config = await testConfig(await workdir(), {
-      cache: { disk: false },
-      shutdownGraceMs: 1_000,
+    const started = new Counter();
+    const stuck = oneTool('stuck', () => {
+      started.bump();
+      return new Promise(() => {});
     });
-    const telemetry = {
-      onCall: (span: CallSpan) => void spans.push(span),
-      shutdown: async () => {},
-      stats: () => ({}),
-    };
-    const backends = { ...(await createBackends(config)), telemetry };
-    const server = new XServer({ config, backends, categories: [spec] });
-    const outcome = server.dispatcher
-      .dispatch({ category: 'stuck', tool: 'hang' }, new AbortController().signal)
+    const { dispatcher, spans } = dispatcherWith([stuck]);
+    const outcome = dispatcher
+      .dispatch({ category: 'stuck', tool: 'run' }, new AbortController().signal)
       .catch((error: unknown) => error);
-    await vi.waitFor(() => expect(server.stats().scheduler).toMatchObject({ running: 1 }));
+    await started.reached(1);
 
-    const closing = server.close();
+    const draining = dispatcher.drain(1_000);
     await vi.advanceTimersByTimeAsync(1_000);
-    await closing;
+    await draining;
 
     const stopped = await outcome;
     expect(stopped).toBeInstanceOf(ServerClosedError);
@@ -240,11 +192,11 @@ describe('Dispatcher', () => {
     expect(stopped).toMatchObject({ reason: 'grace-ended' });
     expect((stopped as Error).message).toMatch(/shutdown grace period .* ended/);
     expect((stopped as Error).message).not.toMatch(/accepts no new calls/);
-    expect(spans).toMatchObject([{ tool: 'hang', ok: false, errorCode: 'SERVER_CLOSED' }]);
+    expect(spans).toMatchObject([{ tool: 'run', ok: false, errorCode: 'SERVER_CLOSED' }]);
 
     // A call that arrives after shutdown began is refused as a new call.
-    const late = await server.dispatcher
-      .dispatch({ category: 'stuck', tool: 'hang' })
+    const late = await dispatcher
+      .dispatch({ category: 'stuck', tool: 'run' })
       .catch((error: unknown) => error);
     expect(late).toMatchObject({ code: 'SERVER_CLOSED', reason: 'not-accepting' });
     expect((late as Error).message).toMatch(/accepts no new calls/);

@@ -1,52 +1,48 @@
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { demoCategory } from '../src/catalog/builtins/demo.js';
 import { dispatchParallel } from '../src/pipeline/parallel.js';
-import { XServer } from '../src/server.js';
-import { testConfig, workdir } from './helpers.js';
-
-async function app() {
-  const config = await testConfig(await workdir(), {
-    telemetry: { enabled: false },
-    cache: { disk: false },
-  });
-  return XServer.create({ config });
-}
+import { countingScheduler, dispatcherWith, gatedCategory, ImmediateScheduler } from './fakes.js';
 
 const sleepCall = (ms: number) => ({ category: 'demo', tool: 'sleep', params: { ms } });
 
 describe('dispatchParallel', () => {
-  afterEach(() => {
-    vi.useRealTimers();
-  });
-
   it('never runs more than maxConcurrency calls at once', async () => {
-    vi.useFakeTimers();
-    const server = await app();
-    const calls = Array.from({ length: 6 }, () => sleepCall(100));
+    const gated = gatedCategory();
+    const { dispatcher } = dispatcherWith([gated.spec]);
+    const calls = Array.from({ length: 6 }, (_, i) => ({
+      category: 'gated',
+      tool: 'step',
+      params: { label: `call ${i}` },
+    }));
 
-    const batch = dispatchParallel(server.dispatcher, calls, { maxConcurrency: 2 });
-    await vi.waitFor(() => expect(server.dispatcher.inFlight).toBe(2));
-    await vi.advanceTimersByTimeAsync(100);
-    await vi.waitFor(() => expect(server.dispatcher.inFlight).toBe(2));
-    await vi.advanceTimersByTimeAsync(200);
+    const batch = dispatchParallel(dispatcher, calls, { maxConcurrency: 2 });
+    await gated.started.reached(2);
+    expect(dispatcher.inFlight).toBe(2);
+    for (let started = 3; started <= 6; started++) {
+      gated.releaseNext();
+      await gated.started.reached(started);
+      expect(dispatcher.inFlight).toBe(2);
+    }
+    gated.releaseNext();
+    gated.releaseNext();
     const outcomes = await batch;
 
     expect(outcomes.every((outcome) => outcome.ok)).toBe(true);
-    await server.close();
+    expect(gated.order).toEqual(calls.map((call) => call.params.label));
   });
 
   it('cancels the calls of an aborted batch, started or not, each with its own outcome', async () => {
-    const server = await app();
+    const scheduler = countingScheduler(new ImmediateScheduler());
+    const { dispatcher } = dispatcherWith([demoCategory()], { scheduler });
     const controller = new AbortController();
 
     const batch = dispatchParallel(
-      server.dispatcher,
+      dispatcher,
       [sleepCall(60_000), sleepCall(60_000), sleepCall(1)],
-      {
-        maxConcurrency: 1,
-        signal: controller.signal,
-      },
+      { maxConcurrency: 1, signal: controller.signal },
     );
-    await vi.waitFor(() => expect(server.dispatcher.inFlight).toBe(1));
+    await scheduler.scheduled.reached(1);
+    expect(dispatcher.inFlight).toBe(1);
     controller.abort();
     const outcomes = await batch;
 
@@ -55,15 +51,13 @@ describe('dispatchParallel', () => {
       'CANCELLED',
       'CANCELLED',
     ]);
-    await server.close();
   });
 
   it('refuses a maxConcurrency below 1 with a RangeError naming it', async () => {
-    const server = await app();
+    const { dispatcher } = dispatcherWith([demoCategory()]);
 
     await expect(
-      dispatchParallel(server.dispatcher, [sleepCall(1)], { maxConcurrency: 0 }),
+      dispatchParallel(dispatcher, [sleepCall(1)], { maxConcurrency: 0 }),
     ).rejects.toThrow(/maxConcurrency/);
-    await server.close();
   });
 });
