@@ -1,7 +1,8 @@
 import {
   type Clock,
-  DefinitionError,
-  ParameterError,
+  type DefinitionError,
+  isDagError,
+  type ParameterError,
   type RunResult,
   type SchedulerLike,
   type StepDefinition,
@@ -103,7 +104,10 @@ export class WorkflowRunner {
       try {
         return template.instantiate(input.params ?? {}).steps;
       } catch (error) {
-        if (error instanceof ParameterError) throw invalid(error.problems);
+        // Matched by code, not instanceof: two copies of @x/dag may be installed.
+        if (isDagError(error, 'ERR_DAG_INVALID_PARAMETERS')) {
+          throw invalid((error as ParameterError).problems);
+        }
         throw error;
       }
     }
@@ -136,7 +140,9 @@ export class WorkflowRunner {
       return workflow;
     } catch (error) {
       // Every problem at once: unknown categories and the graph's own (references, cycles).
-      if (error instanceof DefinitionError) throw invalid([...problems, ...error.problems]);
+      if (isDagError(error, 'ERR_DAG_INVALID_DEFINITION')) {
+        throw invalid([...problems, ...(error as DefinitionError).problems]);
+      }
       throw error;
     }
   }
