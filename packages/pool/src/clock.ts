@@ -15,7 +15,7 @@ export interface Clock {
   /**
    * Calls `callback` once after `ms`. `systemClock`'s timers are ref'd; the pool unrefs the
    * handles (by calling their `unref()`, when they have one) of timers nobody awaits: idle
-   * sweeps, the drain deadline, and the create / validate / destroy / backoff timers of a peer
+   * sweeps, and the create / validate / destroy / backoff timers of a peer
    * while none of its acquires waits and no `drain()` is in progress.
    */
   setTimeout(callback: () => void, ms: number): TimerHandle;
@@ -37,7 +37,7 @@ export function unrefTimer(handle: TimerHandle): void {
   (handle as { unref?(): unknown } | null | undefined)?.unref?.();
 }
 
-/** A timer of the pool's own bookkeeping (sweeps, the drain deadline): never keeps the process alive. */
+/** A timer of the pool's own bookkeeping (the idle sweeps): never keeps the process alive. */
 export function backgroundTimeout(clock: Clock, callback: () => void, ms: number): TimerHandle {
   const handle = clock.setTimeout(callback, ms);
   unrefTimer(handle);

@@ -210,9 +210,10 @@ export class PeerPool<Conn extends object> {
     if (at >= this.#forceAt) return;
     this.#forceAt = at;
     if (this.#forceTimer !== undefined) this.#clock.clearTimeout(this.#forceTimer);
-    // Unref'd: what drain() waits for here is borrowers, whose own work keeps the process alive
-    // if it is real; the creates and destroys drain() awaits have ref'd timeouts of their own.
-    this.#forceTimer = backgroundTimeout(this.#clock, () => this.#force(), timeoutMs);
+    // Ref'd: it guards the drain() its caller awaits. A connection borrowed and never given back
+    // (a leak) would otherwise let the process exit in the middle of `await pool.drain()`. It is
+    // cleared when the drain completes.
+    this.#forceTimer = this.#clock.setTimeout(() => this.#force(), timeoutMs);
   }
 
   /** The drain deadline passed: borrowed connections are destroyed instead of awaited. */

@@ -90,7 +90,7 @@ describe('the clock option', () => {
     await clock.advance(0);
     expect(clock.pending()).toEqual([
       { ms: 5_000, inMs: 5_000, refd: true },
-      { ms: 30_000, inMs: 30_000, refd: false }, // drain()'s deadline for borrowers
+      { ms: 30_000, inMs: 30_000, refd: true }, // drain()'s deadline: the caller awaits it
     ]);
     await clock.advance(5_000);
 
@@ -119,7 +119,7 @@ describe('the clock option', () => {
     expect(clock.pending()).toEqual([{ ms: 5_000, inMs: 5_000, refd: false }]);
   });
 
-  it('leaves idle connections, the idle sweep and the drain deadline unref’d', async () => {
+  it('leaves idle connections and the idle sweep unref’d, and refs drain()’s deadline only while it runs', async () => {
     const clock = new FakeClock();
     const pool = poolOn(clock, { idleTimeoutMs: 30_000, idleCheckIntervalMs: 1_000 });
     const conn = await pool.acquire('a');
@@ -129,9 +129,10 @@ describe('the clock option', () => {
     expect(clock.pending()).toEqual([{ ms: 1_000, inMs: 1_000, refd: false }]);
     const held = await pool.acquire('a');
     const drained = pool.drain({ timeoutMs: 60_000 });
-    expect(clock.refd()).toBe(0);
+    expect(clock.refd()).toBe(1);
     pool.release('a', held);
     await drained;
+    expect(clock.refd()).toBe(0);
   });
 
   it('closes idle connections and idle peers by the injected clock’s time', async () => {

@@ -28,6 +28,19 @@ beforeAll(() => {
 });
 
 describe('a script and its process', () => {
+  it('finishes an awaited drain() of a leaked connection at its deadline: exit code 0', () => {
+    const child = runScript(`
+      const pool = new PeerPool({ create: (peerId) => ({ peerId }), destroy: () => {} });
+      await pool.acquire('p'); // borrowed and never given back
+      await pool.drain({ timeoutMs: 50 });
+      console.log('drained', pool.stats().size);
+    `);
+
+    expect(child.stderr).toBe('');
+    expect(child.stdout.trim()).toBe('drained 0');
+    expect(child.status).toBe(0);
+  });
+
   it('waits for the acquire timeout of a create that never settles: ERR_POOL_ACQUIRE_TIMEOUT, exit code 0', () => {
     const child = runScript(`
       const pool = new PeerPool({
