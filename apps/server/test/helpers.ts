@@ -5,6 +5,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { onTestFinished } from 'vitest';
 import { parseConfig, type XServerConfigInput } from '../src/config/index.js';
 import { XServer } from '../src/server.js';
 import type { HttpTransport } from '../src/transport/index.js';
@@ -12,6 +13,21 @@ import type { HttpTransport } from '../src/transport/index.js';
 export const CLI = join(import.meta.dirname, '..', 'src', 'cli.ts');
 /** Node args that run the CLI from source (tsx resolved here, as the child's cwd is a temp dir). */
 export const NODE_ARGS = ['--import', import.meta.resolve('tsx'), CLI];
+
+/**
+ * Runs `close` when the current test finishes, passed or failed, so a failing test leaves no
+ * server, client or child process behind. Outside a test (in `beforeAll`) the caller's own
+ * `afterAll` closes instead.
+ */
+export function closeAfterTest(close: () => Promise<unknown> | unknown): void {
+  try {
+    onTestFinished(async () => {
+      await close();
+    });
+  } catch {
+    // Not inside a test: the suite's afterAll is in charge.
+  }
+}
 
 /** A scratch working directory with an fs root holding one file. */
 export async function workdir(): Promise<string> {
@@ -46,6 +62,7 @@ export async function startHttp(input: XServerConfigInput = {}): Promise<HttpHar
   const dir = await workdir();
   const config = await testConfig(dir, input);
   const app = await XServer.create({ config });
+  closeAfterTest(() => app.close());
   const { url, transport: http } = await app.serveHttp();
   return {
     app,
@@ -64,6 +81,7 @@ export async function connectHttp(
   headers: Record<string, string> = {},
 ): Promise<Client> {
   const client = new Client({ name: 'x-server-test', version: '1.0.0' });
+  closeAfterTest(() => client.close());
   await client.connect(
     new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers } }),
   );
@@ -79,6 +97,8 @@ export async function connectStdio(cwd: string, args: string[] = []) {
     stderr: 'pipe',
   });
   const client = new Client({ name: 'x-server-test', version: '1.0.0' });
+  // Closing the client closes stdin: the server shuts down and exits, so no child is left.
+  closeAfterTest(() => client.close());
   await client.connect(transport);
   return { client, transport };
 }
