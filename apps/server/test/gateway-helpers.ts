@@ -1,3 +1,5 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
@@ -12,12 +14,43 @@ const modules = join(import.meta.dirname, '..', 'node_modules', '@modelcontextpr
 export const EVERYTHING_BIN = join(modules, 'server-everything', 'dist', 'index.js');
 export const MEMORY_BIN = join(modules, 'server-memory', 'dist', 'index.js');
 
+/** A stand-in for `npx` or `sh -c`: runs `node <args>` as its child (see the fixture). */
+export const PEER_WRAPPER = join(import.meta.dirname, 'fixtures', 'peer-wrapper.mjs');
+
+/** Pids of the processes whose command line holds `marker`. */
+export function processesWith(marker: string): number[] {
+  const out = execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' });
+  return out
+    .split('\n')
+    .filter((line) => line.includes(marker) && !line.includes('ps -eo'))
+    .map((line) => Number.parseInt(line, 10));
+}
+
+/** Ends (SIGKILL) the processes whose command line holds `marker`: a failed test's leftovers. */
+export function killProcessesWith(marker: string): void {
+  for (const pid of processesWith(marker)) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
+  }
+}
+
+/** True while the process runs; one that exited and waits to be reaped (a zombie) does not. */
 export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch {
     return false;
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    return state !== 'Z' && state !== 'X';
+  } catch {
+    // No /proc (not Linux): the signal check is all there is.
+    return process.platform !== 'linux';
   }
 }
 

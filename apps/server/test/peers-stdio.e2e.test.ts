@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
@@ -6,18 +5,10 @@ import {
   type Gateway,
   isAlive,
   MEMORY_BIN,
+  processesWith,
   startGateway,
 } from './gateway-helpers.js';
 import { errorText, ok, workdir } from './helpers.js';
-
-/** Pids of the processes whose command line holds `marker`. */
-function processesWith(marker: string): number[] {
-  const out = execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' });
-  return out
-    .split('\n')
-    .filter((line) => line.includes(marker) && !line.includes('ps -eo'))
-    .map((line) => Number.parseInt(line, 10));
-}
 
 interface Dispatched {
   result: { content?: { type: string; text: string }[] };

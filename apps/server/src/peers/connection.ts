@@ -12,6 +12,11 @@ export interface PeerTransport {
   pid?: () => number | null | undefined;
   /** The last lines the peer wrote to stderr, for error messages. */
   stderrTail?: () => string;
+  /**
+   * Ends a stdio peer at once (SIGKILL), with every process it started, for a peer that
+   * outlives the transport's close(). @default SIGKILL to `pid`
+   */
+  kill?: () => void;
 }
 
 /** Opens a transport to a peer; swap it to reach peers some other way (tests use in-memory). */
@@ -38,26 +43,27 @@ export function serializeSends(transport: Transport): void {
   };
 }
 
-/** Stdio (the SDK spawns `command`) or Streamable HTTP (`url` with `headers`). */
+/**
+ * Stdio (`command` runs as a child process in a process group of its own, ended with the whole
+ * group: see process-tree.ts) or Streamable HTTP (`url` with `headers`).
+ */
 export const defaultPeerTransport: PeerTransportFactory = async (_peer, config) => {
   if (config.command !== undefined) {
-    const { StdioClientTransport, getDefaultEnvironment } = await import(
-      '@modelcontextprotocol/sdk/client/stdio.js'
-    );
-    const transport = new StdioClientTransport({
+    if (process.platform === 'win32') return sdkStdioTransport(config);
+    const { ProcessTreeTransport } = await import('./process-tree.js');
+    const transport = new ProcessTreeTransport({
       command: config.command,
       args: config.args,
-      env: { ...getDefaultEnvironment(), ...config.env },
+      env: config.env,
       ...(config.cwd === undefined ? {} : { cwd: config.cwd }),
-      stderr: 'pipe',
-    });
-    // Piped so a chatty peer cannot write into our stdout protocol stream; kept short for errors.
-    let tail = '';
-    transport.stderr?.on('data', (chunk: Buffer) => {
-      tail = (tail + chunk.toString('utf8')).slice(-STDERR_TAIL_CHARS);
     });
     serializeSends(transport);
-    return { transport, pid: () => transport.pid, stderrTail: () => tail };
+    return {
+      transport,
+      pid: () => transport.pid,
+      stderrTail: () => transport.stderrTail(),
+      kill: () => transport.kill(),
+    };
   }
   const { StreamableHTTPClientTransport } = await import(
     '@modelcontextprotocol/sdk/client/streamableHttp.js'
@@ -69,6 +75,27 @@ export const defaultPeerTransport: PeerTransportFactory = async (_peer, config) 
     }),
   };
 };
+
+/** Windows has no process groups: the SDK's transport, which ends the peer's own process only. */
+async function sdkStdioTransport(config: PeerConfig): Promise<PeerTransport> {
+  const { StdioClientTransport, getDefaultEnvironment } = await import(
+    '@modelcontextprotocol/sdk/client/stdio.js'
+  );
+  const transport = new StdioClientTransport({
+    command: config.command!,
+    args: config.args,
+    env: { ...getDefaultEnvironment(), ...config.env },
+    ...(config.cwd === undefined ? {} : { cwd: config.cwd }),
+    stderr: 'pipe',
+  });
+  // Piped so a chatty peer cannot write into our stdout protocol stream; kept short for errors.
+  let tail = '';
+  transport.stderr?.on('data', (chunk: Buffer) => {
+    tail = (tail + chunk.toString('utf8')).slice(-STDERR_TAIL_CHARS);
+  });
+  serializeSends(transport);
+  return { transport, pid: () => transport.pid, stderrTail: () => tail };
+}
 
 export interface PeerConnectionOptions {
   peer: string;
@@ -213,8 +240,15 @@ export class PeerConnection {
     return this.#closing;
   }
 
-  /** Ends a stdio peer's process at once (SIGKILL), for a peer that outlives close(). */
+  /**
+   * Ends a stdio peer at once (SIGKILL; with its process tree when the transport can), for a
+   * peer that outlives close().
+   */
   kill(): void {
+    if (this.#source.kill) {
+      this.#source.kill();
+      return;
+    }
     const pid = this.#spawnedPid;
     if (pid === undefined) return;
     try {

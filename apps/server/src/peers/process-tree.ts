@@ -1,0 +1,260 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { getDefaultEnvironment } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { ReadBuffer, serializeMessage } from '@modelcontextprotocol/sdk/shared/stdio.js';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+
+/**
+ * How a stdio peer is ended: its stdin is closed; if its process group is still there after
+ * `STDIN_WAIT_MS`, the group gets SIGTERM; after another `TERM_WAIT_MS`, SIGKILL; then close()
+ * waits up to `KILL_WAIT_MS` for the group to be gone. The three add up to less than the
+ * gateway's shutdown margin (`SHUTDOWN_MARGIN_MS`, 2 s).
+ */
+export const STDIN_WAIT_MS = 1_000;
+export const TERM_WAIT_MS = 500;
+export const KILL_WAIT_MS = 400;
+
+/** How often close() looks whether the peer's process group is gone. */
+const GONE_CHECK_MS = 25;
+
+const STDERR_TAIL_CHARS = 2_000;
+
+export interface ProcessTreeOptions {
+  command: string;
+  args?: string[];
+  /** Added to the SDK's default environment (PATH, HOME… only). */
+  env?: Record<string, string>;
+  cwd?: string;
+}
+
+/** Process groups of the peers running now, signalled if this process exits without closing. */
+const running = new Set<number>();
+let exitHook = false;
+
+function signalGroup(pgid: number, signal: NodeJS.Signals | 0): boolean {
+  try {
+    process.kill(-pgid, signal);
+    return true;
+  } catch (error) {
+    // EPERM: the group exists but is not ours to signal (it still counts as there).
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * True while a process of the group runs. A process that has exited but is not reaped yet (a
+ * zombie: an orphan waits for init to reap it, which some inits do slowly) holds nothing and
+ * does not count; Linux tells them apart in /proc, elsewhere any member counts.
+ */
+export function groupRuns(pgid: number): boolean {
+  if (!signalGroup(pgid, 0)) return false;
+  if (process.platform !== 'linux') return true;
+  try {
+    for (const entry of readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      let stat: string;
+      try {
+        stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      } catch {
+        continue; // Gone since the listing.
+      }
+      // "pid (comm) state ppid pgrp …": comm may hold spaces and parentheses.
+      const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(pgrp) === pgid && state !== 'Z' && state !== 'X') return true;
+    }
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+function track(pgid: number): void {
+  running.add(pgid);
+  if (exitHook) return;
+  exitHook = true;
+  // An exit without close() (process.exit, an uncaught exception): the peers' stdin closes
+  // anyway, and each group is asked to end as well. SIGKILL of this process runs no hook.
+  process.once('exit', () => {
+    for (const group of running) signalGroup(group, 'SIGTERM');
+  });
+}
+
+/**
+ * The SDK's stdio client transport, but the peer is started in a process group of its own
+ * (`detached`), and ended with that whole group: a peer started through a wrapper (`npx`,
+ * `sh -c`, a script) is a tree of processes, and signalling only the wrapper leaves its children
+ * running with our pipes open — which also keeps this process from exiting. POSIX only: on
+ * Windows the gateway uses the SDK's transport (no process groups).
+ *
+ * Not covered: a process of the tree that leaves the group itself (`setsid`, a daemon).
+ */
+export class ProcessTreeTransport implements Transport {
+  readonly #options: ProcessTreeOptions;
+  readonly #readBuffer = new ReadBuffer();
+  #child: ChildProcess | undefined;
+  #pgid: number | undefined;
+  #tail = '';
+  #closed = false;
+  #closing: Promise<void> | undefined;
+
+  onclose?: () => void;
+  onerror?: (error: Error) => void;
+  onmessage?: (message: JSONRPCMessage) => void;
+
+  constructor(options: ProcessTreeOptions) {
+    this.#options = options;
+  }
+
+  /** The peer's process id (the leader of its process group) while it runs. */
+  get pid(): number | undefined {
+    return this.#child?.pid;
+  }
+
+  /** The last lines the peer wrote to stderr, for error messages. */
+  stderrTail(): string {
+    return this.#tail;
+  }
+
+  start(): Promise<void> {
+    if (this.#child) throw new Error('ProcessTreeTransport already started.');
+    const { command, args = [], env, cwd } = this.#options;
+    return new Promise((resolve, reject) => {
+      const child = spawn(command, args, {
+        env: { ...getDefaultEnvironment(), ...env },
+        ...(cwd === undefined ? {} : { cwd }),
+        // Piped so a chatty peer cannot write into our stdout protocol stream.
+        stdio: ['pipe', 'pipe', 'pipe'],
+        detached: true,
+      });
+      this.#child = child;
+      child.on('error', (error) => {
+        reject(error);
+        this.onerror?.(error);
+      });
+      child.once('spawn', () => {
+        this.#pgid = child.pid;
+        if (this.#pgid !== undefined) track(this.#pgid);
+        resolve();
+      });
+      // Every process holding our pipes is gone (or close() let go of them).
+      child.once('close', () => this.#ended());
+      child.stdin?.on('error', (error) => this.onerror?.(error));
+      child.stdout?.on('error', (error) => this.onerror?.(error));
+      child.stdout?.on('data', (chunk: Buffer) => {
+        try {
+          this.#readBuffer.append(chunk);
+          this.#read();
+        } catch (error) {
+          this.onerror?.(error as Error);
+          void this.close();
+        }
+      });
+      child.stderr?.on('data', (chunk: Buffer) => {
+        this.#tail = (this.#tail + chunk.toString('utf8')).slice(-STDERR_TAIL_CHARS);
+      });
+    });
+  }
+
+  #read(): void {
+    while (true) {
+      let message: JSONRPCMessage | null;
+      try {
+        message = this.#readBuffer.readMessage();
+      } catch (error) {
+        this.onerror?.(error as Error);
+        continue;
+      }
+      if (message === null) return;
+      this.onmessage?.(message);
+    }
+  }
+
+  send(message: JSONRPCMessage): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const stdin = this.#child?.stdin;
+      if (!stdin || this.#closing) {
+        reject(new Error('Not connected'));
+        return;
+      }
+      if (stdin.write(serializeMessage(message))) resolve();
+      else stdin.once('drain', resolve);
+    });
+  }
+
+  #ended(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#pgid !== undefined && !signalGroup(this.#pgid, 0)) running.delete(this.#pgid);
+    this.#readBuffer.clear();
+    this.onclose?.();
+  }
+
+  /**
+   * Ends the peer: closes its stdin, then signals its process group (SIGTERM, then SIGKILL) as
+   * long as any process of it is left, and resolves once the group is gone (or after
+   * {@link KILL_WAIT_MS} past the SIGKILL). Idempotent.
+   */
+  close(): Promise<void> {
+    this.#closing ??= this.#end();
+    return this.#closing;
+  }
+
+  async #end(): Promise<void> {
+    const child = this.#child;
+    const pgid = this.#pgid;
+    if (child && pgid !== undefined) {
+      try {
+        child.stdin?.end();
+      } catch {
+        // Already closed.
+      }
+      if (!(await this.#gone(pgid, STDIN_WAIT_MS))) {
+        signalGroup(pgid, 'SIGTERM');
+        if (!(await this.#gone(pgid, TERM_WAIT_MS))) {
+          signalGroup(pgid, 'SIGKILL');
+          await this.#gone(pgid, KILL_WAIT_MS);
+        }
+      }
+    }
+    this.#release();
+  }
+
+  /** True once no process of the group is left, checked until `ms` have passed. */
+  async #gone(pgid: number, ms: number): Promise<boolean> {
+    const deadline = performance.now() + ms;
+    while (groupRuns(pgid)) {
+      const left = deadline - performance.now();
+      if (left <= 0) return false;
+      // Ref'd: close() is awaited work (shutdown waits for it); each wait is short.
+      await new Promise((resolve) => setTimeout(resolve, Math.min(GONE_CHECK_MS, left)));
+    }
+    return true;
+  }
+
+  /**
+   * Ends the peer's process group at once (SIGKILL) and lets go of its pipes, for a peer that
+   * outlived close(): nothing of it keeps this process alive afterwards.
+   */
+  kill(): void {
+    if (this.#pgid !== undefined) signalGroup(this.#pgid, 'SIGKILL');
+    this.#release();
+  }
+
+  /** Lets go of the pipes and the child handle, whoever still holds the other ends. */
+  #release(): void {
+    const child = this.#child;
+    if (this.#pgid !== undefined) running.delete(this.#pgid);
+    if (!child) {
+      this.#ended();
+      return;
+    }
+    child.stdin?.destroy();
+    child.stdout?.destroy();
+    child.stderr?.destroy();
+    child.unref();
+    // 'close' follows once the process has exited; a process that left the group may hold the
+    // pipes' other ends for good, so the transport counts as closed now.
+    this.#ended();
+  }
+}
