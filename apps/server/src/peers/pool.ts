@@ -1,4 +1,4 @@
-import { AcquireTimeoutError, PeerPool } from '@x/pool';
+import { isPoolError, PeerPool } from '@x/pool';
 import type { GatewayConfig, PeerConfig } from '../config/index.js';
 import { PeerUnavailableError } from '../errors.js';
 import { PeerConnection, type PeerTransportFactory } from './connection.js';
@@ -139,9 +139,9 @@ export class PeerConnections {
 
   /** Why no connection came: the connect's own error, or the timeout in this server's terms. */
   #unavailable(error: unknown): unknown {
-    if (error instanceof AcquireTimeoutError) {
+    if (isPoolError(error, 'ERR_POOL_ACQUIRE_TIMEOUT')) {
       const ms = this.#options.gateway.connectTimeoutMs;
-      const cause = (error as { cause?: unknown }).cause;
+      const { cause } = error;
       const last = cause instanceof Error ? ` (last attempt: ${cause.message})` : '';
       return new Error(
         `no connection within ${ms} ms (gateway.connectTimeoutMs): the peer did not start or did not answer initialize${last}`,
