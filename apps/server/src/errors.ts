@@ -1,3 +1,5 @@
+import { isAbsolute } from 'node:path';
+
 /** A cause's message without its closing period, to be followed by more of a sentence. */
 function reasonOf(cause: unknown): string {
   return (cause instanceof Error ? cause.message : String(cause)).replace(/\.+$/, '');
@@ -9,10 +11,17 @@ function reasonOf(cause: unknown): string {
  */
 export abstract class XServerError extends Error {
   abstract readonly code: string;
+  /**
+   * The request was wrong (bad params, a path that does not exist or leaves the root, an
+   * unknown tool…): the backend works, so the error never counts against the category's circuit
+   * breaker. The call still fails, and is counted as failed in stats and telemetry.
+   */
+  readonly callerFault: boolean = false;
 }
 
 export class UnknownCategoryError extends XServerError {
   readonly code = 'UNKNOWN_CATEGORY';
+  override readonly callerFault = true;
   constructor(readonly category: string) {
     super(
       `Unknown category "${category}". Call list_categories to see the categories this server has.`,
@@ -23,6 +32,7 @@ export class UnknownCategoryError extends XServerError {
 
 export class UnknownToolError extends XServerError {
   readonly code = 'UNKNOWN_TOOL';
+  override readonly callerFault = true;
   constructor(
     readonly category: string,
     readonly tool: string,
@@ -51,6 +61,7 @@ export class CategoryLoadError extends XServerError {
 
 export class InvalidParamsError extends XServerError {
   readonly code = 'INVALID_PARAMS';
+  override readonly callerFault = true;
   constructor(
     readonly category: string,
     readonly tool: string,
@@ -83,16 +94,93 @@ export class CircuitOpenError extends XServerError {
   }
 }
 
+/** How a path left the fs root: by `..`, as an absolute path, or through a symbolic link. */
+export type PathEscape = 'dot-dot' | 'absolute' | 'symlink';
+
+const escapeHints: Record<PathEscape, string> = {
+  'dot-dot':
+    'its ".." segments lead out of the root. Use a path relative to the root that stays inside it',
+  absolute:
+    'an absolute path must lie under the root. Use a path relative to the root (list_dir with path "." shows the top level)',
+  symlink:
+    'it is (or goes through) a symbolic link that points outside the root, and only files whose real path is under the root can be read. Use a path that does not go through that link',
+};
+
 export class PathOutsideRootError extends XServerError {
   readonly code = 'PATH_OUTSIDE_ROOT';
+  override readonly callerFault = true;
   constructor(
     readonly path: string,
     readonly root: string,
+    /** How the path escaped. @default "absolute" for an absolute path, else "dot-dot" */
+    readonly via: PathEscape = isAbsolute(path) ? 'absolute' : 'dot-dot',
   ) {
-    super(
-      `Path "${path}" is outside the fs root "${root}". Use a path relative to the root, without "..".`,
-    );
+    super(`Path "${path}" is outside the fs root "${root}": ${escapeHints[via]}.`);
     this.name = 'PathOutsideRootError';
+  }
+}
+
+/** No file or directory at the path (under the fs root). */
+export class NotFoundError extends XServerError {
+  readonly code = 'NOT_FOUND';
+  override readonly callerFault = true;
+  constructor(readonly path: string) {
+    super(
+      `No such file or directory: "${path}" (under the fs root). Call list_dir to see what is there.`,
+    );
+    this.name = 'NotFoundError';
+  }
+}
+
+/** A file was asked for, and the path is a directory. */
+export class IsADirectoryError extends XServerError {
+  readonly code = 'IS_A_DIRECTORY';
+  override readonly callerFault = true;
+  constructor(readonly path: string) {
+    super(
+      `"${path}" is a directory, not a file. Call list_dir with path "${path}" to see its entries.`,
+    );
+    this.name = 'IsADirectoryError';
+  }
+}
+
+/** A directory was asked for (or a path went through a file), and it is not one. */
+export class NotADirectoryError extends XServerError {
+  readonly code = 'NOT_A_DIRECTORY';
+  override readonly callerFault = true;
+  constructor(readonly path: string) {
+    super(
+      `"${path}" is not a directory (it is a file, or goes through one). Call read_file or stat for a file.`,
+    );
+    this.name = 'NotADirectoryError';
+  }
+}
+
+/**
+ * A tool's own "bad input" error: the params passed validation but the tool cannot act on them
+ * (JSON that does not parse, an unknown time zone, a city the service does not know). Throw it
+ * from a tool's `run` — with your own `code` if you like — and the call fails without counting
+ * against the category's circuit breaker.
+ *
+ * @example
+ * throw new ToolInputError(`Unknown city "${city}". Use a city name in English.`, { code: 'UNKNOWN_CITY' });
+ */
+export class ToolInputError extends XServerError {
+  readonly code: string;
+  override readonly callerFault = true;
+  constructor(message: string, options: { code?: string; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'ToolInputError';
+    this.code = options.code ?? 'INVALID_INPUT';
+  }
+
+  /** `error` marked as the caller's fault, keeping its code (when it has one) and message. */
+  static from(error: unknown): ToolInputError {
+    const own = (error as { code?: unknown } | null)?.code;
+    return new ToolInputError(errorMessage(error), {
+      cause: error,
+      ...(typeof own === 'string' ? { code: own } : {}),
+    });
   }
 }
 
@@ -167,6 +255,7 @@ export class ConfigError extends XServerError {
  */
 export class PeerToolError extends XServerError {
   readonly code = 'PEER_TOOL_ERROR';
+  override readonly callerFault = true;
   constructor(
     readonly peer: string,
     readonly tool: string,
@@ -227,6 +316,7 @@ export class PeerTimeoutError extends XServerError {
 
 export class UnknownTemplateError extends XServerError {
   readonly code = 'UNKNOWN_TEMPLATE';
+  override readonly callerFault = true;
   constructor(readonly template: string) {
     super(
       `Unknown workflow template "${template}". Call list_workflow_templates to see the templates.`,
@@ -238,6 +328,7 @@ export class UnknownTemplateError extends XServerError {
 /** A workflow (inline or from a template) that cannot run: every problem at once. */
 export class InvalidWorkflowError extends XServerError {
   readonly code = 'INVALID_WORKFLOW';
+  override readonly callerFault = true;
   constructor(readonly problems: readonly string[]) {
     super(`Invalid workflow: ${problems.join('; ')}. Fix the steps (or params) and run it again.`);
     this.name = 'InvalidWorkflowError';
@@ -256,4 +347,31 @@ export function errorCode(error: unknown): string {
 
 export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * Whether an error says the request was wrong rather than the backend failing: its
+ * `callerFault` is `true` (every `XServerError` that blames the caller, `ToolInputError`, or any
+ * error a tool marked so). Read as a property, not by class, so it holds across package copies.
+ */
+export function isCallerFault(error: unknown): boolean {
+  return (
+    typeof error === 'object' &&
+    error !== null &&
+    (error as { callerFault?: unknown }).callerFault === true
+  );
+}
+
+/**
+ * Whether an error means the call was stopped — the caller cancelled, shutdown stopped it, or an
+ * `AbortError` (Node's carry `code: 'ABORT_ERR'`) — by code and name, not by class.
+ */
+export function isCancellation(error: unknown): boolean {
+  const code = errorCode(error);
+  return (
+    code === 'CANCELLED' ||
+    code === 'SERVER_CLOSED' ||
+    code === 'ABORT_ERR' ||
+    (error as { name?: unknown } | null)?.name === 'AbortError'
+  );
 }

@@ -48,6 +48,7 @@ export {
   PeerToolError,
   PeerUnavailableError,
   ServerClosedError,
+  ToolInputError,
   UnknownCategoryError,
   UnknownTemplateError,
   UnknownToolError,

@@ -7,9 +7,20 @@ import { confine, fsTools } from '../src/catalog/builtins/fs.js';
 import { queryJson, textTools } from '../src/catalog/builtins/text.js';
 import { timeTools } from '../src/catalog/builtins/time.js';
 import { resolveZodTool, type ToolDefinition } from '../src/catalog/tool.js';
-import { CallCancelledError, PathOutsideRootError } from '../src/errors.js';
+import { CallCancelledError, isCallerFault, PathOutsideRootError } from '../src/errors.js';
 
 const signal = new AbortController().signal;
+
+/** What a call rejected with: its code, message and whether it blames the caller. */
+async function failure(pending: Promise<unknown>) {
+  const error = await pending.then(
+    () => {
+      throw new Error('expected the call to fail');
+    },
+    (caught: unknown) => caught as Error & { code?: string },
+  );
+  return { code: error.code, message: error.message, callerFault: isCallerFault(error) };
+}
 
 function call(tools: ToolDefinition[], name: string, params: unknown) {
   const tool = resolveZodTool('t', tools.find((candidate) => candidate.name === name)!);
@@ -61,6 +72,20 @@ describe('text tools', () => {
     });
   });
 
+  it("answers JSON that does not parse and a bad pattern as the caller's fault", async () => {
+    expect(await failure(call(textTools, 'json_query', { json: '{', path: 'a' }))).toMatchObject({
+      code: 'INVALID_JSON',
+      callerFault: true,
+    });
+    expect(
+      await failure(call(textTools, 'regex_match', { text: 'x', pattern: '(' })),
+    ).toMatchObject({
+      code: 'INVALID_PATTERN',
+      message: expect.stringMatching(/^"pattern" is not a valid regular expression/),
+      callerFault: true,
+    });
+  });
+
   it('explains invalid params by field', () => {
     const tool = resolveZodTool('text', textTools[0]!);
 
@@ -97,9 +122,14 @@ describe('time tools', () => {
     ).toMatchObject({
       days: 1,
     });
-    await expect(
-      call(timeTools(), 'convert', { date: at, timeZone: 'Mars/Olympus' }),
-    ).rejects.toThrow(RangeError);
+    expect(
+      await failure(call(timeTools(), 'convert', { date: at, timeZone: 'Mars/Olympus' })),
+    ).toMatchObject({ code: 'UNKNOWN_TIME_ZONE', callerFault: true });
+    expect(await failure(call(timeTools(), 'diff', { from: 'soon', to: at }))).toMatchObject({
+      code: 'INVALID_DATE',
+      message: expect.stringMatching(/^"from" is not a date/),
+      callerFault: true,
+    });
   });
 });
 
@@ -136,6 +166,56 @@ describe('fs tools', () => {
     );
   });
 
+  it('says how a path escaped: by "..", as an absolute path, or through a symbolic link', async () => {
+    const root = await tree();
+
+    const dotDot = await failure(confine(root, 'sub/../../secret.txt'));
+    const absolute = await failure(confine(root, '/etc/passwd'));
+    const link = await failure(call(fsTools(root), 'read_file', { path: 'link.txt' }));
+
+    expect(dotDot).toMatchObject({ code: 'PATH_OUTSIDE_ROOT', callerFault: true });
+    expect(dotDot.message).toMatch(/"\.\." segments lead out of the root/);
+    expect(absolute.message).toMatch(/an absolute path must lie under the root/);
+    expect(absolute.message).not.toMatch(/"\.\."/);
+    expect(link.message).toMatch(/symbolic link that points outside the root/);
+    expect(link.message).not.toMatch(/"\.\."/);
+  });
+
+  it('accepts an absolute path that lies under the root', async () => {
+    const root = await tree();
+
+    expect(
+      await call(fsTools(root), 'read_file', { path: join(root, 'sub', 'a.txt') }),
+    ).toMatchObject({ content: 'hello' });
+  });
+
+  it('answers reading a directory with IS_A_DIRECTORY and a hint of list_dir', async () => {
+    const root = await tree();
+
+    expect(await failure(call(fsTools(root), 'read_file', { path: 'sub' }))).toEqual({
+      code: 'IS_A_DIRECTORY',
+      message:
+        '"sub" is a directory, not a file. Call list_dir with path "sub" to see its entries.',
+      callerFault: true,
+    });
+  });
+
+  it('answers a missing path with NOT_FOUND and listing a file with NOT_A_DIRECTORY', async () => {
+    const root = await tree();
+
+    for (const tool of ['read_file', 'stat', 'list_dir']) {
+      expect(await failure(call(fsTools(root), tool, { path: 'nope.txt' }))).toMatchObject({
+        code: 'NOT_FOUND',
+        message: expect.stringContaining('list_dir'),
+        callerFault: true,
+      });
+    }
+    expect(await failure(call(fsTools(root), 'list_dir', { path: 'sub/a.txt' }))).toMatchObject({
+      code: 'NOT_A_DIRECTORY',
+      callerFault: true,
+    });
+  });
+
   it('truncates at maxBytes', async () => {
     const root = await tree();
 
@@ -145,6 +225,38 @@ describe('fs tools', () => {
       content: 'he',
       truncated: true,
     });
+  });
+});
+
+describe('built-in tool inputs', () => {
+  const all = [
+    ...textTools,
+    ...timeTools(),
+    ...fsTools(tmpdir()),
+    ...demoTools(),
+  ] as ToolDefinition[];
+
+  it('refuse unknown params, naming them alongside the missing ones', () => {
+    const hash = resolveZodTool('text', textTools[0]!);
+
+    expect(hash.validate({ txt: 'hi' })).toEqual({
+      ok: false,
+      message:
+        'unknown parameter "txt" (did you mean "text"? the tool takes "text", "algorithm"); text: missing (expected string)',
+    });
+  });
+
+  it('are strict for every built-in tool, and say so in their JSON Schema', () => {
+    for (const definition of all) {
+      const tool = resolveZodTool('b', definition);
+      const outcome = tool.validate({ surplus: 1 });
+
+      expect(outcome.ok, definition.name).toBe(false);
+      expect(outcome.ok || outcome.message, definition.name).toMatch(
+        /^unknown parameter "surplus" \(the tool takes /,
+      );
+      expect(tool.jsonSchema(), definition.name).toMatchObject({ additionalProperties: false });
+    }
   });
 });
 

@@ -1,8 +1,10 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { BreakerGuard } from '../src/backends/index.js';
 import { pluginCategory } from '../src/catalog/plugins.js';
 import { CategoryRegistry } from '../src/catalog/registry.js';
 import { CategoryLoadError } from '../src/errors.js';
+import { dispatcherWith } from './fakes.js';
 
 const fixtures = join(import.meta.dirname, 'fixtures');
 const imports = () =>
@@ -52,5 +54,35 @@ describe('plugin categories', () => {
     );
 
     await expect(registry.tools('gone')).rejects.toThrow(/Category "gone" failed to load/);
+  });
+
+  it("leaves the circuit closed on errors the plugin marks as the caller's fault", async () => {
+    const guard = new BreakerGuard({ failureThreshold: 3, recoveryTimeoutMs: 30_000 });
+    const { dispatcher } = dispatcherWith(
+      [
+        pluginCategory(
+          { name: 'cities', module: './plugin-cities.mjs', description: 'x' },
+          fixtures,
+        ),
+      ],
+      { guard },
+    );
+    const ask = (tool: string, city: string) =>
+      dispatcher.dispatch({ category: 'cities', tool, params: { city } }).then(
+        () => 'ok',
+        (error) => error.code,
+      );
+
+    const marked = [];
+    for (let i = 0; i < 3; i++) {
+      marked.push(await ask('population', 'Atlantis'), await ask('mayor', 'Atlantis'));
+    }
+    const good = await ask('population', 'Oslo');
+    const outage = [];
+    for (let i = 0; i < 4; i++) outage.push(await ask('population', 'down'));
+
+    expect(marked).toEqual(Array(6).fill('UNKNOWN_CITY'));
+    expect(good).toBe('ok');
+    expect(outage).toEqual(['DOWN', 'DOWN', 'DOWN', 'CIRCUIT_OPEN']);
   });
 });

@@ -1,10 +1,5 @@
-import { BrokenCircuitError, CircuitBreaker, type Clock } from '@x/breaker';
-import {
-  CallCancelledError,
-  CircuitOpenError,
-  PeerToolError,
-  ServerClosedError,
-} from '../errors.js';
+import { CircuitBreaker, type Clock, isBreakerError } from '@x/breaker';
+import { CircuitOpenError, isCallerFault, isCancellation } from '../errors.js';
 import type { CategoryGuard, GuardState } from './types.js';
 
 export interface BreakerGuardOptions {
@@ -18,15 +13,17 @@ export interface BreakerGuardOptions {
   clock?: Clock;
 }
 
-// The caller giving up is not the backend failing: it must not open the circuit. Nor is a peer
-// that answered with a tool error: it is up, and bad params from the model must not cut it off.
-function isBackendFailure(error: unknown): boolean {
-  return !(
-    error instanceof CallCancelledError ||
-    error instanceof ServerClosedError ||
-    error instanceof PeerToolError ||
-    (error instanceof Error && error.name === 'AbortError')
-  );
+/**
+ * Whether an error counts against the category's circuit. A breaker protects callers from a
+ * failing backend, not the backend from a caller's bad requests: an error that says the request
+ * was wrong (`callerFault`: invalid params, not found, outside the fs root, a tool's own bad-input
+ * error, a peer's tool error) leaves the circuit alone, and so does the caller giving up or a
+ * shutdown stopping the call. Everything else counts: crashes, unavailable or disconnected peers,
+ * any error a tool did not mark as the caller's fault; and the breaker's own timeouts always do.
+ * Errors are matched by their code and marker, never by class.
+ */
+export function isBackendFailure(error: unknown): boolean {
+  return !(isCallerFault(error) || isCancellation(error));
 }
 
 /** One `@x/breaker` CircuitBreaker per category, created on the category's first call. */
@@ -73,8 +70,9 @@ export class BreakerGuard implements CategoryGuard {
         signal === undefined ? undefined : { signal },
       );
     } catch (error) {
-      if (error instanceof BrokenCircuitError)
+      if (isBreakerError(error, 'ERR_BREAKER_OPEN')) {
         throw new CircuitOpenError(category, error.retryAt, error);
+      }
       throw error;
     }
   }

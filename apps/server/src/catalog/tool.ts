@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ToolInputError } from '../errors.js';
 
 /** What a running tool can use: cancellation and progress. */
 export interface ToolContext {
@@ -36,6 +37,14 @@ export interface ToolDefinition<I extends z.ZodType = z.ZodType, O = unknown> {
   hints?: ToolHints;
   /** How long a result stays cached (read-only + idempotent tools only). @default config.cache.defaultTtlMs */
   cacheTtlMs?: number;
+  /**
+   * Which errors of `run` are the caller's fault (a bad request, not a failing backend): the
+   * `code`s of those errors, or a predicate. They fail the call but never count against the
+   * category's circuit breaker. Errors with `callerFault: true` of their own (`ToolInputError`)
+   * need no listing; an error whose own `callerFault` is `false` always counts.
+   * @default none: every error `run` throws counts, unless it carries `callerFault: true`
+   */
+  callerFault?: readonly string[] | ((error: unknown) => boolean);
   run: (params: z.output<I>, ctx: ToolContext) => Promise<O> | O;
 }
 
@@ -69,10 +78,96 @@ export function isCacheable(tool: ResolvedTool): boolean {
   return tool.cacheable ?? (tool.hints.readOnlyHint === true && tool.hints.idempotentHint === true);
 }
 
-function formatIssues(error: z.ZodError): string {
-  return error.issues
-    .map((issue) => `${issue.path.length ? issue.path.join('.') : '(params)'}: ${issue.message}`)
-    .join('; ');
+/** The top-level keys a zod object schema declares, read structurally (any copy of zod). */
+function declaredKeys(schema: z.ZodType): string[] | undefined {
+  const shape = (schema as { shape?: unknown }).shape;
+  return shape && typeof shape === 'object' ? Object.keys(shape) : undefined;
+}
+
+/** Edit distance, to suggest the parameter a misspelled one was meant to be. */
+function distance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const substitution = previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1);
+      current.push(Math.min(previous[j]! + 1, current[j - 1]! + 1, substitution));
+    }
+    previous = current;
+  }
+  return previous[b.length]!;
+}
+
+function unknownKeys(keys: readonly string[], declared: readonly string[] | undefined): string {
+  const named = keys.map((key) => `"${key}"`).join(', ');
+  const list = `unknown parameter${keys.length === 1 ? '' : 's'} ${named}`;
+  if (!declared?.length) return list;
+  const [key] = keys;
+  const near = declared
+    .map((candidate) => ({
+      candidate,
+      cost: distance(key!.toLowerCase(), candidate.toLowerCase()),
+    }))
+    .filter(({ cost }) => cost <= Math.max(1, Math.floor(key!.length / 3)))
+    .sort((a, b) => a.cost - b.cost)[0];
+  const takes = `the tool takes ${declared.map((name) => `"${name}"`).join(', ')}`;
+  return keys.length === 1 && near
+    ? `${list} (did you mean "${near.candidate}"? ${takes})`
+    : `${list} (${takes})`;
+}
+
+/**
+ * Zod issues as one line the model can act on: unknown parameters first, by name (with the
+ * nearest declared one), then each field's problem, a missing field said as such.
+ */
+function formatIssues(error: z.ZodError, schema: z.ZodType, params: unknown): string {
+  const declared = declaredKeys(schema);
+  const parts: string[] = [];
+  let namedUnknown = false;
+  for (const issue of error.issues) {
+    if (issue.code !== 'unrecognized_keys') continue;
+    namedUnknown = true;
+    const where = issue.path.length ? `${issue.path.join('.')}: ` : '';
+    parts.push(where + unknownKeys(issue.keys, issue.path.length ? undefined : declared));
+  }
+  // A schema that drops unknown keys says nothing of them; when the call fails anyway, a
+  // misspelled key is the likeliest reason, so it is named all the same.
+  if (!namedUnknown && declared && params && typeof params === 'object' && !Array.isArray(params)) {
+    const extra = Object.keys(params).filter((key) => !declared.includes(key));
+    if (extra.length) parts.push(unknownKeys(extra, declared));
+  }
+  for (const issue of error.issues) {
+    if (issue.code === 'unrecognized_keys') continue;
+    const field = issue.path.length ? issue.path.join('.') : '(params)';
+    if (issue.code === 'invalid_type' && /received undefined$/.test(issue.message)) {
+      // zod names a required `unknown` field's type "nonoptional": any value will do.
+      const expected = issue.expected === 'nonoptional' ? '' : ` (expected ${issue.expected})`;
+      parts.push(`${field}: missing${expected}`);
+    } else {
+      parts.push(`${field}: ${issue.message}`);
+    }
+  }
+  return parts.join('; ');
+}
+
+/**
+ * Marks an error of `run` as the caller's fault when the definition says so; an error that says
+ * for itself (`callerFault` true or false) is left as it is.
+ */
+function classify(error: unknown, callerFault: NonNullable<ToolDefinition['callerFault']>) {
+  if (typeof (error as { callerFault?: unknown } | null)?.callerFault === 'boolean') return error;
+  const code = (error as { code?: unknown } | null)?.code;
+  let blamed: boolean;
+  try {
+    blamed =
+      typeof callerFault === 'function'
+        ? callerFault(error) === true
+        : typeof code === 'string' && callerFault.includes(code);
+  } catch {
+    // A predicate that throws cannot clear the error: it counts, as an unmarked error does.
+    blamed = false;
+  }
+  return blamed ? ToolInputError.from(error) : error;
 }
 
 /** Wraps a zod-declared tool into the dispatcher's shape. */
@@ -82,6 +177,16 @@ export function resolveZodTool(category: string, tool: ToolDefinition): Resolved
   }
   if (!tool.input || typeof (tool.input as { safeParse?: unknown }).safeParse !== 'function') {
     throw new TypeError(`Tool "${category}.${tool.name}" needs a zod schema as "input".`);
+  }
+  const { callerFault } = tool;
+  if (
+    callerFault !== undefined &&
+    typeof callerFault !== 'function' &&
+    !Array.isArray(callerFault)
+  ) {
+    throw new TypeError(
+      `Tool "${category}.${tool.name}" has a "callerFault" that is neither a list of error codes nor a function.`,
+    );
   }
   let schema: Record<string, unknown> | undefined;
   return {
@@ -98,13 +203,19 @@ export function resolveZodTool(category: string, tool: ToolDefinition): Resolved
       return schema;
     },
     validate(params) {
-      const parsed = tool.input.safeParse(params ?? {});
+      const input = params ?? {};
+      const parsed = tool.input.safeParse(input);
       return parsed.success
         ? { ok: true, value: parsed.data }
-        : { ok: false, message: formatIssues(parsed.error) };
+        : { ok: false, message: formatIssues(parsed.error, tool.input, input) };
     },
     async run(params, ctx) {
-      return tool.run(params, ctx);
+      if (callerFault === undefined) return tool.run(params, ctx);
+      try {
+        return await tool.run(params, ctx);
+      } catch (error) {
+        throw classify(error, callerFault);
+      }
     },
   };
 }

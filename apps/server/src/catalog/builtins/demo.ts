@@ -37,14 +37,14 @@ export function demoTools(random: () => number = Math.random) {
     defineTool({
       name: 'echo',
       description: 'Return the given value unchanged (cached: read-only and idempotent).',
-      input: z.object({ value: z.unknown() }),
+      input: z.strictObject({ value: z.unknown() }),
       hints: { readOnlyHint: true, idempotentHint: true },
       run: ({ value }) => ({ value: value ?? null }),
     }),
     defineTool({
       name: 'sleep',
       description: 'Wait ms milliseconds, then answer; cancellable. For concurrency demos.',
-      input: z.object({ ms: z.number().int().min(0).max(600_000) }),
+      input: z.strictObject({ ms: z.number().int().min(0).max(600_000) }),
       hints: { readOnlyHint: true },
       run: async ({ ms }, { signal }) => {
         await sleep(ms, signal);
@@ -54,7 +54,7 @@ export function demoTools(random: () => number = Math.random) {
     defineTool({
       name: 'flaky',
       description: 'Fail with probability failureRate (0..1), else succeed. For breaker demos.',
-      input: z.object({ failureRate: z.number().min(0).max(1) }),
+      input: z.strictObject({ failureRate: z.number().min(0).max(1) }),
       hints: { readOnlyHint: true },
       run: ({ failureRate }) => {
         if (random() < failureRate) throw new FlakyFailureError(failureRate);

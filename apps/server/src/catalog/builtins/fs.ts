@@ -1,7 +1,13 @@
 import { open, readdir, realpath, stat } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { z } from 'zod';
-import { PathOutsideRootError } from '../../errors.js';
+import {
+  IsADirectoryError,
+  NotADirectoryError,
+  NotFoundError,
+  PathOutsideRootError,
+  ToolInputError,
+} from '../../errors.js';
 import type { CategorySpec } from '../registry.js';
 import { defineTool, resolveZodTool } from '../tool.js';
 
@@ -11,25 +17,62 @@ function inside(root: string, target: string): boolean {
 }
 
 /**
+ * A file system error caused by the path asked for, as a typed error that says what to do
+ * instead; these are the caller's fault and leave the category's circuit alone. Anything else
+ * (the disk failing, too many open files) is returned as it is, and counts.
+ */
+export function pathError(error: unknown, path: string): unknown {
+  switch ((error as NodeJS.ErrnoException | null)?.code) {
+    case 'ENOENT':
+      return new NotFoundError(path);
+    case 'EISDIR':
+      return new IsADirectoryError(path);
+    case 'ENOTDIR':
+      return new NotADirectoryError(path);
+    case 'EACCES':
+    case 'EPERM':
+      return new ToolInputError(
+        `The server is not allowed to read "${path}" (permission denied).`,
+        {
+          code: 'PERMISSION_DENIED',
+          cause: error,
+        },
+      );
+    case 'ELOOP':
+    case 'ENAMETOOLONG':
+      return new ToolInputError(`Path "${path}" cannot be resolved: ${(error as Error).message}.`, {
+        code: 'INVALID_PATH',
+        cause: error,
+      });
+    default:
+      return error;
+  }
+}
+
+/** Runs a file system step on `path`, its path errors typed (see {@link pathError}). */
+async function onPath<T>(path: string, step: () => Promise<T>): Promise<T> {
+  try {
+    return await step();
+  } catch (error) {
+    throw pathError(error, path);
+  }
+}
+
+/**
  * Resolves `path` under `root` and refuses anything that lands outside it — by `..`, by an
- * absolute path, or through a symbolic link (checked on the real path, not the spelled one).
+ * absolute path, or through a symbolic link (checked on the real path, not the spelled one); the
+ * error says which.
  */
 export async function confine(root: string, path: string): Promise<string> {
   const realRoot = await realpath(root);
   const spelled = resolve(realRoot, path);
-  if (!inside(realRoot, spelled)) throw new PathOutsideRootError(path, root);
-  let real: string;
-  try {
-    real = await realpath(spelled);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-      throw Object.assign(new Error(`No such file or directory: "${path}" (under the fs root).`), {
-        code: 'NOT_FOUND',
-      });
-    }
-    throw error;
+  // An absolute path is compared with the root as configured too (the root may itself be
+  // reached through a link); its real path is checked below either way.
+  if (!inside(realRoot, spelled) && !(isAbsolute(path) && inside(resolve(root), resolve(path)))) {
+    throw new PathOutsideRootError(path, root, isAbsolute(path) ? 'absolute' : 'dot-dot');
   }
-  if (!inside(realRoot, real)) throw new PathOutsideRootError(path, root);
+  const real = await onPath(path, () => realpath(spelled));
+  if (!inside(realRoot, real)) throw new PathOutsideRootError(path, root, 'symlink');
   return real;
 }
 
@@ -39,16 +82,19 @@ export function fsTools(root: string) {
     defineTool({
       name: 'read_file',
       description: 'Read a text file under the fs root (UTF-8), up to maxBytes.',
-      input: z.object({
+      input: z.strictObject({
         path: z.string().min(1),
         maxBytes: z.number().int().positive().max(10_000_000).default(100_000),
       }),
       hints: readOnly,
       run: async ({ path, maxBytes }) => {
         const file = await confine(root, path);
-        const handle = await open(file, 'r');
+        const handle = await onPath(path, () => open(file, 'r'));
         try {
-          const size = (await handle.stat()).size;
+          const info = await handle.stat();
+          // Opening a directory succeeds on Linux; only reading it fails, with a bare EISDIR.
+          if (info.isDirectory()) throw new IsADirectoryError(path);
+          const size = info.size;
           const buffer = Buffer.alloc(Math.min(size, maxBytes));
           const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
           return {
@@ -65,11 +111,11 @@ export function fsTools(root: string) {
     defineTool({
       name: 'list_dir',
       description: 'List a directory under the fs root: names, kinds and sizes.',
-      input: z.object({ path: z.string().default('.') }),
+      input: z.strictObject({ path: z.string().default('.') }),
       hints: readOnly,
       run: async ({ path }) => {
         const dir = await confine(root, path);
-        const entries = await readdir(dir, { withFileTypes: true });
+        const entries = await onPath(path, () => readdir(dir, { withFileTypes: true }));
         const items = await Promise.all(
           entries.map(async (entry) => {
             const kind = entry.isDirectory() ? 'dir' : entry.isFile() ? 'file' : 'other';
@@ -84,10 +130,11 @@ export function fsTools(root: string) {
     defineTool({
       name: 'stat',
       description: 'Size, kind and modification time of a path under the fs root.',
-      input: z.object({ path: z.string().min(1) }),
+      input: z.strictObject({ path: z.string().min(1) }),
       hints: readOnly,
       run: async ({ path }) => {
-        const info = await stat(await confine(root, path));
+        const real = await confine(root, path);
+        const info = await onPath(path, () => stat(real));
         return {
           path,
           kind: info.isDirectory() ? 'dir' : info.isFile() ? 'file' : 'other',

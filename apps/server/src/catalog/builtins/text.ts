@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { ToolInputError } from '../../errors.js';
 import type { CategorySpec } from '../registry.js';
 import { defineTool, resolveZodTool } from '../tool.js';
 
@@ -23,7 +24,7 @@ export const textTools = [
   defineTool({
     name: 'hash',
     description: 'Hash a UTF-8 string with sha256, sha1, sha512 or md5; returns hex.',
-    input: z.object({
+    input: z.strictObject({
       text: z.string(),
       algorithm: z.enum(['sha256', 'sha1', 'sha512', 'md5']).default('sha256'),
     }),
@@ -36,7 +37,10 @@ export const textTools = [
   defineTool({
     name: 'base64',
     description: 'Encode a UTF-8 string to base64, or decode base64 back to UTF-8.',
-    input: z.object({ text: z.string(), mode: z.enum(['encode', 'decode']).default('encode') }),
+    input: z.strictObject({
+      text: z.string(),
+      mode: z.enum(['encode', 'decode']).default('encode'),
+    }),
     hints: pure,
     run: ({ text, mode }) => ({
       result:
@@ -48,14 +52,17 @@ export const textTools = [
   defineTool({
     name: 'json_query',
     description: 'Parse a JSON document and read the value at a path like "items[0].name".',
-    input: z.object({ json: z.string(), path: z.string() }),
+    input: z.strictObject({ json: z.string(), path: z.string() }),
     hints: pure,
     run: ({ json, path }) => {
       let parsed: unknown;
       try {
         parsed = JSON.parse(json);
       } catch (error) {
-        throw new TypeError(`"json" is not valid JSON: ${(error as Error).message}`);
+        throw new ToolInputError(
+          `"json" is not valid JSON: ${(error as Error).message}. Pass the document as a JSON string.`,
+          { code: 'INVALID_JSON', cause: error },
+        );
       }
       const value = queryJson(parsed, path);
       return { found: value !== undefined, value: value ?? null };
@@ -64,7 +71,7 @@ export const textTools = [
   defineTool({
     name: 'regex_match',
     description: 'Find every match of a regular expression in a text, with capture groups.',
-    input: z.object({
+    input: z.strictObject({
       text: z.string(),
       pattern: z.string().max(1000),
       flags: z
@@ -75,7 +82,15 @@ export const textTools = [
     }),
     hints: pure,
     run: ({ text, pattern, flags, maxMatches }) => {
-      const regex = new RegExp(pattern, `${flags}g`);
+      let regex: RegExp;
+      try {
+        regex = new RegExp(pattern, `${flags}g`);
+      } catch (error) {
+        throw new ToolInputError(
+          `"pattern" is not a valid regular expression: ${(error as Error).message}.`,
+          { code: 'INVALID_PATTERN', cause: error },
+        );
+      }
       const matches: { match: string; index: number; groups: (string | null)[] }[] = [];
       for (const found of text.matchAll(regex)) {
         matches.push({

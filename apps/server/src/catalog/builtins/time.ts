@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ToolInputError } from '../../errors.js';
 import type { CategorySpec } from '../registry.js';
 import { defineTool, resolveZodTool } from '../tool.js';
 
@@ -11,14 +12,19 @@ function zoned(epochMs: number, timeZone: string): string {
       hourCycle: 'h23',
     }).format(epochMs);
   } catch {
-    throw new RangeError(`Unknown time zone "${timeZone}". Use an IANA name like "Europe/Paris".`);
+    throw new ToolInputError(
+      `Unknown time zone "${timeZone}". Use an IANA name like "Europe/Paris" or "UTC".`,
+      { code: 'UNKNOWN_TIME_ZONE' },
+    );
   }
 }
 
 function parseDate(value: string | number, field: string): number {
   const epochMs = typeof value === 'number' ? value : Date.parse(value);
   if (!Number.isFinite(epochMs)) {
-    throw new RangeError(`"${field}" is not a date: use ISO 8601 or epoch milliseconds.`);
+    throw new ToolInputError(`"${field}" is not a date: use ISO 8601 or epoch milliseconds.`, {
+      code: 'INVALID_DATE',
+    });
   }
   return epochMs;
 }
@@ -31,7 +37,7 @@ export function timeTools(now: () => number = Date.now) {
     defineTool({
       name: 'now',
       description: 'The current time as ISO 8601, epoch milliseconds and in a given time zone.',
-      input: z.object({ timeZone: z.string().default('UTC') }),
+      input: z.strictObject({ timeZone: z.string().default('UTC') }),
       hints: { readOnlyHint: true },
       run: ({ timeZone }) => {
         const epochMs = now();
@@ -46,7 +52,7 @@ export function timeTools(now: () => number = Date.now) {
     defineTool({
       name: 'convert',
       description: 'Show a date (ISO 8601 or epoch ms) in another time zone.',
-      input: z.object({ date: dateInput, timeZone: z.string() }),
+      input: z.strictObject({ date: dateInput, timeZone: z.string() }),
       hints: { readOnlyHint: true, idempotentHint: true },
       run: ({ date, timeZone }) => {
         const epochMs = parseDate(date, 'date');
@@ -61,7 +67,7 @@ export function timeTools(now: () => number = Date.now) {
     defineTool({
       name: 'diff',
       description: 'The duration between two dates, in milliseconds, seconds, hours and days.',
-      input: z.object({ from: dateInput, to: dateInput }),
+      input: z.strictObject({ from: dateInput, to: dateInput }),
       hints: { readOnlyHint: true, idempotentHint: true },
       run: ({ from, to }) => {
         const ms = parseDate(to, 'to') - parseDate(from, 'from');
