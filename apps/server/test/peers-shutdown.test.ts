@@ -169,7 +169,7 @@ describe('shutdown with slow or half-open peers (fake time, stub peers)', () => 
     await expect(peers.listTools('stub')).rejects.toMatchObject({ reason: 'not-accepting' });
     await vi.advanceTimersByTimeAsync(100);
     peer.waiting[0]!.reply({ content: [], structuredContent: { ok: true } });
-    await expect(quick).resolves.toEqual({ ok: true });
+    await expect(quick).resolves.toEqual({ content: [], structuredContent: { ok: true } });
     await vi.advanceTimersByTimeAsync(399);
     expect(closing.done).toBe(false);
     expect(peer.opened[0]!.closed).toBe(false);

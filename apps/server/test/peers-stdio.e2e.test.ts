@@ -11,8 +11,14 @@ import {
 import { errorText, ok, workdir } from './helpers.js';
 
 interface Dispatched {
-  result: { content?: { type: string; text: string }[] };
   cached: boolean;
+}
+
+/** A peer tool's answer through dispatch: the peer's content blocks, as it sent them. */
+function textOf(answer: Awaited<ReturnType<Gateway['call']>>): string | undefined {
+  ok(answer);
+  const [first] = answer.content as { type: string; text?: string }[];
+  return first?.type === 'text' ? first.text : undefined;
 }
 
 // Real MCP servers nobody here wrote, from npm, as stdio peers (child processes).
@@ -64,12 +70,13 @@ describe('stdio peers: @modelcontextprotocol/server-everything and server-memory
     gateway = await startGateway({ builtins: [], peers: { everything: everything() } });
     const args = { category: 'everything', tool: 'echo', params: { message: 'hi' } };
 
-    const first = ok<Dispatched>(await gateway.call('dispatch', args));
-    const second = ok<Dispatched>(await gateway.call('dispatch', args));
+    const first = await gateway.call('dispatch', args);
+    const second = await gateway.call('dispatch', args);
 
-    expect(first.result.content?.[0]?.text).toBe('Echo: hi');
-    expect(first.cached).toBe(false);
-    expect(second).toMatchObject({ cached: true, result: first.result });
+    expect(textOf(first)).toBe('Echo: hi');
+    expect(ok<Dispatched>(first).cached).toBe(false);
+    expect(ok<Dispatched>(second).cached).toBe(true);
+    expect(second.content).toEqual(first.content);
     expect(gateway.app.peers.stats().calls).toBe(1);
   });
 
@@ -80,10 +87,10 @@ describe('stdio peers: @modelcontextprotocol/server-everything and server-memory
     });
     const args = { category: 'everything', tool: 'get-sum', params: { a: 2, b: 3 } };
 
-    const first = ok<Dispatched>(await gateway.call('dispatch', args));
+    const first = await gateway.call('dispatch', args);
     const second = ok<Dispatched>(await gateway.call('dispatch', args));
 
-    expect(first.result.content?.[0]?.text).toMatch(/is 5/);
+    expect(textOf(first)).toMatch(/is 5/);
     expect(second.cached).toBe(false);
     expect(gateway.app.peers.stats().calls).toBe(2);
   });
@@ -145,20 +152,18 @@ describe('stdio peers: @modelcontextprotocol/server-everything and server-memory
     process.kill(first!, 'SIGKILL');
     const text = errorText(await pending);
     const failures = gateway.guard.stats().failures;
-    const next = ok<Dispatched>(
-      await gateway.call('dispatch', {
-        category: 'everything',
-        tool: 'echo',
-        params: { message: 'again' },
-      }),
-    );
+    const next = await gateway.call('dispatch', {
+      category: 'everything',
+      tool: 'echo',
+      params: { message: 'again' },
+    });
     const [second] = gateway.app.peers.processIds();
 
     expect(text).toMatch(
       /^\[PEER_DISCONNECTED\] The connection to peer "everything" was lost during the call to trigger-long-running-operation/,
     );
     expect(failures).toBe(1);
-    expect(next.result.content?.[0]?.text).toBe('Echo: again');
+    expect(textOf(next)).toBe('Echo: again');
     expect(second).not.toBe(first);
     expect(gateway.app.peers.stats()).toMatchObject({ disconnects: 1, connects: 2 });
   });

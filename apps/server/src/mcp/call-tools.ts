@@ -4,6 +4,7 @@ import type { Dispatcher } from '../pipeline/index.js';
 import { dispatchParallel } from '../pipeline/index.js';
 import { handler } from './handler.js';
 import { progressReporter } from './progress.js';
+import { roundMs, structured, toolError, withContent } from './results.js';
 
 // The envelope stays thin: params are checked by the tool's own validator in the dispatcher.
 // `looseObject({})` advertises the same JSON Schema as a string-keyed record (an object of any
@@ -27,7 +28,7 @@ export function registerCallTools(
     {
       title: 'Call a tool',
       description:
-        'Call one tool of a category with params. Read-only idempotent tools are cached; pass idempotencyKey to make a retry safe.',
+        "Call one tool of a category with params. Read-only idempotent tools are cached; pass idempotencyKey to make a retry safe. A peer server's tool answers with its own content (text, images, resources) as the peer sent it, and its structured content, if any, as result.",
       inputSchema: {
         ...callShape,
         idempotencyKey: z
@@ -40,26 +41,40 @@ export function registerCallTools(
       outputSchema: {
         category: z.string(),
         tool: z.string(),
-        result: z.unknown(),
+        // Absent when a peer's tool answered with content blocks only.
+        result: z.unknown().optional(),
         cached: z.boolean(),
         replayed: z.boolean(),
         durationMs: z.number(),
       },
       annotations: { readOnlyHint: false, destructiveHint: false, openWorldHint: true },
     },
-    handler(async (call, extra) => {
-      const onProgress = progressReporter(extra);
-      // A peer's progress (or any tool's) reaches the caller under its own token.
-      const done = await dispatcher.dispatch(call, extra.signal, onProgress && { onProgress });
-      return {
-        category: call.category,
-        tool: call.tool,
-        result: done.result ?? null,
-        cached: done.cached,
-        replayed: done.replayed,
-        durationMs: done.durationMs,
-      };
-    }),
+    async (call, extra) => {
+      try {
+        const onProgress = progressReporter(extra);
+        // A peer's progress (or any tool's) reaches the caller under its own token.
+        const done = await dispatcher.dispatch(call, extra.signal, onProgress && { onProgress });
+        const { category, tool } = call;
+        const { answer, cached, replayed } = done;
+        const durationMs = roundMs(done.durationMs);
+        if (answer) {
+          // A peer's answer goes out as the peer sent it: its blocks are the content.
+          const { structuredContent: result } = answer;
+          return withContent(answer.content, {
+            category,
+            tool,
+            ...(result === undefined ? {} : { result }),
+            cached,
+            replayed,
+            durationMs,
+          });
+        }
+        const result = done.result ?? null;
+        return structured({ category, tool, result, cached, replayed, durationMs });
+      } catch (error) {
+        return toolError(error);
+      }
+    },
   );
 
   server.registerTool(
@@ -105,7 +120,7 @@ export function registerCallTools(
         ),
         succeeded,
         failed: results.length - succeeded,
-        durationMs: performance.now() - started,
+        durationMs: roundMs(performance.now() - started),
       };
     }),
   );

@@ -1,8 +1,10 @@
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { jsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/types.js';
 import type { CategorySpec, ResolvedTool, ToolContext } from '../catalog/index.js';
 import type { GatewayConfig, PeerConfig } from '../config/index.js';
 import { PeerToolError, ServerClosedError } from '../errors.js';
 import { InFlight } from '../in-flight.js';
+import type { ContentAnswer } from '../pipeline/index.js';
 import {
   defaultPeerTransport,
   type PeerConnection,
@@ -67,6 +69,8 @@ export class PeerGateway {
   readonly #shutdown = new AbortController();
   /** Listings and calls in progress: close() waits for them. */
   readonly #work = new InFlight();
+  /** Each peer's instructions, from its latest connection's `initialize` result. */
+  readonly #instructions = new Map<string, string>();
   #calls = 0;
   #callsInFlight = 0;
   #failed = 0;
@@ -100,17 +104,39 @@ export class PeerGateway {
     return config;
   }
 
-  /** The category of one configured peer, loaded (tools listed) on first use. */
+  /**
+   * The category of one configured peer, loaded (tools listed) on first use. Its description
+   * carries the peer's instructions once the peer has sent them (on connecting).
+   */
   category(peer: string): CategorySpec {
     const config = this.#config(peer);
+    const described =
+      config.description ??
+      `Tools of the peer MCP server "${peer}" (${config.command ?? config.url}).`;
+    const instructions = () => this.instructions(peer);
     return {
       name: peer,
-      description:
-        config.description ??
-        `Tools of the peer MCP server "${peer}" (${config.command ?? config.url}).`,
+      get description() {
+        const told = instructions();
+        return told ? `${described}\n\nInstructions from the peer:\n${told}` : described;
+      },
       ...(config.priority === undefined ? {} : { priority: config.priority }),
       load: async () => ({ tools: await this.listTools(peer) }),
     };
+  }
+
+  /** The instructions the peer sent in its `initialize` result, once connected (if it sent any). */
+  instructions(peer: string): string | undefined {
+    return this.#instructions.get(peer);
+  }
+
+  /** A connection to start one request on; notes the peer's instructions it brought. */
+  async #borrow(peer: string): Promise<PeerConnection> {
+    const connection = await this.#connections.borrow(peer);
+    const instructions = connection.client.getInstructions()?.trim();
+    if (instructions) this.#instructions.set(peer, instructions);
+    else this.#instructions.delete(peer);
+    return connection;
   }
 
   /** Every configured peer as a category. */
@@ -154,7 +180,7 @@ export class PeerGateway {
     const listings: PeerToolListing[] = [];
     this.#work.begin();
     try {
-      const connection = await this.#connections.borrow(peer);
+      const connection = await this.#borrow(peer);
       try {
         let cursor: string | undefined;
         do {
@@ -189,18 +215,23 @@ export class PeerGateway {
   }
 
   /**
-   * Calls a peer's tool: its result is the structured content, else `{ content }`. Cancellation
-   * (the signal) is forwarded to the peer as `notifications/cancelled`; the peer's progress goes
-   * to `ctx.onProgress`.
+   * Calls a peer's tool: its answer is the peer's content blocks and structured content, as sent.
+   * Cancellation (the signal) is forwarded to the peer as `notifications/cancelled`; the peer's
+   * progress goes to `ctx.onProgress`.
    */
-  async call(peer: string, tool: string, params: unknown, ctx: ToolContext): Promise<unknown> {
+  async call(
+    peer: string,
+    tool: string,
+    params: unknown,
+    ctx: ToolContext,
+  ): Promise<ContentAnswer> {
     const config = this.#config(peer);
     this.#calls++;
     this.#callsInFlight++;
     this.#work.begin();
     let connection: PeerConnection | undefined;
     try {
-      connection = await this.#connections.borrow(peer);
+      connection = await this.#borrow(peer);
       const onProgress = ctx.onProgress;
       const result = await connection.client.callTool(
         { name: tool, arguments: (params ?? {}) as Record<string, unknown> },
@@ -221,7 +252,8 @@ export class PeerGateway {
         },
       );
       if (result.isError) throw new PeerToolError(peer, tool, textOf(result.content));
-      return result.structuredContent ?? { content: result.content };
+      const { content, structuredContent } = result as CallToolResult;
+      return structuredContent === undefined ? { content } : { content, structuredContent };
     } catch (error) {
       this.#failed++;
       // A call cut off by the end of the grace period says so (unless its caller cancelled it).

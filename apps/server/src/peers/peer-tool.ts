@@ -1,6 +1,7 @@
 import type { jsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/types.js';
-import type { ResolvedTool, ToolContext, ToolHints, Validation } from '../catalog/index.js';
+import type { ToolContext, ToolHints, Validation } from '../catalog/index.js';
 import type { PeerConfig } from '../config/index.js';
+import type { ContentAnswer, ContentTool } from '../pipeline/index.js';
 
 /** A tool as a peer's `tools/list` describes it (the fields the gateway reads). */
 export interface PeerToolListing {
@@ -15,8 +16,8 @@ export interface PeerToolOptions {
   config: Pick<PeerConfig, 'cache' | 'cacheTools' | 'cacheTtlMs'>;
   /** Compiles the input schema; the SDK's Ajv validator in the gateway. */
   validator: jsonSchemaValidator;
-  /** Sends `tools/call` to the peer and answers with the tool's result. */
-  call: (tool: string, params: unknown, ctx: ToolContext) => Promise<unknown>;
+  /** Sends `tools/call` to the peer and answers with the tool's result, as the peer sent it. */
+  call: (tool: string, params: unknown, ctx: ToolContext) => Promise<ContentAnswer>;
 }
 
 /**
@@ -30,8 +31,11 @@ export function peerCacheDecision(
   return config.cacheTools[tool] ?? config.cache;
 }
 
-/** Wraps a peer's tool into the dispatcher's shape: its JSON Schema validates params here. */
-export function resolvePeerTool(listing: PeerToolListing, options: PeerToolOptions): ResolvedTool {
+/**
+ * Wraps a peer's tool into the dispatcher's shape: its JSON Schema validates params here, and it
+ * answers with the peer's content blocks (and structured content) as the peer sent them.
+ */
+export function resolvePeerTool(listing: PeerToolListing, options: PeerToolOptions): ContentTool {
   const { annotations } = listing;
   const hints: ToolHints = {};
   if (annotations?.readOnlyHint !== undefined) hints.readOnlyHint = annotations.readOnlyHint;
@@ -52,6 +56,7 @@ export function resolvePeerTool(listing: PeerToolListing, options: PeerToolOptio
       validate ??= compile(options.validator, listing.inputSchema);
       return validate(params ?? {});
     },
+    answersWithContent: true,
     run: (params, ctx) => options.call(listing.name, params, ctx),
   };
 }

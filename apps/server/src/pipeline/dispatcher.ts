@@ -1,3 +1,4 @@
+import type { ContentBlock } from '@modelcontextprotocol/sdk/types.js';
 import type {
   CallObserver,
   CallScheduler,
@@ -32,8 +33,37 @@ export interface DispatchCall {
   priority?: number;
 }
 
+/**
+ * A tool's answer in MCP's own terms, as a tool that answers like an MCP tool gives it (a peer's):
+ * its content blocks as sent (text, images, audio, embedded resources, resource links) and its
+ * structured content, if any. Plain JSON, so every cache tier keeps it as it is.
+ */
+export interface ContentAnswer {
+  content: ContentBlock[];
+  structuredContent?: Record<string, unknown>;
+}
+
+/** A tool whose `run` resolves to a {@link ContentAnswer} (a peer's tool). */
+export interface ContentTool extends ResolvedTool {
+  readonly answersWithContent: true;
+}
+
+function answersWithContent(tool: ResolvedTool): tool is ContentTool {
+  return (tool as Partial<ContentTool>).answersWithContent === true;
+}
+
+function isContentAnswer(value: unknown): value is ContentAnswer {
+  return Array.isArray((value as Partial<ContentAnswer> | null)?.content);
+}
+
 export interface DispatchResult {
+  /**
+   * The tool's result as data (what `dispatch_parallel` and workflow steps see): for a tool that
+   * answers with content, its structured content, else `{ content }`.
+   */
   result: unknown;
+  /** A tool that answers with content (a peer's): its answer as it gave it, for `dispatch`. */
+  answer?: ContentAnswer;
   /** Served from the result cache. */
   cached: boolean;
   /** Answered from an earlier call with the same idempotency key. */
@@ -137,6 +167,11 @@ export class Dispatcher {
       this.#succeeded++;
       const durationMs = this.#monotonic() - started;
       this.#emit(call, startTimeMs, durationMs, true, cached, undefined);
+      if (answersWithContent(tool) && isContentAnswer(outcome.result)) {
+        const answer = outcome.result;
+        const result = answer.structuredContent ?? { content: answer.content };
+        return { result, answer, cached, replayed, durationMs };
+      }
       return { result: outcome.result, cached, replayed, durationMs };
     } catch (error) {
       this.#failed++;
@@ -164,7 +199,10 @@ export class Dispatcher {
     const key = cacheable ? cache.key(tool.category, tool.name, params) : '';
     if (cacheable) {
       const hit = await cache.get(key);
-      if (hit) return { result: hit.value, cached: true };
+      // An entry not in the tool's answer shape (written by an older version) is a miss.
+      if (hit && (!answersWithContent(tool) || isContentAnswer(hit.value))) {
+        return { result: hit.value, cached: true };
+      }
     }
     const priority = call.priority ?? this.#deps.categoryPriority(tool.category);
     const result = await scheduler.schedule(

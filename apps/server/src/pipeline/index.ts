@@ -1,6 +1,8 @@
 // The pipeline layer: the one path every call takes, and what rides on it.
 export { CallContext } from './call-context.js';
 export {
+  type ContentAnswer,
+  type ContentTool,
   type DispatchCall,
   Dispatcher,
   type DispatcherDeps,
