@@ -5,14 +5,8 @@ import { join } from 'node:path';
 import type { ContentBlock } from '@modelcontextprotocol/sdk/types.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BreakerGuard, PriorityScheduler, TieredResultCache } from '../src/backends/index.js';
-import { CategoryRegistry } from '../src/catalog/index.js';
-import {
-  type ContentAnswer,
-  type ContentTool,
-  Dispatcher,
-  dispatchParallel,
-  IdempotencyStore,
-} from '../src/pipeline/index.js';
+import { CategoryRegistry, type ContentAnswer, type ResolvedTool } from '../src/catalog/index.js';
+import { Dispatcher, dispatchParallel, IdempotencyStore } from '../src/pipeline/index.js';
 
 const REDIS_URL = process.env.REDIS_URL;
 
@@ -34,7 +28,7 @@ const BLOCKS: ContentBlock[] = [
 /** A category with one tool that answers like an MCP tool (as a peer's does), counting runs. */
 function contentCategory(answer: ContentAnswer) {
   const runs = { count: 0 };
-  const tool: ContentTool = {
+  const tool: ResolvedTool = {
     category: 'peer',
     name: 'picture',
     description: 'Answers with content blocks',

@@ -12,6 +12,7 @@ export {
 export { SchemaCache } from './schema-cache.js';
 export { type SearchHit, type SearchResult, searchTools } from './search.js';
 export {
+  type ContentAnswer,
   defineTool,
   isCacheable,
   type ResolvedTool,

@@ -1,3 +1,4 @@
+import type { ContentBlock } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { ToolInputError } from '../errors.js';
 
@@ -56,6 +57,16 @@ export function defineTool<I extends z.ZodType, O>(tool: ToolDefinition<I, O>): 
 export type Validation = { ok: true; value: unknown } | { ok: false; message: string };
 
 /**
+ * A tool's answer in MCP's own terms, as a tool that answers like an MCP tool gives it (a peer's):
+ * its content blocks as sent (text, images, audio, embedded resources, resource links) and its
+ * structured content, if any. Plain JSON, so every cache tier keeps it as it is.
+ */
+export interface ContentAnswer {
+  content: ContentBlock[];
+  structuredContent?: Record<string, unknown>;
+}
+
+/**
  * A tool once its category is loaded, independent of how it was declared: a zod tool today, an
  * upstream peer's JSON-Schema tool later. The dispatcher only ever sees this shape.
  */
@@ -67,6 +78,11 @@ export interface ResolvedTool {
   readonly cacheTtlMs: number | undefined;
   /** Overrides the hints' cache decision (a peer's config can). @default from the hints */
   readonly cacheable?: boolean;
+  /**
+   * `run` resolves to a {@link ContentAnswer} (a peer's tool): `dispatch` answers with its content
+   * blocks as they are, other callers see its structured content. @default false
+   */
+  readonly answersWithContent?: boolean;
   /** The input JSON Schema, computed on first request and kept. */
   jsonSchema(): Record<string, unknown>;
   validate(params: unknown): Validation;

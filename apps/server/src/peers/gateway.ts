@@ -1,10 +1,9 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { jsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/types.js';
-import type { CategorySpec, ResolvedTool, ToolContext } from '../catalog/index.js';
+import type { CategorySpec, ContentAnswer, ResolvedTool, ToolContext } from '../catalog/index.js';
 import type { GatewayConfig, PeerConfig } from '../config/index.js';
 import { PeerToolError, ServerClosedError } from '../errors.js';
 import { InFlight } from '../in-flight.js';
-import type { ContentAnswer } from '../pipeline/index.js';
 import {
   defaultPeerTransport,
   type PeerConnection,

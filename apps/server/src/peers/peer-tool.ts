@@ -1,7 +1,12 @@
 import type { jsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/types.js';
-import type { ToolContext, ToolHints, Validation } from '../catalog/index.js';
+import type {
+  ContentAnswer,
+  ResolvedTool,
+  ToolContext,
+  ToolHints,
+  Validation,
+} from '../catalog/index.js';
 import type { PeerConfig } from '../config/index.js';
-import type { ContentAnswer, ContentTool } from '../pipeline/index.js';
 
 /** A tool as a peer's `tools/list` describes it (the fields the gateway reads). */
 export interface PeerToolListing {
@@ -35,7 +40,7 @@ export function peerCacheDecision(
  * Wraps a peer's tool into the dispatcher's shape: its JSON Schema validates params here, and it
  * answers with the peer's content blocks (and structured content) as the peer sent them.
  */
-export function resolvePeerTool(listing: PeerToolListing, options: PeerToolOptions): ContentTool {
+export function resolvePeerTool(listing: PeerToolListing, options: PeerToolOptions): ResolvedTool {
   const { annotations } = listing;
   const hints: ToolHints = {};
   if (annotations?.readOnlyHint !== undefined) hints.readOnlyHint = annotations.readOnlyHint;

@@ -1,4 +1,3 @@
-import type { ContentBlock } from '@modelcontextprotocol/sdk/types.js';
 import type {
   CallObserver,
   CallScheduler,
@@ -7,7 +6,12 @@ import type {
   ResultCache,
 } from '../backends/index.js';
 import type { CategoryRegistry } from '../catalog/index.js';
-import { isCacheable, type ResolvedTool, type ToolProgress } from '../catalog/index.js';
+import {
+  type ContentAnswer,
+  isCacheable,
+  type ResolvedTool,
+  type ToolProgress,
+} from '../catalog/index.js';
 import {
   CallCancelledError,
   errorCode,
@@ -33,23 +37,8 @@ export interface DispatchCall {
   priority?: number;
 }
 
-/**
- * A tool's answer in MCP's own terms, as a tool that answers like an MCP tool gives it (a peer's):
- * its content blocks as sent (text, images, audio, embedded resources, resource links) and its
- * structured content, if any. Plain JSON, so every cache tier keeps it as it is.
- */
-export interface ContentAnswer {
-  content: ContentBlock[];
-  structuredContent?: Record<string, unknown>;
-}
-
-/** A tool whose `run` resolves to a {@link ContentAnswer} (a peer's tool). */
-export interface ContentTool extends ResolvedTool {
-  readonly answersWithContent: true;
-}
-
-function answersWithContent(tool: ResolvedTool): tool is ContentTool {
-  return (tool as Partial<ContentTool>).answersWithContent === true;
+function answersWithContent(tool: ResolvedTool): boolean {
+  return tool.answersWithContent === true;
 }
 
 function isContentAnswer(value: unknown): value is ContentAnswer {

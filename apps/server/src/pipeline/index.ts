@@ -1,8 +1,6 @@
 // The pipeline layer: the one path every call takes, and what rides on it.
 export { CallContext } from './call-context.js';
 export {
-  type ContentAnswer,
-  type ContentTool,
   type DispatchCall,
   Dispatcher,
   type DispatcherDeps,
