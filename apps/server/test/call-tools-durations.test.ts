@@ -36,4 +36,40 @@ describe('durations in dispatch answers', () => {
     expect(batch.durationMs).toBeGreaterThan(0);
     expect(toTheHundredth(batch.durationMs)).toBe(true);
   });
+
+  it('rounds the durations of a workflow_run answer to the hundredth of a millisecond', async () => {
+    // A workflow clock with a long fractional part in every reading.
+    let now = 1_000;
+    const workflowClock = {
+      now: () => {
+        now += 1.234567891;
+        return now;
+      },
+      setTimeout: (callback: () => void, ms: number) => setTimeout(callback, ms),
+      clearTimeout: (handle: unknown) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+    };
+    gateway = await startGateway({ builtins: ['demo'] }, { workflowClock });
+
+    const report = ok<{
+      durationMs: number;
+      criticalPathMs: number;
+      steps: { durationMs?: number }[];
+    }>(
+      await gateway.call('workflow_run', {
+        steps: [
+          { id: 'a', category: 'demo', tool: 'echo', params: { value: 1 } },
+          { id: 'b', category: 'demo', tool: 'echo', params: { value: '${steps.a.output.value}' } },
+        ],
+      }),
+    );
+
+    expect(report.durationMs).toBeGreaterThan(0);
+    for (const ms of [
+      report.durationMs,
+      report.criticalPathMs,
+      ...report.steps.map((s) => s.durationMs ?? 0),
+    ]) {
+      expect(toTheHundredth(ms), String(ms)).toBe(true);
+    }
+  });
 });

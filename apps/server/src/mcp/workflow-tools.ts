@@ -4,6 +4,7 @@ import type { TemplateLibrary, WorkflowRunner } from '../workflows/index.js';
 import { workflowStepSchema } from '../workflows/index.js';
 import { handler } from './handler.js';
 import { progressReporter } from './progress.js';
+import { roundMs } from './results.js';
 
 const MAX_STEPS = 500;
 
@@ -69,15 +70,21 @@ export function registerWorkflowTools(
       annotations: { readOnlyHint: false, destructiveHint: false, openWorldHint: true },
     },
     handler(async (input, extra) => {
-      const report = progressReporter(extra);
+      const progress = progressReporter(extra);
+      const report = await runner.run(input, {
+        signal: extra.signal,
+        ...(progress && {
+          onStepSettled: (settled: number, total: number, message: string) =>
+            progress({ progress: settled, total, message }),
+        }),
+      });
       return {
-        ...(await runner.run(input, {
-          signal: extra.signal,
-          ...(report && {
-            onStepSettled: (progress: number, total: number, message: string) =>
-              report({ progress, total, message }),
-          }),
-        })),
+        ...report,
+        durationMs: roundMs(report.durationMs),
+        criticalPathMs: roundMs(report.criticalPathMs),
+        steps: report.steps.map((step) =>
+          step.durationMs === undefined ? step : { ...step, durationMs: roundMs(step.durationMs) },
+        ),
       };
     }),
   );
