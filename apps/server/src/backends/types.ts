@@ -15,6 +15,12 @@ export interface CallSpan {
   errorMessage?: string;
   /** Served from the result cache without running the tool. */
   cached: boolean;
+  /** The trace the caller's W3C `traceparent` names, when it sent one. */
+  traceId?: string;
+  /** This call's span id (set with `traceId`). */
+  spanId?: string;
+  /** The caller's span id: the parent of this call's span (set with `traceId`). */
+  parentSpanId?: string;
 }
 
 /** Something that wants to hear about every finished call (telemetry, metrics). */

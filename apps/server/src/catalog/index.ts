@@ -21,5 +21,6 @@ export {
   type ToolDefinition,
   type ToolHints,
   type ToolProgress,
+  type TraceContext,
   type Validation,
 } from './tool.js';

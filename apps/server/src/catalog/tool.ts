@@ -8,6 +8,18 @@ export interface ToolContext {
   readonly signal: AbortSignal;
   /** Reports progress to the caller, when the caller asked for it (peers relay theirs here). */
   readonly onProgress?: (progress: ToolProgress) => void;
+  /**
+   * The W3C trace context the caller sent with the call (`_meta.traceparent` / `tracestate`),
+   * if any: the call's span carries it, and a peer's tool passes it on to the peer.
+   */
+  readonly trace?: TraceContext;
+}
+
+/** W3C trace context (https://www.w3.org/TR/trace-context/) as MCP carries it in `_meta`. */
+export interface TraceContext {
+  /** `00-<32 hex trace id>-<16 hex parent span id>-<2 hex flags>`. */
+  traceparent: string;
+  tracestate?: string;
 }
 
 /** One progress report, as MCP's `notifications/progress` carries it. */

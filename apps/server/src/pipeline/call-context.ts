@@ -1,4 +1,4 @@
-import type { ToolContext, ToolProgress } from '../catalog/index.js';
+import type { ToolContext, ToolProgress, TraceContext } from '../catalog/index.js';
 
 /**
  * One running call as the dispatcher tracks it, and the {@link ToolContext} its tool receives.
@@ -10,14 +10,19 @@ import type { ToolContext, ToolProgress } from '../catalog/index.js';
  */
 export class CallContext implements ToolContext {
   readonly onProgress: ((progress: ToolProgress) => void) | undefined;
+  readonly trace: TraceContext | undefined;
   #source: AbortSignal | undefined;
   #controller: AbortController | undefined;
   #onSourceAbort: (() => void) | undefined;
   #abortedWith: { reason: unknown } | undefined;
   #reject: ((reason: unknown) => void) | undefined;
 
-  constructor(onProgress: ((progress: ToolProgress) => void) | undefined) {
+  constructor(
+    onProgress: ((progress: ToolProgress) => void) | undefined,
+    trace?: TraceContext | undefined,
+  ) {
     this.onProgress = onProgress;
+    this.trace = trace;
   }
 
   /** True once the call was aborted at shutdown. */

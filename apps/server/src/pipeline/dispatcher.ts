@@ -11,6 +11,7 @@ import {
   isCacheable,
   type ResolvedTool,
   type ToolProgress,
+  type TraceContext,
 } from '../catalog/index.js';
 import {
   CallCancelledError,
@@ -22,6 +23,7 @@ import {
 import { InFlight } from '../in-flight.js';
 import { CallContext } from './call-context.js';
 import type { IdempotencyStore } from './idempotency.js';
+import { type CallTrace, callTrace } from './trace.js';
 
 // How long drain() waits for the calls it aborted to settle (and record their spans).
 const ABORTED_SETTLE_MS = 100;
@@ -80,6 +82,8 @@ export interface DispatcherDeps {
 export interface DispatchOptions {
   /** Receives the tool's progress reports (a peer's are relayed); cached answers send none. */
   onProgress?: (progress: ToolProgress) => void;
+  /** The caller's W3C trace context: the call's span joins that trace; peers receive it. */
+  trace?: TraceContext | undefined;
 }
 
 export interface DispatcherStats {
@@ -124,6 +128,8 @@ export class Dispatcher {
   ): Promise<DispatchResult> {
     const startTimeMs = this.#now();
     const started = this.#monotonic();
+    // Only a call whose caller sent a trace context pays for a span id.
+    const trace = options?.trace ? callTrace(options.trace) : undefined;
     this.#calls++;
     this.#inFlight.begin();
     let cached = false;
@@ -137,7 +143,7 @@ export class Dispatcher {
       // No AbortController per call: the caller's signal goes to the scheduler and the breaker
       // as it is, the tool's own signal is made only if the tool reads it, and shutdown aborts
       // the calls through their contexts.
-      const live = new CallContext(options?.onProgress);
+      const live = new CallContext(options?.onProgress, trace?.child);
       context = live;
       this.#live.add(live);
       const execute = () => this.#execute(tool, call, valid.value, signal, live);
@@ -155,7 +161,7 @@ export class Dispatcher {
       if (replayed) this.#replayed++;
       this.#succeeded++;
       const durationMs = this.#monotonic() - started;
-      this.#emit(call, startTimeMs, durationMs, true, cached, undefined);
+      this.#emit(call, trace, startTimeMs, durationMs, true, cached, undefined);
       if (answersWithContent(tool) && isContentAnswer(outcome.result)) {
         const answer = outcome.result;
         const result = answer.structuredContent ?? { content: answer.content };
@@ -165,7 +171,7 @@ export class Dispatcher {
     } catch (error) {
       this.#failed++;
       const durationMs = this.#monotonic() - started;
-      this.#emit(call, startTimeMs, durationMs, false, cached, error);
+      this.#emit(call, trace, startTimeMs, durationMs, false, cached, error);
       throw error;
     } finally {
       if (context) {
@@ -212,6 +218,7 @@ export class Dispatcher {
 
   #emit(
     call: DispatchCall,
+    trace: CallTrace | undefined,
     startTimeMs: number,
     durationMs: number,
     ok: boolean,
@@ -229,6 +236,11 @@ export class Dispatcher {
     if (!ok) {
       span.errorCode = errorCode(error);
       span.errorMessage = errorMessage(error);
+    }
+    if (trace) {
+      span.traceId = trace.traceId;
+      span.spanId = trace.spanId;
+      span.parentSpanId = trace.parentSpanId;
     }
     for (const observer of this.#observers) {
       try {
