@@ -2,7 +2,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { applyEnv, loadConfig, parseConfig } from '../src/config/index.js';
+import { applyEnv, defaultDirs, loadConfig, parseConfig } from '../src/config/index.js';
 import { ConfigError } from '../src/errors.js';
 
 describe('config', () => {
@@ -16,8 +16,15 @@ describe('config', () => {
       maxBodyBytes: 1_000_000,
     });
     expect(config.builtins).toEqual(['text', 'time', 'fs', 'demo']);
-    expect(config.cache).toMatchObject({ dir: '.x-server/cache', disk: true });
-    expect(config.telemetry).toMatchObject({ dir: '.x-server/telemetry', enabled: true });
+    expect(config.cache).toMatchObject({ disk: true });
+    expect(config.telemetry).toMatchObject({ enabled: true });
+  });
+
+  it('leaves the cache and telemetry folders to the platform when the config names none', () => {
+    const config = parseConfig({});
+
+    expect(config.cache.dir).toBeUndefined();
+    expect(config.telemetry.dir).toBeUndefined();
   });
 
   it('names the offending field in a ConfigError', () => {
@@ -106,7 +113,29 @@ describe('config', () => {
     expect(baseDir).toBe(dir);
     expect(config.fs.root).toBe(join(dir, 'data'));
     expect(config.http.port).toBe(4321);
-    expect(config.cache.dir).toBe('/.x-server/cache');
+  });
+
+  it("puts the cache and telemetry in the platform's folders, not the working directory", async () => {
+    const env = { HOME: '/home/ada', XDG_CACHE_HOME: '/xdg/cache', XDG_STATE_HOME: '/xdg/state' };
+
+    const { config } = await loadConfig({ env, cwd: '/' });
+
+    expect(config.cache.dir).toBe(defaultDirs({ env }).cache);
+    expect(config.telemetry.dir).toBe(defaultDirs({ env }).telemetry);
+    expect(config.cache.dir).not.toMatch(/^\/\.x-server/);
+  });
+
+  it('resolves explicit relative cache and telemetry dirs against the cwd, as documented', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'x-server-config-'));
+    await writeFile(
+      join(dir, 'x.json'),
+      JSON.stringify({ cache: { dir: 'c' }, telemetry: { dir: 't' } }),
+    );
+
+    const { config } = await loadConfig({ file: join(dir, 'x.json'), env: {}, cwd: '/srv' });
+
+    expect(config.cache.dir).toBe('/srv/c');
+    expect(config.telemetry.dir).toBe('/srv/t');
   });
 
   it('reports a config file that is not JSON', async () => {
@@ -115,6 +144,53 @@ describe('config', () => {
 
     await expect(loadConfig({ file: join(dir, 'bad.json'), env: {} })).rejects.toThrow(
       /not valid JSON/,
+    );
+  });
+});
+
+describe('defaultDirs', () => {
+  const home = '/home/ada';
+
+  it('follows XDG_CACHE_HOME and XDG_STATE_HOME on Linux', () => {
+    const env = { XDG_CACHE_HOME: '/xdg/cache', XDG_STATE_HOME: '/xdg/state' };
+
+    expect(defaultDirs({ platform: 'linux', env, home })).toEqual({
+      cache: '/xdg/cache/x-server',
+      telemetry: '/xdg/state/x-server/telemetry',
+    });
+  });
+
+  it('falls back to ~/.cache and ~/.local/state, ignoring relative XDG paths', () => {
+    const env = { XDG_CACHE_HOME: 'relative/cache', XDG_STATE_HOME: '' };
+
+    expect(defaultDirs({ platform: 'linux', env, home })).toEqual({
+      cache: '/home/ada/.cache/x-server',
+      telemetry: '/home/ada/.local/state/x-server/telemetry',
+    });
+  });
+
+  it('takes the home folder from HOME in the given environment', () => {
+    expect(defaultDirs({ platform: 'freebsd', env: { HOME: '/home/bob' } }).cache).toBe(
+      '/home/bob/.cache/x-server',
+    );
+  });
+
+  it('uses ~/Library/Caches and ~/Library/Logs on macOS', () => {
+    expect(defaultDirs({ platform: 'darwin', env: {}, home })).toEqual({
+      cache: '/home/ada/Library/Caches/x-server',
+      telemetry: '/home/ada/Library/Logs/x-server/telemetry',
+    });
+  });
+
+  it('uses %LOCALAPPDATA% on Windows, else AppData\\Local under the home folder', () => {
+    const env = { LOCALAPPDATA: 'C:\\Users\\ada\\AppData\\Local' };
+
+    expect(defaultDirs({ platform: 'win32', env, home: 'C:\\Users\\ada' })).toEqual({
+      cache: 'C:\\Users\\ada\\AppData\\Local\\x-server\\Cache',
+      telemetry: 'C:\\Users\\ada\\AppData\\Local\\x-server\\Telemetry',
+    });
+    expect(defaultDirs({ platform: 'win32', env: {}, home: 'C:\\Users\\bob' }).cache).toBe(
+      'C:\\Users\\bob\\AppData\\Local\\x-server\\Cache',
     );
   });
 });

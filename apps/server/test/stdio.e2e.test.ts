@@ -1,11 +1,23 @@
 import { spawn } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { connectStdio, NODE_ARGS, ok, workdir } from './helpers.js';
 
+/** A scratch working directory that also holds the server's default cache and state folders. */
+async function home(): Promise<string> {
+  const dir = await workdir();
+  vi.stubEnv('XDG_CACHE_HOME', join(dir, 'cache'));
+  vi.stubEnv('XDG_STATE_HOME', join(dir, 'state'));
+  return dir;
+}
+
+afterEach(() => {
+  vi.unstubAllEnvs();
+});
+
 async function spans(dir: string): Promise<{ name: string; ok: boolean }[]> {
-  const text = await readFile(join(dir, '.x-server', 'telemetry', 'spans.jsonl'), 'utf8');
+  const text = await readFile(join(dir, 'state', 'x-server', 'telemetry', 'spans.jsonl'), 'utf8');
   return text
     .trim()
     .split('\n')
@@ -25,7 +37,7 @@ function exited(child: {
 // The CLI as a client launches it: a child process speaking MCP over stdin/stdout.
 describe('x-server --stdio', () => {
   it('serves tools over stdio and flushes telemetry when the client disconnects', async () => {
-    const dir = await workdir();
+    const dir = await home();
     const { client, transport } = await connectStdio(dir, ['--stdio']);
     const pid = transport.pid;
 
@@ -45,7 +57,7 @@ describe('x-server --stdio', () => {
   });
 
   it('finishes the call in flight on SIGTERM, then exits cleanly with telemetry written', async () => {
-    const dir = await workdir();
+    const dir = await home();
     const { client, transport } = await connectStdio(dir);
     const pid = transport.pid!;
     const pending = client.callTool({

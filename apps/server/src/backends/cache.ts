@@ -15,6 +15,28 @@ export interface TieredResultCacheOptions {
   sharedStores?: NonNullable<CacheOptions['stores']>;
   /** Key prefix in shared (Keyv) tiers (`cache.namespace`). */
   namespace: string;
+  /**
+   * Hears why the disk tier is off when its directory cannot be created or opened (a read-only
+   * working directory, a path under a file): the cache then runs without it. @default ignore
+   */
+  onWarning?: (message: string) => void;
+}
+
+/**
+ * The disk tier, or `undefined` with a warning when its directory cannot be created or opened:
+ * a cache that cannot keep results on disk still serves from memory (and the shared tiers).
+ */
+function openDiskStore(options: TieredResultCacheOptions): DiskStore | undefined {
+  const dir = options.diskDir;
+  if (dir === undefined) return undefined;
+  try {
+    return new DiskStore({ dir, maxBytes: options.diskMaxBytes });
+  } catch (error) {
+    options.onWarning?.(
+      `the disk cache tier is off: cannot use ${dir} (${(error as Error).message}). Results are cached in memory only; set cache.dir (X_SERVER_CACHE_DIR) to a writable folder, or cache.disk to false.`,
+    );
+    return undefined;
+  }
 }
 
 /**
@@ -26,14 +48,8 @@ export class TieredResultCache implements ResultCache {
   #errors = 0;
 
   constructor(options: TieredResultCacheOptions) {
-    const stores: NonNullable<CacheOptions['stores']> = options.diskDir
-      ? [
-          new DiskStore({
-            dir: options.diskDir,
-            maxBytes: options.diskMaxBytes,
-          }),
-        ]
-      : [];
+    const disk = openDiskStore(options);
+    const stores: NonNullable<CacheOptions['stores']> = disk ? [disk] : [];
     stores.push(...(options.sharedStores ?? []));
     this.#cache = new Cache({
       memory: { max: options.memoryMaxEntries },
@@ -58,7 +74,8 @@ export class TieredResultCache implements ResultCache {
     await this.#cache.set(key, { value }, { ttl: ttlMs });
   }
 
-  stats(): ResultCacheFigures & { tierErrors: number; sets: number } {
+  /** Figures for `server_stats`; `tiers` names the tiers in use (`['memory', 'disk']`). */
+  stats(): ResultCacheFigures & { tierErrors: number; sets: number; tiers: string[] } {
     const stats = this.#cache.stats();
     return {
       hits: stats.hits,
@@ -66,6 +83,7 @@ export class TieredResultCache implements ResultCache {
       hitRate: stats.hitRate,
       sets: stats.sets,
       tierErrors: this.#errors,
+      tiers: stats.tiers.map((tier) => tier.name),
     };
   }
 

@@ -1,4 +1,4 @@
-import type { XServerConfig } from '../config/index.js';
+import { defaultDirs, type XServerConfig } from '../config/index.js';
 import { BreakerGuard } from './breaker.js';
 import { TieredResultCache } from './cache.js';
 import { PriorityScheduler } from './scheduler.js';
@@ -21,11 +21,30 @@ async function redisStores(config: XServerConfig) {
   return [new KeyvRedis(url, { throwOnConnectError: false, throwOnErrors: false })];
 }
 
+export interface CreateBackendsOptions {
+  /**
+   * Hears what the backends left out and why: a disk tier or telemetry directory that cannot be
+   * created is a warning, and the server runs without it. @default a line on stderr
+   */
+  onWarning?: (message: string) => void;
+}
+
+/** Stderr, never stdout: in stdio mode stdout carries the protocol. */
+const warnOnStderr = (message: string) => {
+  process.stderr.write(`[x-server] warning: ${message}\n`);
+};
+
 /**
  * The embedded backends from the config: `@x/scheduler`, a `@x/breaker` per category, `@x/cache`
  * with memory + disk tiers (+ Redis when `cache.redisUrl` is set), `@x/telemetry-batcher` to rotating JSONL (and OTLP when set).
+ * Directories the config leaves unset are the platform's (`defaultDirs()`), never the cwd.
  */
-export async function createBackends(config: XServerConfig): Promise<Backends> {
+export async function createBackends(
+  config: XServerConfig,
+  options: CreateBackendsOptions = {},
+): Promise<Backends> {
+  const onWarning = options.onWarning ?? warnOnStderr;
+  const dirs = defaultDirs();
   return {
     scheduler: new PriorityScheduler({ concurrency: config.scheduler.concurrency }),
     guard: new BreakerGuard({
@@ -35,18 +54,20 @@ export async function createBackends(config: XServerConfig): Promise<Backends> {
     }),
     cache: new TieredResultCache({
       memoryMaxEntries: config.cache.memoryMaxEntries,
-      diskDir: config.cache.disk ? config.cache.dir : undefined,
+      diskDir: config.cache.disk ? (config.cache.dir ?? dirs.cache) : undefined,
       diskMaxBytes: config.cache.diskMaxBytes,
       sharedStores: await redisStores(config),
       namespace: config.cache.namespace,
+      onWarning,
     }),
     telemetry: config.telemetry.enabled
       ? new SpanRecorder({
-          dir: config.telemetry.dir,
+          dir: config.telemetry.dir ?? dirs.telemetry,
           maxFileBytes: config.telemetry.maxFileBytes,
           maxFiles: config.telemetry.maxFiles,
           flushIntervalMs: config.telemetry.flushIntervalMs,
           otlpUrl: config.telemetry.otlpUrl,
+          onWarning,
         })
       : noTelemetry,
   };

@@ -1,3 +1,4 @@
+import { accessSync, constants, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   JsonlFileExporter,
@@ -18,6 +19,22 @@ export interface SpanRecorderOptions {
   flushIntervalMs: number;
   /** Also export to this OTLP/HTTP traces endpoint. */
   otlpUrl?: string | undefined;
+  /**
+   * Hears why the JSONL files are off when `dir` cannot be created or written (a read-only
+   * working directory, a path under a file): spans then go to OTLP only, if set. @default ignore
+   */
+  onWarning?: ((message: string) => void) | undefined;
+}
+
+/** Creates `dir` if needed; the reason it cannot hold files, or `undefined` when it can. */
+export function unwritableDir(dir: string): string | undefined {
+  try {
+    mkdirSync(dir, { recursive: true });
+    accessSync(dir, constants.W_OK | constants.X_OK);
+    return undefined;
+  } catch (error) {
+    return (error as Error).message;
+  }
 }
 
 export function toSpan(call: CallSpan): Span {
@@ -28,6 +45,11 @@ export function toSpan(call: CallSpan): Span {
     ok: call.ok,
     attributes: { category: call.category, tool: call.tool, cached: call.cached },
   };
+  if (call.traceId !== undefined) {
+    span.traceId = call.traceId;
+    if (call.spanId !== undefined) span.spanId = call.spanId;
+    if (call.parentSpanId !== undefined) span.parentSpanId = call.parentSpanId;
+  }
   if (call.errorCode !== undefined) span.errorCode = call.errorCode;
   if (call.errorMessage !== undefined) span.errorMessage = call.errorMessage;
   return span;
@@ -38,22 +60,30 @@ export function toSpan(call: CallSpan): Span {
  * as well when a URL is configured. Recording is synchronous and never throws.
  */
 export class SpanRecorder implements CallRecorder {
-  readonly #batchers: TelemetryBatcher[];
-  readonly path: string;
+  readonly #batchers: TelemetryBatcher[] = [];
+  /** The current JSONL file; `undefined` when its directory could not be created. */
+  readonly path: string | undefined;
 
   constructor(options: SpanRecorderOptions) {
-    this.path = join(options.dir, 'spans.jsonl');
     const { flushIntervalMs } = options;
-    this.#batchers = [
-      new TelemetryBatcher({
-        exporter: new JsonlFileExporter({
-          path: this.path,
-          maxFileBytes: options.maxFileBytes,
-          maxFiles: options.maxFiles,
+    const problem = unwritableDir(options.dir);
+    if (problem === undefined) {
+      this.path = join(options.dir, 'spans.jsonl');
+      this.#batchers.push(
+        new TelemetryBatcher({
+          exporter: new JsonlFileExporter({
+            path: this.path,
+            maxFileBytes: options.maxFileBytes,
+            maxFiles: options.maxFiles,
+          }),
+          flushIntervalMs,
         }),
-        flushIntervalMs,
-      }),
-    ];
+      );
+    } else {
+      options.onWarning?.(
+        `telemetry files are off: cannot write to ${options.dir} (${problem}). Calls are served without span files${options.otlpUrl ? ' (OTLP export goes on)' : ''}; set telemetry.dir (X_SERVER_TELEMETRY_DIR) to a writable folder, or telemetry.enabled to false.`,
+      );
+    }
     if (options.otlpUrl) {
       this.#batchers.push(
         new TelemetryBatcher({

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { z } from 'zod';
 import { ConfigError, type ConfigProblem } from '../errors.js';
+import { defaultDirs } from './dirs.js';
 import { applyEnv, setPath } from './env.js';
 import { configSchema, type XServerConfig } from './schema.js';
 
@@ -42,7 +43,8 @@ export interface LoadConfigOptions {
 
 /**
  * Reads the config file (if any), applies environment overrides, then `overrides`, validates,
- * and resolves relative directories against the config file's directory (or `cwd`).
+ * and resolves relative directories against the config file's directory (or `cwd`). The cache
+ * and telemetry directories it leaves unset are filled in with `defaultDirs()`.
  */
 export async function loadConfig(
   options: LoadConfigOptions = {},
@@ -65,14 +67,19 @@ export async function loadConfig(
     }
     baseDir = dirname(file);
   }
-  raw = applyEnv(raw, options.env ?? process.env);
+  const env = options.env ?? process.env;
+  raw = applyEnv(raw, env);
   for (const [dotted, value] of Object.entries(options.overrides ?? {})) {
     if (value !== undefined) setPath(raw, dotted.split('.'), value);
   }
   const config = parseConfig(raw, options.file ?? 'config');
   config.fs.root = resolve(baseDir, config.fs.root);
-  config.cache.dir = resolve(cwd, config.cache.dir);
-  config.telemetry.dir = resolve(cwd, config.telemetry.dir);
+  // Unset directories are the platform's cache and state folders, never the working directory
+  // (a client may launch the server from `/`); ones that are set resolve against the cwd.
+  const dirs = defaultDirs({ env });
+  config.cache.dir = config.cache.dir === undefined ? dirs.cache : resolve(cwd, config.cache.dir);
+  config.telemetry.dir =
+    config.telemetry.dir === undefined ? dirs.telemetry : resolve(cwd, config.telemetry.dir);
   if (config.workflows.dir !== undefined)
     config.workflows.dir = resolve(baseDir, config.workflows.dir);
   for (const peer of Object.values(config.peers)) {

@@ -116,7 +116,13 @@ const categoryOverride = z
 
 const cache = z
   .object({
-    dir: z.string().default('.x-server/cache').describe('disk tier directory (relative to cwd)'),
+    dir: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        "disk tier directory, relative to cwd; default: the platform's cache folder (`~/.cache/x-server` on Linux, see Quick start). If it cannot be created, the server warns and runs without a disk tier",
+      ),
     disk: z.boolean().default(true).describe('keep a disk tier behind the memory tier'),
     memoryMaxEntries: positiveInt().default(10_000).describe('memory tier bound'),
     diskMaxBytes: positiveInt()
@@ -148,8 +154,11 @@ const telemetry = z
     enabled: z.boolean().default(true).describe('record one span per call'),
     dir: z
       .string()
-      .default('.x-server/telemetry')
-      .describe('rotating JSONL files (relative to cwd)'),
+      .min(1)
+      .optional()
+      .describe(
+        "rotating JSONL files, relative to cwd; default: the platform's state folder (`~/.local/state/x-server/telemetry` on Linux, see Quick start). If it cannot be created, the server warns and records no spans to files",
+      ),
     maxFileBytes: positiveInt()
       .default(10 * 1024 * 1024)
       .describe('rotate past this size'),
