@@ -70,8 +70,11 @@ async function main(argv: string[]): Promise<void> {
     })();
     return shuttingDown;
   };
-  process.once('SIGINT', () => void shutdown('SIGINT'));
-  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  // `on`, not `once`: a second signal while shutting down (Ctrl-C reaches both this process and
+  // a wrapper that forwards it, `kill` of a whole process group) must not kill the process in the
+  // middle of its clean shutdown. shutdown() runs once, and ends within shutdownGraceMs + 2 s.
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
 
   if (values.http) {
     const bound = await server.serveHttp();
