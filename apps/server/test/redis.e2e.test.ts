@@ -1,10 +1,15 @@
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { connectHttp, NODE_ARGS, ok, workdir } from './helpers.js';
 
 const REDIS_URL = process.env.REDIS_URL;
+const SKIPPED_BECAUSE =
+  'SKIPPED because REDIS_URL is not set (e.g. REDIS_URL=redis://127.0.0.1:6379; CI sets it)';
+// Said at collection time too: the default reporter names a skipped file, not its suites.
+if (!REDIS_URL) console.warn(`x-server Redis e2e test ${SKIPPED_BECAUSE}`);
 
 function listening(child: ChildProcessWithoutNullStreams): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -20,7 +25,7 @@ function listening(child: ChildProcessWithoutNullStreams): Promise<string> {
 
 // Many machines: N stateless instances behind a load balancer share one Redis cache tier.
 describe.skipIf(!REDIS_URL)(
-  'two x-server processes sharing Redis (skipped unless REDIS_URL is set)',
+  `two x-server processes sharing Redis${REDIS_URL ? '' : ` — ${SKIPPED_BECAUSE}`}`,
   () => {
     const children: ChildProcessWithoutNullStreams[] = [];
     const clients: Client[] = [];
@@ -40,10 +45,20 @@ describe.skipIf(!REDIS_URL)(
     });
 
     async function instance(namespace: string): Promise<Client> {
+      const dir = await workdir();
       const child = spawn(
         process.execPath,
         [...NODE_ARGS, '--http', '--port', '0', '--stateless', '--redis', REDIS_URL!],
-        { cwd: await workdir(), env: { ...process.env, X_SERVER_CACHE_NAMESPACE: namespace } },
+        {
+          cwd: dir,
+          env: {
+            ...process.env,
+            X_SERVER_CACHE_NAMESPACE: namespace,
+            // The default cache and state folders, inside the scratch directory.
+            XDG_CACHE_HOME: join(dir, 'cache'),
+            XDG_STATE_HOME: join(dir, 'state'),
+          },
+        },
       );
       children.push(child);
       const client = await connectHttp(await listening(child));
