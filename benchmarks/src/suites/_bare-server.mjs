@@ -1,0 +1,57 @@
+#!/usr/bin/env node
+/**
+ * The bare SDK 2 server of the server benchmarks: the smallest server a user would write with
+ * `@modelcontextprotocol/server` 2.x, serving one trivial tool. An McpServer comes from a factory;
+ * over HTTP `createMcpHandler` serves it (2026-07-28 per request, 2025-era traffic through its
+ * default stateless legacy fallback) behind `toNodeHandler`; over stdio `serveStdio` serves the era
+ * the client opens with.
+ *
+ *   node _bare-server.mjs --stdio
+ *   node _bare-server.mjs --http      (listens on 127.0.0.1, a free port; prints its URL on stdout)
+ *
+ * Plain JavaScript so it starts as fast as a user's server would (no TypeScript loader).
+ */
+import { createServer } from 'node:http';
+import { pathToFileURL } from 'node:url';
+import { toNodeHandler } from '@modelcontextprotocol/node';
+import { createMcpHandler, McpServer } from '@modelcontextprotocol/server';
+import { serveStdio } from '@modelcontextprotocol/server/stdio';
+import { z } from 'zod';
+
+const echoInput = z.object({ value: z.unknown() });
+
+/** The per-request (HTTP) or per-connection (stdio) server: one `echo` tool. */
+export function createBareServer() {
+  const server = new McpServer({ name: 'bare', version: '1.0.0' });
+  server.registerTool(
+    'echo',
+    { description: 'Echo a value', inputSchema: echoInput },
+    ({ value }) => ({ content: [{ type: 'text', text: JSON.stringify({ value }) }] }),
+  );
+  return server;
+}
+
+async function main(mode) {
+  if (mode === '--stdio') {
+    serveStdio(createBareServer);
+    return;
+  }
+  if (mode !== '--http') throw new Error(`usage: _bare-server.mjs --stdio | --http (got ${mode})`);
+  const handler = createMcpHandler(createBareServer);
+  const server = createServer(toNodeHandler(handler));
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  process.stdout.write(`listening on http://127.0.0.1:${server.address().port}/mcp\n`);
+  const stop = () => {
+    server.closeAllConnections();
+    server.close(() => void handler.close().finally(() => process.exit(0)));
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main(process.argv[2]).catch((error) => {
+    process.stderr.write(`${error?.stack ?? error}\n`);
+    process.exitCode = 2;
+  });
+}

@@ -1,0 +1,108 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  BARE_SERVER,
+  Closers,
+  ERAS,
+  httpClient,
+  isAlive,
+  runningChildren,
+  spawnHttpServer,
+  stdioClient,
+} from '../src/suites/_processes.js';
+
+const closers = new Closers();
+afterEach(() => closers.closeAll());
+
+const node = (script: string) => [process.execPath, ['-e', script]] as const;
+
+describe('spawnHttpServer', () => {
+  it('resolves with the URL the child prints after "listening on", and close() ends the child', async () => {
+    const [command, args] = node(
+      `process.stderr.write('booting\\nlistening on http://127.0.0.1:1234/mcp\\n'); setInterval(() => {}, 1000);`,
+    );
+    const child = await spawnHttpServer(command, [...args]);
+    closers.push(() => child.close());
+    expect(child.url).toBe('http://127.0.0.1:1234/mcp');
+    expect(isAlive(child.pid)).toBe(true);
+    await child.close();
+    expect(isAlive(child.pid)).toBe(false);
+    expect(runningChildren()).not.toContain(child.pid);
+  });
+
+  it('ends a child that ignores SIGTERM', async () => {
+    const [command, args] = node(
+      `process.on('SIGTERM', () => {}); console.log('listening on http://127.0.0.1:1/mcp'); setInterval(() => {}, 1000);`,
+    );
+    const child = await spawnHttpServer(command, [...args]);
+    closers.push(() => child.close());
+    // The child must have installed its handler before we signal it: it printed after doing so.
+    await child.close();
+    expect(isAlive(child.pid)).toBe(false);
+  }, 20_000);
+
+  it('rejects with the child’s last output when it exits before listening', async () => {
+    const [command, args] = node(`console.error('config is broken'); process.exit(3);`);
+    await expect(spawnHttpServer(command, [...args])).rejects.toThrow(
+      /exited \(code 3\) before listening[\s\S]*config is broken/,
+    );
+    expect(runningChildren()).toEqual([]);
+  });
+
+  it('rejects and ends a child that never prints its URL', async () => {
+    const [command, args] = node('setInterval(() => {}, 1000);');
+    await expect(spawnHttpServer(command, [...args], { timeoutMs: 300 })).rejects.toThrow(
+      /no "listening on <url>" within 300 ms/,
+    );
+    expect(runningChildren()).toEqual([]);
+  });
+});
+
+describe('Closers', () => {
+  it('runs every clean-up, last first, even when one throws', async () => {
+    const order: number[] = [];
+    const stack = new Closers();
+    stack.push(() => order.push(1));
+    stack.push(() => {
+      throw new Error('boom');
+    });
+    stack.push(async () => order.push(3));
+    await stack.closeAll();
+    expect(order).toEqual([3, 1]);
+    await stack.closeAll();
+    expect(order).toEqual([3, 1]);
+  });
+});
+
+describe('the bare SDK 2 server', () => {
+  it.each(ERAS)(
+    'answers its echo tool over HTTP to a %s client',
+    async (era) => {
+      const server = await spawnHttpServer(process.execPath, [BARE_SERVER, '--http']);
+      closers.push(() => server.close());
+      const client = await httpClient(era, server.url);
+      closers.push(() => client.close());
+      const answer = await client.callTool({ name: 'echo', arguments: { value: 42 } });
+      expect(answer.content).toEqual([{ type: 'text', text: '{"value":42}' }]);
+      await client.close();
+      await server.close();
+      expect(isAlive(server.pid)).toBe(false);
+    },
+    30_000,
+  );
+
+  it.each(ERAS)(
+    'answers its echo tool over stdio to a %s client',
+    async (era) => {
+      const child = await stdioClient(era, {
+        command: process.execPath,
+        args: [BARE_SERVER, '--stdio'],
+      });
+      closers.push(() => child.close());
+      const answer = await child.client.callTool({ name: 'echo', arguments: { value: 'x' } });
+      expect(answer.content).toEqual([{ type: 'text', text: '{"value":"x"}' }]);
+      await child.close();
+      expect(isAlive(child.pid)).toBe(false);
+    },
+    30_000,
+  );
+});
