@@ -1,4 +1,8 @@
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import {
+  InMemoryServerEventBus,
+  type Server,
+  type ServerEventBus,
+} from '@modelcontextprotocol/server';
 import type { Clock } from '@x/dag';
 import { Scheduler } from '@x/scheduler';
 import { version } from '../package.json';
@@ -12,7 +16,7 @@ import {
   SchemaCache,
 } from './catalog/index.js';
 import type { XServerConfig } from './config/index.js';
-import { createMcpServer } from './mcp/index.js';
+import { buildMcpDefinitions, createMcpServer, type McpDefinitions } from './mcp/index.js';
 import { PeerGateway, type PeerTransportFactory } from './peers/index.js';
 import { Dispatcher, IdempotencyStore } from './pipeline/index.js';
 import {
@@ -48,7 +52,8 @@ export const SERVER_VERSION: string = version;
 /**
  * The composition root: builds every layer from the config, wires them, and owns the shutdown
  * order. Transports carry it (`serveHttp()`, `serveStdio()`, or `attach()` one of your own);
- * each session gets its own MCP server from `createMcpServer()` over the shared layers.
+ * each serving unit (a 2026-07-28 request, a 2025 session, a stdio connection) gets its own
+ * light MCP server from `createMcpServer()` over the shared layers and tool definitions.
  */
 export class XServer implements McpHost {
   readonly config: XServerConfig;
@@ -60,6 +65,13 @@ export class XServer implements McpHost {
   readonly peers: PeerGateway;
   readonly templates: TemplateLibrary;
   readonly workflows: WorkflowRunner;
+  /**
+   * The change events every `subscriptions/listen` stream (2026-07-28) receives, shared by all
+   * HTTP requests. x-server publishes `toolsChanged()` when its own `tools/list` answer changes;
+   * the meta-tools are fixed, so today it never does.
+   */
+  readonly events: ServerEventBus = new InMemoryServerEventBus();
+  readonly #definitions: McpDefinitions;
   readonly #backends: Backends;
   readonly #stepScheduler: Scheduler<'run'>;
   readonly #transports = new Set<ServerTransport>();
@@ -133,11 +145,8 @@ export class XServer implements McpHost {
       hasCategory: (category) => this.registry.has(category),
       ...(options.workflowClock ? { clock: options.workflowClock } : {}),
     });
-  }
-
-  /** A fresh MCP server exposing the model-facing tools; one per session or stdio connection. */
-  createMcpServer(): McpServer {
-    return createMcpServer({
+    // Names, descriptions, JSON Schemas: converted once, shared by every server instance.
+    this.#definitions = buildMcpDefinitions({
       info: { name: SERVER_NAME, version: SERVER_VERSION },
       registry: this.registry,
       schemas: this.schemas,
@@ -146,6 +155,14 @@ export class XServer implements McpHost {
       templates: this.templates,
       stats: () => this.stats(),
     });
+  }
+
+  /**
+   * A fresh MCP server (the SDK's low-level `Server`) exposing the model-facing tools, for one
+   * 2026-07-28 request, one 2025 session or stateless request, or one stdio connection.
+   */
+  createMcpServer(): Server {
+    return createMcpServer(this.#definitions);
   }
 
   /**

@@ -1,10 +1,9 @@
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
+import { errorCode, errorMessage } from '../errors.js';
 import type { Dispatcher } from '../pipeline/index.js';
 import { dispatchParallel } from '../pipeline/index.js';
-import { handler } from './handler.js';
-import { progressReporter } from './progress.js';
 import { roundMs, structured, toolError, withContent } from './results.js';
+import { type CallContext, type MetaTool, metaTool, rawMetaTool } from './tool-kit.js';
 
 // The envelope stays thin: params are checked by the tool's own validator in the dispatcher.
 // `looseObject({})` advertises the same JSON Schema as a string-keyed record (an object of any
@@ -18,18 +17,23 @@ const callShape = {
 
 const MAX_BATCH = 1000;
 
-export function registerCallTools(
-  server: McpServer,
+/** A `warning` for the client when a circuit refused a call: its backend is failing. */
+function warnIfRefused(ctx: CallContext, category: string, tool: string, error: unknown): void {
+  if (errorCode(error) !== 'CIRCUIT_OPEN') return;
+  ctx.log('warning', `${category}.${tool} refused: ${errorMessage(error)}`);
+}
+
+export function callTools(
   dispatcher: Dispatcher,
   stats: () => Record<string, unknown>,
-): void {
-  server.registerTool(
-    'dispatch',
-    {
+): MetaTool[] {
+  return [
+    rawMetaTool({
+      name: 'dispatch',
       title: 'Call a tool',
       description:
         "Call one tool of a category with params. Read-only idempotent tools are cached; pass idempotencyKey to make a retry safe. A peer server's tool answers with its own content (text, images, resources) as the peer sent it, and its structured content, if any, as result.",
-      inputSchema: {
+      input: z.object({
         ...callShape,
         idempotencyKey: z
           .string()
@@ -37,8 +41,8 @@ export function registerCallTools(
           .max(200)
           .optional()
           .describe('A repeat with the same key returns the first result without running again'),
-      },
-      outputSchema: {
+      }),
+      output: z.object({
         category: z.string(),
         tool: z.string(),
         // Absent when a peer's tool answered with content blocks only.
@@ -46,48 +50,57 @@ export function registerCallTools(
         cached: z.boolean(),
         replayed: z.boolean(),
         durationMs: z.number(),
-      },
+      }),
       annotations: { readOnlyHint: false, destructiveHint: false, openWorldHint: true },
-    },
-    async (call, extra) => {
-      try {
-        const onProgress = progressReporter(extra);
-        // A peer's progress (or any tool's) reaches the caller under its own token.
-        const done = await dispatcher.dispatch(call, extra.signal, onProgress && { onProgress });
+      call: async (call, ctx) => {
         const { category, tool } = call;
-        const { answer, cached, replayed } = done;
-        const durationMs = roundMs(done.durationMs);
-        if (answer) {
-          // A peer's answer goes out as the peer sent it: its blocks are the content.
-          const { structuredContent: result } = answer;
-          return withContent(answer.content, {
-            category,
-            tool,
-            ...(result === undefined ? {} : { result }),
-            cached,
-            replayed,
-            durationMs,
-          });
+        try {
+          // A peer's progress (or any tool's) reaches the caller under its own token.
+          const options =
+            ctx.progress || ctx.trace
+              ? {
+                  ...(ctx.progress && { onProgress: ctx.progress }),
+                  ...(ctx.trace && { trace: ctx.trace }),
+                }
+              : undefined;
+          const done = await dispatcher.dispatch(call, ctx.signal, options);
+          const { answer, cached, replayed } = done;
+          const durationMs = roundMs(done.durationMs);
+          ctx.log(
+            'debug',
+            `${category}.${tool} ${replayed ? 'replayed' : cached ? 'served from cache' : 'ran'} in ${durationMs} ms`,
+          );
+          if (answer) {
+            // A peer's answer goes out as the peer sent it: its blocks are the content.
+            const { structuredContent: result } = answer;
+            return withContent(answer.content, {
+              category,
+              tool,
+              ...(result === undefined ? {} : { result }),
+              cached,
+              replayed,
+              durationMs,
+            });
+          }
+          const result = done.result ?? null;
+          return structured({ category, tool, result, cached, replayed, durationMs });
+        } catch (error) {
+          warnIfRefused(ctx, category, tool, error);
+          return toolError(error);
         }
-        const result = done.result ?? null;
-        return structured({ category, tool, result, cached, replayed, durationMs });
-      } catch (error) {
-        return toolError(error);
-      }
-    },
-  );
+      },
+    }),
 
-  server.registerTool(
-    'dispatch_parallel',
-    {
+    metaTool({
+      name: 'dispatch_parallel',
       title: 'Call tools in parallel',
       description:
         'Call many tools concurrently; answers one { ok, result | error } per call in input order. Reports progress per finished call; cancelling stops the whole batch.',
-      inputSchema: {
+      input: z.object({
         calls: z.array(z.object(callShape)).min(1).max(MAX_BATCH),
         maxConcurrency: z.number().int().positive().max(MAX_BATCH).optional(),
-      },
-      outputSchema: {
+      }),
+      output: z.object({
         results: z.array(
           z.object({
             ok: z.boolean(),
@@ -99,42 +112,47 @@ export function registerCallTools(
         succeeded: z.number(),
         failed: z.number(),
         durationMs: z.number(),
-      },
+      }),
       annotations: { readOnlyHint: false, destructiveHint: false, openWorldHint: true },
-    },
-    handler(async ({ calls, maxConcurrency }, extra) => {
-      const started = performance.now();
-      const report = progressReporter(extra);
-      const results = await dispatchParallel(dispatcher, calls, {
-        maxConcurrency,
-        signal: extra.signal,
-        onSettled:
-          report &&
-          ((index, settled, total) =>
-            report({ progress: settled, total, message: `call ${index} finished` })),
-      });
-      const succeeded = results.filter((outcome) => outcome.ok).length;
-      return {
-        results: results.map((outcome) =>
-          outcome.ok ? { ...outcome, result: outcome.result ?? null } : outcome,
-        ),
-        succeeded,
-        failed: results.length - succeeded,
-        durationMs: roundMs(performance.now() - started),
-      };
+      work: async ({ calls, maxConcurrency }, ctx) => {
+        const started = performance.now();
+        const report = ctx.progress;
+        const results = await dispatchParallel(dispatcher, calls, {
+          maxConcurrency,
+          signal: ctx.signal,
+          ...(ctx.trace && { trace: ctx.trace }),
+          onSettled:
+            report &&
+            ((index, settled, total) =>
+              report({ progress: settled, total, message: `call ${index} finished` })),
+        });
+        results.forEach((outcome, index) => {
+          if (!outcome.ok && outcome.error.code === 'CIRCUIT_OPEN') {
+            const { category, tool } = calls[index]!;
+            ctx.log('warning', `${category}.${tool} refused: ${outcome.error.message}`);
+          }
+        });
+        const succeeded = results.filter((outcome) => outcome.ok).length;
+        return {
+          results: results.map((outcome) =>
+            outcome.ok ? { ...outcome, result: outcome.result ?? null } : outcome,
+          ),
+          succeeded,
+          failed: results.length - succeeded,
+          durationMs: roundMs(performance.now() - started),
+        };
+      },
     }),
-  );
 
-  server.registerTool(
-    'server_stats',
-    {
+    metaTool({
+      name: 'server_stats',
       title: 'Server statistics',
       description:
         'Counters of the server: calls, cache hits, breaker states, queue depth, loaded categories.',
-      inputSchema: {},
-      outputSchema: { stats: z.record(z.string(), z.unknown()) },
+      input: z.object({}),
+      output: z.object({ stats: z.record(z.string(), z.unknown()) }),
       annotations: { readOnlyHint: true, idempotentHint: false, openWorldHint: false },
-    },
-    handler(() => ({ stats: stats() })),
-  );
+      work: () => ({ stats: stats() }),
+    }),
+  ];
 }

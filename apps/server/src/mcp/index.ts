@@ -1,2 +1,8 @@
 // The mcp layer: the tools the model sees, built on the pipeline, the catalog and workflows.
-export { createMcpServer, type McpSurface } from './server.js';
+export {
+  buildMcpDefinitions,
+  createMcpServer,
+  type McpDefinitions,
+  type McpSurface,
+  META_TOOLS_TTL_MS,
+} from './server.js';

@@ -1,4 +1,4 @@
-import type { CallToolResult, ContentBlock } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult, ContentBlock } from '@modelcontextprotocol/server';
 import { errorCode, errorMessage } from '../errors.js';
 
 /** A tool answer with the same data as structured content and as JSON text for older clients. */

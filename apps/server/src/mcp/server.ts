@@ -1,10 +1,18 @@
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import {
+  type CallToolResult,
+  ProtocolError,
+  ProtocolErrorCode,
+  Server,
+  type ServerOptions,
+} from '@modelcontextprotocol/server';
 import type { CategoryRegistry, SchemaCache } from '../catalog/index.js';
 import type { Dispatcher } from '../pipeline/index.js';
 import type { TemplateLibrary, WorkflowRunner } from '../workflows/index.js';
-import { registerCallTools } from './call-tools.js';
-import { registerCatalogTools } from './catalog-tools.js';
-import { registerWorkflowTools } from './workflow-tools.js';
+import { callTools } from './call-tools.js';
+import { catalogTools } from './catalog-tools.js';
+import { toolError } from './results.js';
+import { buildDefinitions, callContext, parseArguments, type ToolDefinitions } from './tool-kit.js';
+import { workflowTools } from './workflow-tools.js';
 
 /** What the model-facing tools read and call; one set, shared by every MCP server instance. */
 export interface McpSurface {
@@ -20,14 +28,72 @@ export interface McpSurface {
 const INSTRUCTIONS =
   'Tools are grouped in categories. Call list_categories, then list_tools or search_tools, get_tool_schema, and call a tool with dispatch (or many with dispatch_parallel). workflow_run runs a DAG of calls, inline or from list_workflow_templates.';
 
-/** A fresh SDK `McpServer` with the meta-tools, for one session or one stdio connection. */
-export function createMcpServer(surface: McpSurface): McpServer {
-  const server = new McpServer(surface.info, {
-    capabilities: { tools: {} },
-    instructions: INSTRUCTIONS,
+/**
+ * How long a client may keep x-server's `tools/list` and `server/discover` answers (2026-07-28
+ * caching hints). The meta-tools are fixed for the life of the process and the same for every
+ * caller, so the answers are public and long-lived; a change would still reach listening
+ * clients as `notifications/tools/list_changed` (`subscriptions/listen`).
+ */
+export const META_TOOLS_TTL_MS = 60 * 60 * 1000;
+
+/**
+ * The meta-tools, built once per `XServer`: names, descriptions, JSON Schemas from the zod
+ * schemas and annotations, and the server options. A server instance only points at them.
+ */
+export interface McpDefinitions {
+  info: { name: string; version: string };
+  tools: ToolDefinitions;
+  options: ServerOptions;
+}
+
+export function buildMcpDefinitions(surface: McpSurface): McpDefinitions {
+  const tools = buildDefinitions([
+    ...catalogTools(surface.registry, surface.schemas),
+    ...callTools(surface.dispatcher, surface.stats),
+    ...workflowTools(surface.workflows, surface.templates),
+  ]);
+  const hint = { ttlMs: META_TOOLS_TTL_MS, cacheScope: 'public' } as const;
+  return {
+    info: surface.info,
+    tools,
+    options: {
+      capabilities: { tools: { listChanged: true }, logging: {} },
+      instructions: INSTRUCTIONS,
+      cacheHints: { 'tools/list': hint, 'server/discover': hint },
+    },
+  };
+}
+
+/**
+ * A light SDK `Server` for one serving unit (a 2026-07-28 request, a 2025 session, a stateless
+ * request or a stdio connection): two handlers over the shared definitions, nothing rebuilt.
+ */
+export function createMcpServer(definitions: McpDefinitions): Server {
+  const { tools } = definitions;
+  // Server is marked deprecated in favour of McpServer, whose registerTool converts every schema
+  // per instance; the low-level one lets every instance share one converted list.
+  const server = new Server(definitions.info, definitions.options);
+  server.setRequestHandler('tools/list', () => tools.list);
+  server.setRequestHandler('tools/call', async (request, ctx): Promise<CallToolResult> => {
+    const { name, arguments: args } = request.params;
+    const built = tools.byName.get(name);
+    if (!built) {
+      throw new ProtocolError(
+        ProtocolErrorCode.InvalidParams,
+        `Unknown tool "${name}": tools/list names this server's tools.`,
+      );
+    }
+    const parsed = parseArguments(built.tool, args);
+    let result: CallToolResult;
+    if (!parsed.ok) result = parsed.result;
+    else {
+      try {
+        result = await built.tool.call(parsed.args as never, callContext(ctx));
+      } catch (error) {
+        result = toolError(error);
+      }
+    }
+    return server.projectCallToolResult(result, built.outputSchema);
   });
-  registerCatalogTools(server, surface.registry, surface.schemas);
-  registerCallTools(server, surface.dispatcher, surface.stats);
-  registerWorkflowTools(server, surface.workflows, surface.templates);
   return server;
 }

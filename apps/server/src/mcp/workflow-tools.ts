@@ -1,10 +1,8 @@
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import type { TemplateLibrary, WorkflowRunner } from '../workflows/index.js';
 import { workflowStepSchema } from '../workflows/index.js';
-import { handler } from './handler.js';
-import { progressReporter } from './progress.js';
 import { roundMs } from './results.js';
+import { type MetaTool, metaTool } from './tool-kit.js';
 
 const MAX_STEPS = 500;
 
@@ -23,26 +21,22 @@ const templateSummary = {
   steps: z.number(),
 };
 
-export function registerWorkflowTools(
-  server: McpServer,
-  runner: WorkflowRunner,
-  templates: TemplateLibrary,
-): void {
-  server.registerTool(
-    'workflow_run',
-    {
+export function workflowTools(runner: WorkflowRunner, templates: TemplateLibrary): MetaTool[] {
+  return [
+    metaTool({
+      name: 'workflow_run',
       title: 'Run a workflow',
       description:
         // biome-ignore lint/suspicious/noTemplateCurlyInString: the reference syntax, literally
         'Run a DAG of tool calls: each step is a dispatch (category, tool, params) that starts as soon as the steps it needs are done. Strings in params may reference an earlier step\'s result: "${steps.<id>.output.<path>}". Or run a template: { template, params }. Answers every step\'s status, output or error and timing, and a Mermaid diagram.',
-      inputSchema: {
+      input: z.object({
         steps: z.array(workflowStepSchema).min(1).max(MAX_STEPS).optional(),
         template: z.string().min(1).optional().describe('A name from list_workflow_templates'),
         params: z.record(z.string(), z.unknown()).optional().describe("The template's parameters"),
         maxConcurrency: z.number().int().positive().max(MAX_STEPS).optional(),
         failFast: z.boolean().optional().describe('Stop at the first failed step'),
-      },
-      outputSchema: {
+      }),
+      output: z.object({
         status: z.enum(['succeeded', 'failed', 'cancelled']),
         template: z.string().optional(),
         steps: z.array(
@@ -66,60 +60,61 @@ export function registerWorkflowTools(
         durationMs: z.number(),
         criticalPathMs: z.number(),
         mermaid: z.string(),
-      },
+      }),
       annotations: { readOnlyHint: false, destructiveHint: false, openWorldHint: true },
-    },
-    handler(async (input, extra) => {
-      const progress = progressReporter(extra);
-      const report = await runner.run(input, {
-        signal: extra.signal,
-        ...(progress && {
-          onStepSettled: (settled: number, total: number, message: string) =>
-            progress({ progress: settled, total, message }),
-        }),
-      });
-      return {
-        ...report,
-        durationMs: roundMs(report.durationMs),
-        criticalPathMs: roundMs(report.criticalPathMs),
-        steps: report.steps.map((step) =>
-          step.durationMs === undefined ? step : { ...step, durationMs: roundMs(step.durationMs) },
-        ),
-      };
+      work: async (input, ctx) => {
+        const { progress } = ctx;
+        const report = await runner.run(input, {
+          signal: ctx.signal,
+          ...(ctx.trace && { trace: ctx.trace }),
+          ...(progress && {
+            onStepSettled: (settled: number, total: number, message: string) =>
+              progress({ progress: settled, total, message }),
+          }),
+        });
+        return {
+          ...report,
+          durationMs: roundMs(report.durationMs),
+          criticalPathMs: roundMs(report.criticalPathMs),
+          steps: report.steps.map((step) =>
+            step.durationMs === undefined
+              ? step
+              : { ...step, durationMs: roundMs(step.durationMs) },
+          ),
+        };
+      },
     }),
-  );
 
-  server.registerTool(
-    'list_workflow_templates',
-    {
+    metaTool({
+      name: 'list_workflow_templates',
       title: 'List workflow templates',
       description: 'The workflow templates workflow_run can run by name, with their parameters.',
-      inputSchema: {},
-      outputSchema: {
+      input: z.object({}),
+      output: z.object({
         templates: z.array(z.object(templateSummary)),
         problems: z.array(z.object({ file: z.string(), error: z.string() })),
-      },
+      }),
       annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
-    },
-    handler(async () => ({
-      templates: await templates.list(),
-      problems: await templates.problems(),
-    })),
-  );
+      work: async () => ({
+        templates: await templates.list(),
+        problems: await templates.problems(),
+      }),
+    }),
 
-  server.registerTool(
-    'describe_workflow_template',
-    {
+    metaTool({
+      name: 'describe_workflow_template',
       title: 'Describe a workflow template',
       description: "A template's parameters, steps and graph (Mermaid), before running it.",
-      inputSchema: { name: z.string().min(1).describe('A name from list_workflow_templates') },
-      outputSchema: {
+      input: z.object({
+        name: z.string().min(1).describe('A name from list_workflow_templates'),
+      }),
+      output: z.object({
         ...templateSummary,
         definition: z.record(z.string(), z.unknown()),
         mermaid: z.string(),
-      },
+      }),
       annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
-    },
-    handler(async ({ name }) => ({ ...(await templates.describe(name)) })),
-  );
+      work: async ({ name }) => ({ ...(await templates.describe(name)) }),
+    }),
+  ];
 }

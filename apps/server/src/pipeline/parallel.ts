@@ -1,3 +1,4 @@
+import type { TraceContext } from '../catalog/index.js';
 import { CallCancelledError, errorCode, errorMessage } from '../errors.js';
 import type { DispatchCall, Dispatcher } from './dispatcher.js';
 
@@ -12,6 +13,8 @@ export interface ParallelOptions {
   signal?: AbortSignal;
   /** Called once per finished call, in finishing order. */
   onSettled?: (index: number, settled: number, total: number) => void;
+  /** The caller's W3C trace context: every call's span joins that trace. */
+  trace?: TraceContext | undefined;
 }
 
 /**
@@ -23,7 +26,7 @@ export async function dispatchParallel(
   calls: readonly DispatchCall[],
   options: ParallelOptions = {},
 ): Promise<ParallelOutcome[]> {
-  const { maxConcurrency = calls.length, signal, onSettled } = options;
+  const { maxConcurrency = calls.length, signal, onSettled, trace } = options;
   if (!Number.isInteger(maxConcurrency) || maxConcurrency < 1) {
     throw new RangeError(`maxConcurrency must be an integer >= 1; got ${maxConcurrency}.`);
   }
@@ -36,7 +39,7 @@ export async function dispatchParallel(
       const call = calls[index]!;
       try {
         if (signal?.aborted) throw new CallCancelledError(signal.reason);
-        const done = await dispatcher.dispatch(call, signal);
+        const done = await dispatcher.dispatch(call, signal, trace && { trace });
         outcomes[index] = { ok: true, result: done.result, cached: done.cached };
       } catch (error) {
         outcomes[index] = {

@@ -1,8 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
+import {
+  type NodeMcpRequestHandler,
+  NodeStreamableHTTPServerTransport as StreamableHTTPServerTransport,
+  toNodeHandler,
+  toWebRequest,
+} from '@modelcontextprotocol/node';
+import {
+  createMcpHandler,
+  isInitializeRequest,
+  isLegacyRequest,
+  type McpHttpHandler,
+} from '@modelcontextprotocol/server';
 import type { HttpConfig } from '../config/index.js';
 import { ConfigError } from '../errors.js';
 import {
@@ -17,9 +27,12 @@ import { SessionTable } from './sessions.js';
 import type { McpHost, ServerTransport } from './types.js';
 
 export interface HttpStats {
+  /** Open 2025-era sessions (2026-07-28 requests carry none). */
   sessions: number;
   requests: number;
   rejected: number;
+  /** `/mcp` POSTs served per protocol era: 2026-07-28 (`modern`) and 2025 (`legacy`). */
+  eras: { modern: number; legacy: number };
 }
 
 function sendJson(
@@ -44,9 +57,11 @@ function rpcError(
 }
 
 /**
- * Streamable HTTP in front of an MCP host (an `XServer`): `/mcp` (sessions with idle expiry, or
- * stateless), `/health` and `/metrics`, with Host/Origin checks, a bearer token and a body limit
- * before any byte reaches the MCP SDK. Register it with `XServer.attach()` (or use
+ * Streamable HTTP in front of an MCP host (an `XServer`): `/mcp`, `/health` and `/metrics`, with
+ * Host/Origin checks, a bearer token and a body limit before any byte reaches the MCP SDK. On
+ * `/mcp` a 2026-07-28 request (its `_meta` envelope names its version) is served on its own by
+ * the SDK's per-request handler, with no session; 2025-era traffic gets sessions with idle
+ * expiry (or per-request stateless serving with `http.stateless`). Register it with `XServer.attach()` (or use
  * `XServer.serveHttp()`), so the server's shutdown closes it in order.
  */
 export class HttpTransport implements ServerTransport {
@@ -55,6 +70,10 @@ export class HttpTransport implements ServerTransport {
   readonly #policy: RequestPolicy;
   readonly #server: Server;
   readonly #sessions: SessionTable;
+  /** The 2026-07-28 leg: one server instance per request, `subscriptions/listen` on the host's bus. */
+  readonly #modern: McpHttpHandler;
+  readonly #serveModern: NodeMcpRequestHandler;
+  readonly #eras = { modern: 0, legacy: 0 };
   #requests = 0;
   #rejected = 0;
   /** Initialize requests admitted but not yet registered as sessions. */
@@ -80,6 +99,13 @@ export class HttpTransport implements ServerTransport {
       allowedOrigins: options.allowedOrigins,
     };
     this.#sessions = new SessionTable({ idleMs: options.sessionIdleMs });
+    // Legacy traffic never reaches it (`reject`): it is routed below, to sessions or stateless.
+    this.#modern = createMcpHandler(() => host.createMcpServer(), {
+      legacy: 'reject',
+      bus: host.events,
+      maxRequestBodySize: options.maxBodyBytes,
+    });
+    this.#serveModern = toNodeHandler(this.#modern, { maxRequestBodySize: options.maxBodyBytes });
     this.#server = createServer((req, res) => {
       this.#handle(req, res).catch((error: unknown) => {
         rpcError(res, 500, -32603, `Internal error: ${(error as Error).message}`);
@@ -165,6 +191,14 @@ export class HttpTransport implements ServerTransport {
       }
       return;
     }
+    // The SDK's own classification: a request with the 2026-07-28 envelope claim (even one naming
+    // a version we do not serve, which the modern leg answers with its typed error) is modern.
+    if (!(await isLegacyRequest(await toWebRequest(req, body), body))) {
+      this.#eras.modern++;
+      await this.#serveModern(req, res, body);
+      return;
+    }
+    this.#eras.legacy++;
     if (this.#options.stateless) {
       const server = this.#host.createMcpServer();
       const transport = new StreamableHTTPServerTransport({
@@ -247,7 +281,7 @@ export class HttpTransport implements ServerTransport {
     }
   }
 
-  /** Open sessions. */
+  /** Open 2025-era sessions. */
   get sessions(): number {
     return this.#sessions.size;
   }
@@ -267,7 +301,7 @@ export class HttpTransport implements ServerTransport {
   close(): Promise<void> {
     this.#closing ??= (async () => {
       this.stopAccepting();
-      await this.#sessions.closeAll();
+      await Promise.allSettled([this.#sessions.closeAll(), this.#modern.close()]);
       this.#server.closeAllConnections();
       await this.#stopped;
     })();
@@ -275,6 +309,11 @@ export class HttpTransport implements ServerTransport {
   }
 
   stats(): HttpStats {
-    return { sessions: this.#sessions.size, requests: this.#requests, rejected: this.#rejected };
+    return {
+      sessions: this.#sessions.size,
+      requests: this.#requests,
+      rejected: this.#rejected,
+      eras: { ...this.#eras },
+    };
   }
 }

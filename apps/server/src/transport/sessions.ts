@@ -1,4 +1,5 @@
-import type { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+// 2025-era Streamable HTTP sessions (2026-07-28 requests carry no session).
+import type { NodeStreamableHTTPServerTransport as StreamableHTTPServerTransport } from '@modelcontextprotocol/node';
 
 interface Session {
   transport: StreamableHTTPServerTransport;

@@ -1,5 +1,9 @@
 import type { Readable, Writable } from 'node:stream';
-import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import {
+  type StdioServerHandle,
+  StdioServerTransport,
+  serveStdio,
+} from '@modelcontextprotocol/server/stdio';
 import type { McpHost, ServerTransport } from './types.js';
 
 export interface StdioOptions {
@@ -12,15 +16,17 @@ export interface StdioOptions {
 }
 
 /**
- * Serves one MCP client over stdin/stdout. Register it with `XServer.attach()` (or use
- * `XServer.serveStdio()`), so the server's shutdown closes it after the calls in flight answered.
+ * Serves one MCP client over stdin/stdout, in the era the client opens with: a 2025 `initialize`
+ * handshake or a 2026-07-28 request (after its `server/discover`). Register it with
+ * `XServer.attach()` (or use `XServer.serveStdio()`), so the server's shutdown closes it after the
+ * calls in flight answered.
  */
 export class StdioTransport implements ServerTransport {
   readonly #host: McpHost;
   readonly #options: StdioOptions;
   readonly #stdin: Readable;
   readonly #onEnd = () => this.#options.onDisconnect?.();
-  #server: ReturnType<McpHost['createMcpServer']> | undefined;
+  #handle: StdioServerHandle | undefined;
   #closing: Promise<void> | undefined;
 
   constructor(host: McpHost, options: StdioOptions = {}) {
@@ -29,19 +35,17 @@ export class StdioTransport implements ServerTransport {
     this.#stdin = options.stdin ?? process.stdin;
   }
 
-  /** Connects the MCP server to the streams; resolves once it reads requests. */
+  /** Starts reading requests from stdin. */
   async start(): Promise<void> {
-    if (this.#server) return;
-    const server = this.#host.createMcpServer();
-    this.#server = server;
+    if (this.#handle) return;
     this.#stdin.once('end', this.#onEnd);
-    await server.connect(
-      new StdioServerTransport(this.#stdin, this.#options.stdout ?? process.stdout),
-    );
+    this.#handle = serveStdio(() => this.#host.createMcpServer(), {
+      transport: new StdioServerTransport(this.#stdin, this.#options.stdout ?? process.stdout),
+    });
   }
 
   get sessions(): number {
-    return this.#server && !this.#closing ? 1 : 0;
+    return this.#handle && !this.#closing ? 1 : 0;
   }
 
   /** Nothing to refuse at the transport: the dispatcher refuses new calls once shutdown began. */
@@ -50,7 +54,7 @@ export class StdioTransport implements ServerTransport {
   close(): Promise<void> {
     this.#closing ??= (async () => {
       this.#stdin.off('end', this.#onEnd);
-      await this.#server?.close();
+      await this.#handle?.close();
     })();
     return this.#closing;
   }

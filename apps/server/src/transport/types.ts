@@ -1,9 +1,14 @@
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { Server, ServerEventBus } from '@modelcontextprotocol/server';
 
 /** What a transport needs from the server it carries (an `XServer` is one). */
 export interface McpHost {
-  /** A fresh MCP server for one session, one stateless request or one stdio connection. */
-  createMcpServer(): McpServer;
+  /**
+   * A fresh MCP server for one serving unit: a 2026-07-28 request, a 2025 session or stateless
+   * request, or a stdio connection. Cheap: it points at definitions built once.
+   */
+  createMcpServer(): Server;
+  /** The change events `subscriptions/listen` streams receive (`tools/list_changed`). */
+  readonly events: ServerEventBus;
   /** Prometheus metrics for `/metrics`, started on first use. */
   metrics(): Promise<{ text(): Promise<string>; readonly contentType: string }>;
 }
@@ -18,6 +23,6 @@ export interface ServerTransport {
   stopAccepting(): void;
   /** Closes every session and connection. Idempotent. */
   close(): Promise<void>;
-  /** Open sessions (HTTP) or connections (stdio: 1 while connected). */
+  /** Open sessions (HTTP, 2025 era) or connections (stdio: 1 while connected). */
   readonly sessions: number;
 }

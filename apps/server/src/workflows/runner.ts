@@ -9,6 +9,7 @@ import {
   type StepOutcome,
   Workflow,
 } from '@x/dag';
+import type { TraceContext } from '../catalog/index.js';
 import { errorCode, errorMessage, InvalidWorkflowError } from '../errors.js';
 import type { Dispatcher } from '../pipeline/index.js';
 import { splitAction, toDagStep, type WorkflowStep } from './definition.js';
@@ -119,7 +120,7 @@ export class WorkflowRunner {
     return input.steps!.map(toDagStep);
   }
 
-  #build(steps: StepDefinition[]): Workflow {
+  #build(steps: StepDefinition[], trace?: TraceContext): Workflow {
     const problems: string[] = [];
     for (const step of steps) {
       const { category } = splitAction(step.uses);
@@ -132,7 +133,11 @@ export class WorkflowRunner {
       const workflow = Workflow.fromJSON({ steps }, (uses) => {
         const target = splitAction(uses);
         return async (input, context) => {
-          const done = await dispatcher.dispatch({ ...target, params: input }, context.signal);
+          const done = await dispatcher.dispatch(
+            { ...target, params: input },
+            context.signal,
+            trace && { trace },
+          );
           return done.result;
         };
       });
@@ -157,13 +162,15 @@ export class WorkflowRunner {
       signal?: AbortSignal;
       /** Called once per step that settles (ran, failed, skipped or was cancelled). */
       onStepSettled?: (settled: number, total: number, message: string) => void;
+      /** The caller's W3C trace context: every step's span joins that trace. */
+      trace?: TraceContext | undefined;
     } = {},
   ): Promise<WorkflowReport> {
     let steps: StepDefinition[];
     let workflow: Workflow;
     try {
       steps = await this.#definition(input);
-      workflow = this.#build(steps);
+      workflow = this.#build(steps, options.trace);
     } catch (error) {
       this.#stats.rejected++;
       throw error;
