@@ -105,4 +105,14 @@ describe('the bare SDK 2 server', () => {
     },
     30_000,
   );
+
+  it('with --modern-only serves a 2026-07-28 client and refuses a 2025-era one', async () => {
+    const server = { command: process.execPath, args: [BARE_SERVER, '--stdio', '--modern-only'] };
+    const modern = await stdioClient('2026-07-28', server);
+    closers.push(() => modern.close());
+    const answer = await modern.client.callTool({ name: 'echo', arguments: { value: 1 } });
+    expect(answer.content).toEqual([{ type: 'text', text: '{"value":1}' }]);
+    await expect(stdioClient('2025-11-25', server)).rejects.toThrow(/nsupported protocol version/);
+    expect(runningChildren()).toEqual([modern.pid]);
+  }, 30_000);
 });

@@ -8,6 +8,7 @@
  *
  *   node _bare-server.mjs --stdio
  *   node _bare-server.mjs --http      (listens on 127.0.0.1, a free port; prints its URL on stdout)
+ *   add --modern-only to reject 2025-era traffic (`legacy: 'reject'`): a 2026-07-28-only peer
  *
  * Plain JavaScript so it starts as fast as a user's server would (no TypeScript loader).
  */
@@ -31,13 +32,17 @@ export function createBareServer() {
   return server;
 }
 
-async function main(mode) {
+async function main(mode, modernOnly) {
   if (mode === '--stdio') {
-    serveStdio(createBareServer);
+    serveStdio(createBareServer, { legacy: modernOnly ? 'reject' : 'serve' });
     return;
   }
-  if (mode !== '--http') throw new Error(`usage: _bare-server.mjs --stdio | --http (got ${mode})`);
-  const handler = createMcpHandler(createBareServer);
+  if (mode !== '--http') {
+    throw new Error(`usage: _bare-server.mjs --stdio | --http [--modern-only] (got ${mode})`);
+  }
+  const handler = createMcpHandler(createBareServer, {
+    legacy: modernOnly ? 'reject' : 'stateless',
+  });
   const server = createServer(toNodeHandler(handler));
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   process.stdout.write(`listening on http://127.0.0.1:${server.address().port}/mcp\n`);
@@ -50,7 +55,7 @@ async function main(mode) {
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main(process.argv[2]).catch((error) => {
+  main(process.argv[2], process.argv.includes('--modern-only')).catch((error) => {
     process.stderr.write(`${error?.stack ?? error}\n`);
     process.exitCode = 2;
   });

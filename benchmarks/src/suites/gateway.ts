@@ -1,17 +1,26 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import {
-  parseConfig,
-  XServer,
-  type XServerConfigInput,
-} from '@x/server';
-import { defineSuite } from '../types.js';
+  Client,
+  InMemoryTransport,
+  StreamableHTTPClientTransport,
+} from '@modelcontextprotocol/client';
+import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
+import { parseConfig, XServer, type XServerConfigInput } from '@x/server';
+import { defineSuite, type Workload } from '../types.js';
+import {
+  BARE_SERVER,
+  Closers,
+  describe,
+  type Era,
+  httpClient,
+  isAlive,
+  spawnHttpServer,
+  stdioClient,
+  X_SERVER_CLI,
+} from './_processes.js';
 
 // The reference MCP servers are dev dependencies of @x/server; run their bins with this Node.
 const serverModules = join(
@@ -27,7 +36,12 @@ const GATEWAY = 'x-server gateway';
 const CACHED = 'x-server gateway (cached)';
 const DIRECT = 'SDK Client direct';
 
-const closers: (() => Promise<unknown>)[] = [];
+const closers = new Closers();
+
+/** What `McpServer.connect` takes, in whichever SDK an x-server build is on. */
+interface Connectable {
+  connect(transport: unknown): Promise<void>;
+}
 
 function stdioPeer(bin: string, args: string[], env: Record<string, string> = {}) {
   return { command: process.execPath, args: [bin, ...args], env };
@@ -58,7 +72,7 @@ async function gatewayApp(dir: string, input: XServerConfigInput): Promise<XServ
 
 async function inMemoryClient(app: XServer): Promise<Client> {
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
-  await app.createMcpServer().connect(serverSide);
+  await (app.createMcpServer() as unknown as Connectable).connect(serverSide);
   const client = new Client({ name: 'bench', version: '1.0.0' });
   await client.connect(clientSide);
   return client;
@@ -67,15 +81,6 @@ async function inMemoryClient(app: XServer): Promise<Client> {
 function p99(latencies: number[]): number {
   latencies.sort((a, b) => a - b);
   return latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * 0.99))] ?? 0;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 async function settle(check: () => boolean, timeoutMs: number): Promise<void> {
@@ -178,119 +183,244 @@ async function directFanOut(dir: string, calls: number): Promise<number> {
   return p99(latencies);
 }
 
-export default defineSuite({
-  package: 'gateway',
-  description:
-    'x-server as a gateway in front of real MCP servers from npm (@modelcontextprotocol/server-everything and server-memory over stdio), against the SDK Client calling the same peer directly on a reused connection. The gateway runs in-process with its embedded defaults and is reached over an in-memory transport (the fan-out: over Streamable HTTP), so the figures are its own overhead.',
-  workloads: async ({ quick }) => {
-    const dir = await mkdtemp(join(tmpdir(), 'x-gateway-bench-'));
-    closers.push(() => rm(dir, { recursive: true, force: true }));
+/** A peer of the cross-process workloads, the era it serves, and the call made to it. */
+interface PeerCase {
+  category: string;
+  label: string;
+  era: Era;
+  /** The peer's command; over `http`, the command of a server that prints its URL. */
+  peer: { command: string; args: string[] };
+  transport: 'stdio' | 'Streamable HTTP';
+  tool: string;
+  params: Record<string, unknown>;
+}
 
-    const app = await gatewayApp(dir, {
-      builtins: ['demo'],
-      peers: {
-        everything: { ...stdioPeer(EVERYTHING, ['stdio']), cache: false },
-        'everything-cached': stdioPeer(EVERYTHING, ['stdio']),
-      },
-    });
-    closers.push(() => app.close());
-    const gateway = await inMemoryClient(app);
-    closers.push(() => gateway.close());
-    const direct = await directClient(EVERYTHING, ['stdio']);
+const PEER_CASES: PeerCase[] = [
+  {
+    category: 'everything',
+    label: 'server-everything echo (a 2025-era peer)',
+    era: '2025-11-25',
+    peer: stdioPeer(EVERYTHING, ['stdio']),
+    transport: 'stdio',
+    tool: 'echo',
+    params: { message: 'hello' },
+  },
+  {
+    category: 'modern',
+    label: "a bare SDK 2 server's echo serving only 2026-07-28 (legacy: 'reject')",
+    era: '2026-07-28',
+    peer: stdioPeer(BARE_SERVER, ['--stdio', '--modern-only']),
+    transport: 'stdio',
+    tool: 'echo',
+    params: { value: 42 },
+  },
+  {
+    category: 'modern_http',
+    label: "a bare SDK 2 server's echo serving only 2026-07-28 (legacy: 'reject')",
+    era: '2026-07-28',
+    peer: stdioPeer(BARE_SERVER, ['--http', '--modern-only']),
+    transport: 'Streamable HTTP',
+    tool: 'echo',
+    params: { value: 42 },
+  },
+];
+
+/** A direct client to the peer (its own child process), and how x-server's config reaches it. */
+async function startPeer(peer: PeerCase): Promise<{ client: Client; config: object }> {
+  if (peer.transport === 'stdio') {
+    const direct = await stdioClient(peer.era, peer.peer, 'bench-direct');
     closers.push(() => direct.close());
+    return { client: direct.client, config: { ...peer.peer, cache: false } };
+  }
+  const server = await spawnHttpServer(peer.peer.command, peer.peer.args);
+  closers.push(() => server.close());
+  const client = await httpClient(peer.era, server.url, 'bench-direct');
+  closers.push(() => client.close());
+  return { client, config: { url: server.url, cache: false } };
+}
 
-    const echo = { message: 'hello' };
-    const viaGateway = (category: string) => async () => {
-      const answer = await gateway.callTool({
-        name: 'dispatch',
-        arguments: { category, tool: 'echo', params: echo },
+/**
+ * For each peer: x-server's CLI in a child process (reached over stdio by a 2025-11-25 client
+ * here) fronting the peer in its own child, against a client here calling the same peer directly
+ * (a child of its own, in the peer's era). A peer x-server cannot reach yet (a 2026-07-28-only
+ * peer before the SDK 2 gateway lands) is left out with a note on stderr.
+ */
+async function crossProcessPeerCalls(dir: string): Promise<Workload[]> {
+  const workloads: Workload[] = [];
+  for (const peer of PEER_CASES) {
+    const name = `peer call, uncached, separate processes (client → x-server → peer): ${peer.label} over ${peer.transport}`;
+    const direct = await startPeer(peer);
+    const config = join(dir, `x-server-${peer.category}.json`);
+    await writeFile(
+      config,
+      JSON.stringify({
+        builtins: [],
+        cache: { dir: join(dir, 'cache') },
+        telemetry: { dir: join(dir, 'telemetry') },
+        shutdownGraceMs: 2_000,
+        peers: { [peer.category]: direct.config },
+      }),
+    );
+    const call = { category: peer.category, tool: peer.tool, params: peer.params };
+    try {
+      const gateway = await stdioClient('2025-11-25', {
+        command: process.execPath,
+        args: [X_SERVER_CLI, '--stdio', '--config', config],
+        cwd: dir,
       });
-      if (answer.isError) throw new Error(`dispatch failed: ${JSON.stringify(answer.content)}`);
-    };
-    const directCall = {
-      name: DIRECT,
-      run: () => direct.callTool({ name: 'echo', arguments: echo }),
-    };
-
-    const sleepMs = quick ? 2 : 20;
-    const chains = 4;
-    const chainLength = 5;
-    const steps = Array.from({ length: chains * chainLength }, (_, i) => {
-      const chain = Math.floor(i / chainLength);
-      const link = i % chainLength;
-      return {
-        id: `c${chain}s${link}`,
-        category: 'demo',
-        tool: 'sleep',
-        params: { ms: sleepMs },
-        needs: link === 0 ? [] : [`c${chain}s${link - 1}`],
-      };
-    });
-    const fanOutCalls = quick ? 20 : 1_000;
-
-    return [
-      {
-        name: 'peer call, uncached: server-everything echo over stdio',
+      closers.push(() => gateway.close());
+      const probe = await gateway.client.callTool({ name: 'dispatch', arguments: call });
+      if (probe.isError) throw new Error(JSON.stringify(probe.content));
+      workloads.push({
+        name,
         ours: GATEWAY,
         latency: true,
         goal: 'at most 20% overhead (ratio >= 0.83×)',
-        contenders: [{ name: GATEWAY, run: viaGateway('everything') }, directCall],
-      },
-      {
-        name: 'peer call, cached (read-only + idempotent annotations)',
-        ours: CACHED,
-        latency: true,
-        goal: 'at least 10× faster than the direct call',
-        contenders: [{ name: CACHED, run: viaGateway('everything-cached') }, directCall],
-      },
-      {
-        kind: 'metric',
-        name: `workflow_run of 20 demo.sleep(${sleepMs}) steps in ${chains} chains of ${chainLength} (makespan)`,
-        ours: 'x-server workflow_run',
-        unit: 'ms',
-        better: 'lower',
-        goal: 'close to the critical path',
-        measure: async () => {
-          const started = performance.now();
-          const answer = await gateway.callTool({ name: 'workflow_run', arguments: { steps } });
-          const elapsed = performance.now() - started;
-          if (answer.isError) throw new Error(`workflow failed: ${JSON.stringify(answer.content)}`);
-          return {
-            'x-server workflow_run': elapsed,
-            'critical path (5 sleeps)': chainLength * sleepMs,
-          };
-        },
-      },
-      {
-        kind: 'metric',
-        name: `${fanOutCalls} concurrent dispatches across two stdio peers (p99 latency, in-memory front)`,
-        ours: GATEWAY,
-        unit: 'ms',
-        better: 'lower',
-        measure: async () => ({
-          [GATEWAY]: (await gatewayFanOut(dir, fanOutCalls, 'memory')).p99Ms,
-          [DIRECT]: await directFanOut(dir, fanOutCalls),
-        }),
-      },
-      {
-        kind: 'metric',
-        name: `left behind after ${fanOutCalls} concurrent dispatches over a Streamable HTTP session, and shutdown`,
-        ours: 'MaxListenersExceeded warnings',
-        unit: 'count',
-        better: 'lower',
-        goal: 'zero of each',
-        measure: async () => {
-          const figures = await gatewayFanOut(dir, fanOutCalls, 'http');
-          return {
-            'MaxListenersExceeded warnings': figures.warnings,
-            'HTTP sessions open': figures.sessionsLeft,
-            'peer processes alive': figures.processesLeft,
-          };
-        },
-      },
-    ];
+        contenders: [
+          {
+            name: GATEWAY,
+            run: async () => {
+              const answer = await gateway.client.callTool({ name: 'dispatch', arguments: call });
+              if (answer.isError)
+                throw new Error(`dispatch failed: ${JSON.stringify(answer.content)}`);
+            },
+          },
+          {
+            name: DIRECT,
+            run: () => direct.client.callTool({ name: peer.tool, arguments: peer.params }),
+          },
+        ],
+      });
+    } catch (error) {
+      process.stderr.write(`[gateway] left out "${name}": ${describe(error)}\n`);
+    }
+  }
+  return workloads;
+}
+
+export default defineSuite({
+  package: 'gateway',
+  description:
+    "x-server as a gateway in front of real MCP servers (@modelcontextprotocol/server-everything and server-memory from npm, and a bare MCP SDK 2 server serving only 2026-07-28), against the SDK 2 Client calling the same peer directly on a reused connection. Separate processes: the client here, x-server's CLI in a child, the peer in its own child. In-process: x-server runs in this process with its embedded defaults and is reached over an in-memory transport (the fan-out check: over Streamable HTTP), so the figures are its own overhead.",
+  workloads: async ({ quick }) => {
+    try {
+      return await gatewayWorkloads(quick);
+    } catch (error) {
+      // The harness calls teardown only once the workloads exist: end what was started here.
+      await closers.closeAll();
+      throw error;
+    }
   },
-  teardown: async () => {
-    for (const close of closers.splice(0).reverse()) await close().catch(() => {});
-  },
+  teardown: () => closers.closeAll(),
 });
+
+async function gatewayWorkloads(quick: boolean): Promise<Workload[]> {
+  const dir = await mkdtemp(join(tmpdir(), 'x-gateway-bench-'));
+  closers.push(() => rm(dir, { recursive: true, force: true }));
+  const separate = await crossProcessPeerCalls(dir);
+
+  const app = await gatewayApp(dir, {
+    builtins: ['demo'],
+    peers: {
+      everything: { ...stdioPeer(EVERYTHING, ['stdio']), cache: false },
+      'everything-cached': stdioPeer(EVERYTHING, ['stdio']),
+    },
+  });
+  closers.push(() => app.close());
+  const gateway = await inMemoryClient(app);
+  closers.push(() => gateway.close());
+  const direct = await directClient(EVERYTHING, ['stdio']);
+  closers.push(() => direct.close());
+
+  const echo = { message: 'hello' };
+  const viaGateway = (category: string) => async () => {
+    const answer = await gateway.callTool({
+      name: 'dispatch',
+      arguments: { category, tool: 'echo', params: echo },
+    });
+    if (answer.isError) throw new Error(`dispatch failed: ${JSON.stringify(answer.content)}`);
+  };
+  const directCall = {
+    name: DIRECT,
+    run: () => direct.callTool({ name: 'echo', arguments: echo }),
+  };
+
+  const sleepMs = quick ? 2 : 20;
+  const chains = 4;
+  const chainLength = 5;
+  const steps = Array.from({ length: chains * chainLength }, (_, i) => {
+    const chain = Math.floor(i / chainLength);
+    const link = i % chainLength;
+    return {
+      id: `c${chain}s${link}`,
+      category: 'demo',
+      tool: 'sleep',
+      params: { ms: sleepMs },
+      needs: link === 0 ? [] : [`c${chain}s${link - 1}`],
+    };
+  });
+  const fanOutCalls = quick ? 20 : 1_000;
+
+  return [
+    ...separate,
+    {
+      name: 'peer call, uncached, in-process gateway: server-everything echo over stdio',
+      ours: GATEWAY,
+      latency: true,
+      goal: 'at most 20% overhead (ratio >= 0.83×)',
+      contenders: [{ name: GATEWAY, run: viaGateway('everything') }, directCall],
+    },
+    {
+      name: 'peer call, cached (read-only + idempotent annotations), in-process gateway',
+      ours: CACHED,
+      latency: true,
+      goal: 'at least 10× faster than the direct call',
+      contenders: [{ name: CACHED, run: viaGateway('everything-cached') }, directCall],
+    },
+    {
+      kind: 'metric',
+      name: `workflow_run of 20 demo.sleep(${sleepMs}) steps in ${chains} chains of ${chainLength} (makespan, in-process)`,
+      ours: 'x-server workflow_run',
+      unit: 'ms',
+      better: 'lower',
+      goal: 'close to the critical path',
+      measure: async () => {
+        const started = performance.now();
+        const answer = await gateway.callTool({ name: 'workflow_run', arguments: { steps } });
+        const elapsed = performance.now() - started;
+        if (answer.isError) throw new Error(`workflow failed: ${JSON.stringify(answer.content)}`);
+        return {
+          'x-server workflow_run': elapsed,
+          'critical path (5 sleeps)': chainLength * sleepMs,
+        };
+      },
+    },
+    {
+      kind: 'metric',
+      name: `${fanOutCalls} concurrent dispatches across two stdio peers (p99 latency, in-memory front)`,
+      ours: GATEWAY,
+      unit: 'ms',
+      better: 'lower',
+      measure: async () => ({
+        [GATEWAY]: (await gatewayFanOut(dir, fanOutCalls, 'memory')).p99Ms,
+        [DIRECT]: await directFanOut(dir, fanOutCalls),
+      }),
+    },
+    {
+      kind: 'metric',
+      name: `left behind after ${fanOutCalls} concurrent dispatches over a Streamable HTTP session, and shutdown`,
+      ours: 'MaxListenersExceeded warnings',
+      unit: 'count',
+      better: 'lower',
+      goal: 'zero of each',
+      measure: async () => {
+        const figures = await gatewayFanOut(dir, fanOutCalls, 'http');
+        return {
+          'MaxListenersExceeded warnings': figures.warnings,
+          'HTTP sessions open': figures.sessionsLeft,
+          'peer processes alive': figures.processesLeft,
+        };
+      },
+    },
+  ];
+}
