@@ -2,8 +2,8 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { Client } from '@modelcontextprotocol/client';
+import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { afterEach, describe, expect, it } from 'vitest';
 import { NODE_ARGS, ok } from './helpers.js';
 
@@ -48,7 +48,10 @@ async function launchFromRoot(env: Record<string, string>): Promise<Launched> {
   transport.stderr?.on('data', (chunk) => {
     stderr += chunk;
   });
-  const client = new Client({ name: 'x-server-dirs-test', version: '1.0.0' });
+  const client = new Client(
+    { name: 'x-server-dirs-test', version: '1.0.0' },
+    { versionNegotiation: { mode: 'auto' } },
+  );
   const entry = { client, transport, stderr: () => stderr };
   launched.push(entry);
   await client.connect(transport);

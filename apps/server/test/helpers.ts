@@ -1,10 +1,13 @@
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import {
+  type CallToolResult,
+  Client,
+  StreamableHTTPClientTransport,
+  type VersionNegotiationMode,
+} from '@modelcontextprotocol/client';
+import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { onTestFinished } from 'vitest';
 import { parseConfig, type XServerConfigInput } from '../src/config/index.js';
 import { XServer } from '../src/server.js';
@@ -76,29 +79,57 @@ export async function startHttp(input: XServerConfigInput = {}): Promise<HttpHar
   };
 }
 
+/**
+ * How a test client negotiates: `auto` (a 2.x client that probes with `server/discover` and
+ * falls back to the 2025 handshake), or pinned to 2026-07-28 (modern only). The default is
+ * `auto`, as a 2.x client configured for both eras connects.
+ */
+export const AUTO: VersionNegotiationMode = 'auto';
+export const MODERN: VersionNegotiationMode = { pin: '2026-07-28' };
+
+/** An SDK 2.x client, closed when the current test finishes. */
+export function testClient(mode: VersionNegotiationMode = AUTO): Client {
+  const client = new Client(
+    { name: 'x-server-test', version: '1.0.0' },
+    { versionNegotiation: { mode } },
+  );
+  closeAfterTest(() => client.close());
+  return client;
+}
+
 export async function connectHttp(
   url: string,
   headers: Record<string, string> = {},
+  mode: VersionNegotiationMode = AUTO,
 ): Promise<Client> {
-  const client = new Client({ name: 'x-server-test', version: '1.0.0' });
-  closeAfterTest(() => client.close());
+  const client = testClient(mode);
   await client.connect(
-    new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers } }),
+    new StreamableHTTPClientTransport(new URL(url), {
+      requestInit: { headers: new Headers(headers) },
+    }),
   );
   return client;
 }
 
-export async function connectStdio(cwd: string, args: string[] = []) {
-  const transport = new StdioClientTransport({
+/** The CLI over stdio, as a child process, with a 2.x client in the given mode. */
+export function stdioTransport(cwd: string, args: string[] = []): StdioClientTransport {
+  return new StdioClientTransport({
     command: process.execPath,
     args: [...NODE_ARGS, ...args],
     cwd,
     env: { ...(process.env as Record<string, string>), X_SERVER_FS_ROOT: join(cwd, 'files') },
     stderr: 'pipe',
   });
-  const client = new Client({ name: 'x-server-test', version: '1.0.0' });
+}
+
+export async function connectStdio(
+  cwd: string,
+  args: string[] = [],
+  mode: VersionNegotiationMode = AUTO,
+) {
+  const transport = stdioTransport(cwd, args);
   // Closing the client closes stdin: the server shuts down and exits, so no child is left.
-  closeAfterTest(() => client.close());
+  const client = testClient(mode);
   await client.connect(transport);
   return { client, transport };
 }

@@ -1,4 +1,4 @@
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { Client } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectHttp, errorText, type HttpHarness, ok, startHttp } from './helpers.js';
 
@@ -200,9 +200,10 @@ describe('model-facing tools over Streamable HTTP', () => {
       params: { ms: i * 5 },
     }));
 
-    await client.callTool({ name: 'dispatch_parallel', arguments: { calls } }, undefined, {
-      onprogress: (event) => progress.push(event.progress),
-    });
+    await client.callTool(
+      { name: 'dispatch_parallel', arguments: { calls } },
+      { onprogress: (event) => progress.push(event.progress) },
+    );
 
     expect(progress).toEqual([1, 2, 3, 4, 5]);
   });
@@ -218,10 +219,7 @@ describe('model-facing tools over Streamable HTTP', () => {
 
     const pending = client.callTool(
       { name: 'dispatch_parallel', arguments: { calls } },
-      undefined,
-      {
-        signal: controller.signal,
-      },
+      { signal: controller.signal },
     );
     await expect.poll(() => server.app.dispatcher.stats().inFlight).toBe(4);
     controller.abort();
