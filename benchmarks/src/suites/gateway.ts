@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -30,6 +31,8 @@ const serverModules = join(
   '@modelcontextprotocol',
 );
 const EVERYTHING = join(serverModules, 'server-everything', 'dist', 'index.js');
+// The server tests' SDK 2 peer that serves 2026-07-28 only (run as a script: serveStdio, reject).
+const MODERN_FIXTURE = join(serverModules, '..', '..', 'test', 'fixtures', 'modern-peer.mjs');
 const MEMORY = join(serverModules, 'server-memory', 'dist', 'index.js');
 
 const GATEWAY = 'x-server gateway';
@@ -223,6 +226,20 @@ const PEER_CASES: PeerCase[] = [
     tool: 'echo',
     params: { value: 42 },
   },
+  ...(existsSync(MODERN_FIXTURE)
+    ? [
+        {
+          category: 'modern_fixture',
+          label:
+            "the server tests' SDK 2 peer fixture (test/fixtures/modern-peer.mjs, 2026-07-28 only) whoami",
+          era: '2026-07-28',
+          peer: stdioPeer(MODERN_FIXTURE, []),
+          transport: 'stdio',
+          tool: 'whoami',
+          params: { note: 'bench' },
+        } satisfies PeerCase,
+      ]
+    : []),
 ];
 
 /** A direct client to the peer (its own child process), and how x-server's config reaches it. */
