@@ -84,15 +84,16 @@ export function createMcpServer(definitions: McpDefinitions): Server {
       );
     }
     const parsed = parseArguments(built.tool, args);
+    if (!parsed.ok) return server.projectCallToolResult(parsed.result, built.outputSchema);
+    const context = callContext(ctx);
     let result: CallToolResult;
-    if (!parsed.ok) result = parsed.result;
-    else {
-      try {
-        result = await built.tool.call(parsed.args as never, callContext(ctx));
-      } catch (error) {
-        result = toolError(error);
-      }
+    try {
+      result = await built.tool.call(parsed.args as never, context);
+    } catch (error) {
+      result = toolError(error);
     }
+    // Progress and log lines the call sent go out before its answer.
+    await context.settled();
     return server.projectCallToolResult(result, built.outputSchema);
   });
   return server;

@@ -125,12 +125,17 @@ export function parseArguments(
   return { ok: false, result: { content: [{ type: 'text', text }], isError: true } };
 }
 
-/** The request's context for a meta-tool, from the SDK's handler context (either era). */
-export function callContext(ctx: ServerContext): CallContext {
+/**
+ * The request's context for a meta-tool, from the SDK's handler context (either era), and
+ * `settled()`, which waits for the progress notifications sent so far: the answer goes out after
+ * them, so a client never gets progress for a call it already has the answer of.
+ */
+export function callContext(ctx: ServerContext): CallContext & { settled(): Promise<void> } {
   const meta = ctx.mcpReq._meta as Record<string, unknown> | undefined;
   const progressToken = meta?.progressToken as string | number | undefined;
   const traceparent = meta?.[TRACEPARENT_META_KEY];
   const tracestate = meta?.[TRACESTATE_META_KEY];
+  let sending: Promise<unknown> = Promise.resolve();
   return {
     signal: ctx.mcpReq.signal,
     progress:
@@ -138,16 +143,21 @@ export function callContext(ctx: ServerContext): CallContext {
         ? undefined
         : (progress) => {
             // A client that went away cannot take progress; the work goes on.
-            ctx.mcpReq
+            const sent = ctx.mcpReq
               .notify({ method: 'notifications/progress', params: { progressToken, ...progress } })
               .catch(() => {});
+            sending = Promise.all([sending, sent]);
           },
     trace:
       typeof traceparent === 'string'
         ? { traceparent, ...(typeof tracestate === 'string' ? { tracestate } : {}) }
         : undefined,
     log: (level, data) => {
-      ctx.mcpReq.log(level, data, 'x-server').catch(() => {});
+      const sent = ctx.mcpReq.log(level, data, 'x-server').catch(() => {});
+      sending = Promise.all([sending, sent]);
+    },
+    settled: async () => {
+      await sending;
     },
   };
 }
