@@ -379,14 +379,21 @@ describe('both eras on one /mcp endpoint', () => {
     expect(again.status).toBe(200);
   });
 
-  it('lets a 2026-07-28 client open a subscriptions/listen stream for list changes', async () => {
+  it("opens a 2026-07-28 client's subscriptions/listen stream on the server's shared event bus", async () => {
     server = await startHttp();
     const { client } = await modernClient(server.url);
+    let changed = 0;
+    client.setNotificationHandler('notifications/tools/list_changed', () => {
+      changed++;
+    });
 
-    const subscription = await client.listen({ toolsListChanged: true } as never);
+    const subscription = await client.listen({ toolsListChanged: true });
+    // What x-server publishes when its own tools/list answer changes (see XServer.events).
+    server.app.events.publish({ kind: 'tools_list_changed' });
 
-    expect(subscription).toBeDefined();
-    await (subscription as { close?: () => Promise<void> | void }).close?.();
+    expect(subscription.honoredFilter).toMatchObject({ toolsListChanged: true });
+    await expect.poll(() => changed).toBe(1);
+    await subscription.close();
   });
 
   it("makes a 2.x client's traceparent the trace id of the call's span in the JSONL file", async () => {
