@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ContentBlock } from '@modelcontextprotocol/sdk/types.js';
+import type { ContentBlock } from '@modelcontextprotocol/client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BreakerGuard, PriorityScheduler, TieredResultCache } from '../src/backends/index.js';
 import { CategoryRegistry, type ContentAnswer, type ResolvedTool } from '../src/catalog/index.js';

@@ -1,8 +1,11 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import {
+  Client,
+  InMemoryTransport,
+  type VersionNegotiationMode,
+} from '@modelcontextprotocol/client';
 import { BreakerGuard, createBackends } from '../src/backends/index.js';
 import type { XServerConfigInput } from '../src/config/index.js';
 import { XServer, type XServerOptions } from '../src/server.js';
@@ -64,12 +67,14 @@ export interface Gateway {
 }
 
 /**
- * An x-server in this process with the given config, and the SDK's own Client connected to it
- * over an in-memory transport (the peers it fronts are real: child processes or HTTP).
+ * An x-server in this process with the given config, and the SDK's own Client (2.x, negotiating
+ * the era: `auto` by default) connected to it over an in-memory transport (the peers it fronts
+ * are real: child processes, HTTP servers or SDK servers in memory).
  */
 export async function startGateway(
   input: XServerConfigInput,
   options: Partial<Pick<XServerOptions, 'peerTransport' | 'workflowClock' | 'monotonic'>> = {},
+  mode: VersionNegotiationMode = 'auto',
 ): Promise<Gateway> {
   const dir = await workdir();
   const config = await testConfig(dir, { cache: { disk: false }, ...input });
@@ -83,7 +88,10 @@ export async function startGateway(
   const server = app.createMcpServer();
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
   await server.connect(serverSide);
-  const client = new Client({ name: 'gateway-test', version: '1.0.0' });
+  const client = new Client(
+    { name: 'gateway-test', version: '1.0.0' },
+    { versionNegotiation: { mode } },
+  );
   await client.connect(clientSide);
   return {
     app,

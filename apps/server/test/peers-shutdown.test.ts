@@ -1,5 +1,4 @@
-import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import { type JSONRPCMessage, LATEST_PROTOCOL_VERSION } from '@modelcontextprotocol/sdk/types.js';
+import type { JSONRPCMessage, Transport } from '@modelcontextprotocol/client';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { PeerConfig, XServerConfig } from '../src/config/index.js';
 import { ServerClosedError } from '../src/errors.js';
@@ -9,8 +8,8 @@ import { type Gateway, startGateway } from './gateway-helpers.js';
 import { errorText } from './helpers.js';
 
 /**
- * A peer that speaks just enough MCP by hand: it answers `initialize` (unless told to hang) and
- * `ping`, and leaves `tools/list` and `tools/call` unanswered until the test answers them. The
+ * A 2025-era peer that speaks just enough MCP by hand: it refuses the `server/discover` probe
+ * (method not found), answers `initialize` (unless told to hang) and `ping`, and leaves `tools/list` and `tools/call` unanswered until the test answers them. The
  * test sees every transport it opened and whether it was closed.
  */
 function stubPeer(options: { hangInitialize?: boolean } = {}) {
@@ -31,10 +30,18 @@ function stubPeer(options: { hangInitialize?: boolean } = {}) {
               peer.onmessage?.({ jsonrpc: '2.0', id: message.id, result } as JSONRPCMessage),
             );
         };
-        if (message.method === 'initialize') {
+        if (message.method === 'server/discover') {
+          queueMicrotask(() =>
+            peer.onmessage?.({
+              jsonrpc: '2.0',
+              id: message.id,
+              error: { code: -32601, message: 'Method not found' },
+            } as JSONRPCMessage),
+          );
+        } else if (message.method === 'initialize') {
           if (options.hangInitialize) return;
           reply({
-            protocolVersion: LATEST_PROTOCOL_VERSION,
+            protocolVersion: '2025-11-25',
             capabilities: { tools: {} },
             serverInfo: { name: 'stub-peer', version: '1.0.0' },
           });

@@ -126,7 +126,6 @@ describe('stdio peers: @modelcontextprotocol/server-everything and server-memory
           params: { duration: 0.2, steps: 4 },
         },
       },
-      undefined,
       { onprogress: ({ progress: done }) => progress.push(done) },
     );
 
@@ -224,7 +223,8 @@ describe('stdio peers: @modelcontextprotocol/server-everything and server-memory
   });
 
   it('ends shutdown within the grace period plus the margin, killing a peer that ignores its closed stdin and SIGTERM, with its listing in flight', async () => {
-    // Answers initialize, never answers tools/list, ignores SIGTERM, outlives its stdin.
+    // A 2025-era peer: refuses the version probe, answers initialize, never answers tools/list,
+    // ignores SIGTERM, outlives its stdin.
     const stubborn = [
       "process.on('SIGTERM', () => {});",
       'setInterval(() => {}, 1000);',
@@ -241,6 +241,9 @@ describe('stdio peers: @modelcontextprotocol/server-everything and server-memory
       '      const result = { protocolVersion: m.params.protocolVersion, capabilities: { tools: {} },',
       "        serverInfo: { name: 'stubborn', version: '1.0.0' } };",
       "      process.stdout.write(JSON.stringify({ jsonrpc: '2.0', id: m.id, result }) + '\\n');",
+      "    } else if (m.method === 'server/discover') {",
+      "      const error = { code: -32601, message: 'Method not found' };",
+      "      process.stdout.write(JSON.stringify({ jsonrpc: '2.0', id: m.id, error }) + '\\n');",
       '    }',
       '  }',
       '});',

@@ -145,7 +145,6 @@ describe('workflow_run', () => {
           ],
         },
       },
-      undefined,
       { onprogress: ({ progress: done, total }) => progress.push({ progress: done, total }) },
     );
 
@@ -166,7 +165,6 @@ describe('workflow_run', () => {
           steps: [{ id: 'slow', category: 'demo', tool: 'sleep', params: { ms: 60_000 } }],
         },
       },
-      undefined,
       { signal: controller.signal },
     );
     await expect.poll(() => app.dispatcher.stats().inFlight).toBe(1);

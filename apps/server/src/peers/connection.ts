@@ -1,6 +1,4 @@
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import type { Client, ConnectOptions, Transport } from '@modelcontextprotocol/client';
 import type { PeerConfig } from '../config/index.js';
 import { InFlight } from '../in-flight.js';
 import { ownSignalFetch } from './own-signal-fetch.js';
@@ -26,6 +24,20 @@ export type PeerTransportFactory = (
 ) => PeerTransport | Promise<PeerTransport>;
 
 const STDERR_TAIL_CHARS = 2_000;
+
+type ClientSdk = typeof import('@modelcontextprotocol/client');
+let loadedSdk: ClientSdk | undefined;
+
+/** The SDK's client, loaded on the first connection: a server without peers never pays for it. */
+export async function loadClientSdk(): Promise<ClientSdk> {
+  loadedSdk ??= await import('@modelcontextprotocol/client');
+  return loadedSdk;
+}
+
+/** The SDK's client once a connection loaded it (its errors cannot exist before). */
+export function clientSdk(): ClientSdk | undefined {
+  return loadedSdk;
+}
 
 /**
  * The SDK's stdio transport waits for `drain` with one listener per message that finds the pipe
@@ -65,21 +77,22 @@ export const defaultPeerTransport: PeerTransportFactory = async (_peer, config) 
       kill: () => transport.kill(),
     };
   }
-  const { StreamableHTTPClientTransport } = await import(
-    '@modelcontextprotocol/sdk/client/streamableHttp.js'
-  );
+  const { StreamableHTTPClientTransport } = await import('@modelcontextprotocol/client');
   return {
     transport: new StreamableHTTPClientTransport(new URL(config.url!), {
-      requestInit: { headers: config.headers },
+      requestInit: { headers: new Headers(config.headers) },
       fetch: ownSignalFetch,
     }),
   };
 };
 
-/** Windows has no process groups: the SDK's transport, which ends the peer's own process only. */
+/**
+ * Windows has no process groups: the SDK's transport, which ends the peer's own process only (its
+ * version probe runs on a short-lived sibling process the SDK starts and ends itself).
+ */
 async function sdkStdioTransport(config: PeerConfig): Promise<PeerTransport> {
   const { StdioClientTransport, getDefaultEnvironment } = await import(
-    '@modelcontextprotocol/sdk/client/stdio.js'
+    '@modelcontextprotocol/client/stdio'
   );
   const transport = new StdioClientTransport({
     command: config.command!,
@@ -102,7 +115,7 @@ export interface PeerConnectionOptions {
   config: PeerConfig;
   clientInfo: { name: string; version: string };
   transport: PeerTransportFactory;
-  /** Longest wait for the `initialize` handshake. */
+  /** Longest wait for the version probe (`server/discover`) and the `initialize` handshake. */
   connectTimeoutMs: number;
   /** Called when the peer says its tool list changed. */
   onToolsChanged: () => void;
@@ -139,10 +152,29 @@ export class PeerConnection {
     this.#lastActiveMs = this.#now();
   }
 
-  /** Connects and initializes, or rejects within `config.connectTimeoutMs`. */
+  /**
+   * Connects, negotiating the protocol era: a `server/discover` probe finds a 2026-07-28 peer, and
+   * any other answer (an error, or silence on stdio) falls back to the 2025 `initialize`
+   * handshake. Rejects within about `connectTimeoutMs` (twice for a stdio peer that exits on the
+   * probe: it is started again and greeted with `initialize` directly).
+   */
   static async open(options: PeerConnectionOptions): Promise<PeerConnection> {
-    // Loaded on the first connection: a server without peers never pays for the SDK's client.
-    const { Client } = await import('@modelcontextprotocol/sdk/client/index.js');
+    const sdk = await loadClientSdk();
+    try {
+      return await PeerConnection.#open(sdk, options, {});
+    } catch (error) {
+      if (!(error instanceof ExitedOnProbe)) throw error;
+      // Servers on SDKs that end on any request before `initialize` exit on the probe, and the
+      // transport (in place, not the SDK's sibling probe) closed with them: a 2025-era peer.
+      return PeerConnection.#open(sdk, options, { prior: { kind: 'legacy' } });
+    }
+  }
+
+  static async #open(
+    sdk: ClientSdk,
+    options: PeerConnectionOptions,
+    connectOptions: Pick<ConnectOptions, 'prior'>,
+  ): Promise<PeerConnection> {
     const { signal } = options;
     signal?.throwIfAborted();
     const source = await options.transport(options.peer, options.config);
@@ -150,26 +182,61 @@ export class PeerConnection {
       await source.transport.close().catch(() => {});
       signal.throwIfAborted();
     }
-    const client = new Client(options.clientInfo, { capabilities: {} });
+    const stdio = source.stderrTail !== undefined;
+    const client = new sdk.Client(options.clientInfo, {
+      capabilities: {},
+      versionNegotiation: {
+        mode: 'auto',
+        // On stdio a silent probe means a 2025-era peer: half the time is left for `initialize`.
+        ...(stdio ? { probe: { timeoutMs: Math.ceil(options.connectTimeoutMs / 2) } } : {}),
+      },
+    });
     const connection = new PeerConnection(options, source, client);
     client.onclose = () => {
       connection.#closed = true;
     };
-    client.setNotificationHandler(ToolListChangedNotificationSchema, () => {
+    client.setNotificationHandler('notifications/tools/list_changed', () => {
       options.onToolsChanged();
     });
     try {
       await client.connect(source.transport, {
+        ...connectOptions,
         timeout: options.connectTimeoutMs,
         ...(signal ? { signal } : {}),
       });
     } catch (error) {
       await connection.close();
+      if (
+        stdio &&
+        connectOptions.prior === undefined &&
+        error instanceof sdk.SdkError &&
+        error.code === sdk.SdkErrorCode.EraNegotiationFailed
+      ) {
+        // Ended with the whole process tree by close() above: nothing of it is left.
+        throw new ExitedOnProbe(error);
+      }
       const tail = source.stderrTail?.().trim();
       throw tail ? new Error(`${(error as Error).message}; peer stderr: ${tail}`) : error;
     }
     connection.#spawnedPid = connection.pid;
+    connection.#listen();
     return connection;
+  }
+
+  /**
+   * A 2026-07-28 peer sends list changes only on a `subscriptions/listen` stream: one is opened
+   * when the peer says its tool list can change (a 2025-era peer sends them unasked).
+   */
+  #listen(): void {
+    if (this.client.getProtocolEra() !== 'modern') return;
+    if (!this.client.getServerCapabilities()?.tools?.listChanged) return;
+    // The subscription ends with the connection; a peer that refuses it still serves calls.
+    this.client.listen({ toolsListChanged: true }).catch(() => {});
+  }
+
+  /** The protocol version negotiated with the peer (`2025-11-25`, `2026-07-28`…). */
+  get protocolVersion(): string | undefined {
+    return this.client.getNegotiatedProtocolVersion();
   }
 
   /** True once the transport closed (process exited, stream ended) or `close()` was called. */
@@ -256,5 +323,13 @@ export class PeerConnection {
     } catch {
       // Already gone.
     }
+  }
+}
+
+/** The stdio peer closed the connection during the version probe (see PeerConnection.open). */
+class ExitedOnProbe extends Error {
+  constructor(cause: Error) {
+    super(cause.message, { cause });
+    this.name = 'ExitedOnProbe';
   }
 }

@@ -1,11 +1,17 @@
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import type { jsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/types.js';
-import type { CategorySpec, ContentAnswer, ResolvedTool, ToolContext } from '../catalog/index.js';
+import type { jsonSchemaValidator } from '@modelcontextprotocol/client';
+import type {
+  CategorySpec,
+  ContentAnswer,
+  ResolvedTool,
+  ToolContext,
+  TraceContext,
+} from '../catalog/index.js';
 import type { GatewayConfig, PeerConfig } from '../config/index.js';
 import { PeerToolError, ServerClosedError } from '../errors.js';
 import { InFlight } from '../in-flight.js';
 import {
   defaultPeerTransport,
+  loadClientSdk,
   type PeerConnection,
   type PeerTransportFactory,
 } from './connection.js';
@@ -48,6 +54,11 @@ export interface PeerGatewayStats {
   connectErrors: number;
   closedConnections: number;
   validationFailures: number;
+  /**
+   * The protocol version each peer's latest connection negotiated (`2025-11-25` for a 2025-era
+   * peer, `2026-07-28` for a modern one); a peer not connected yet is absent.
+   */
+  eras: Record<string, string>;
 }
 
 /**
@@ -70,6 +81,8 @@ export class PeerGateway {
   readonly #work = new InFlight();
   /** Each peer's instructions, from its latest connection's `initialize` result. */
   readonly #instructions = new Map<string, string>();
+  /** Each peer's protocol version, from its latest connection. */
+  readonly #eras = new Map<string, string>();
   #calls = 0;
   #callsInFlight = 0;
   #failed = 0;
@@ -135,6 +148,8 @@ export class PeerGateway {
     const instructions = connection.client.getInstructions()?.trim();
     if (instructions) this.#instructions.set(peer, instructions);
     else this.#instructions.delete(peer);
+    const version = connection.protocolVersion;
+    if (version) this.#eras.set(peer, version);
     return connection;
   }
 
@@ -181,16 +196,14 @@ export class PeerGateway {
     try {
       const connection = await this.#borrow(peer);
       try {
-        let cursor: string | undefined;
-        do {
-          const page = await connection.client.listTools(cursor === undefined ? {} : { cursor }, {
-            timeout: config.timeoutMs,
-            // Shutdown stops a listing at the end of the grace period, not at the peer's timeout.
-            signal: this.#shutdown.signal,
-          });
-          listings.push(...(page.tools as PeerToolListing[]));
-          cursor = page.nextCursor;
-        } while (cursor !== undefined);
+        // Without a cursor the SDK walks every page; `refresh`: this gateway caches the list.
+        const listing = await connection.client.listTools(undefined, {
+          timeout: config.timeoutMs,
+          // Shutdown stops a listing at the end of the grace period, not at the peer's timeout.
+          signal: this.#shutdown.signal,
+          cacheMode: 'refresh',
+        });
+        listings.push(...(listing.tools as PeerToolListing[]));
       } catch (error) {
         throw this.#stopped() ?? this.#translate(error, peer, 'tools/list', connection);
       } finally {
@@ -199,7 +212,7 @@ export class PeerGateway {
     } finally {
       this.#work.end();
     }
-    this.#validator ??= import('@modelcontextprotocol/sdk/validation/ajv').then(
+    this.#validator ??= import('@modelcontextprotocol/client/validators/ajv').then(
       ({ AjvJsonSchemaValidator }) => new AjvJsonSchemaValidator(),
     );
     const validator = await this.#validator;
@@ -233,8 +246,11 @@ export class PeerGateway {
       connection = await this.#borrow(peer);
       const onProgress = ctx.onProgress;
       const result = await connection.client.callTool(
-        { name: tool, arguments: (params ?? {}) as Record<string, unknown> },
-        undefined,
+        {
+          name: tool,
+          arguments: (params ?? {}) as Record<string, unknown>,
+          ...(ctx.trace ? { _meta: await traceMeta(ctx.trace) } : {}),
+        },
         {
           signal: ctx.signal,
           timeout: config.timeoutMs,
@@ -251,8 +267,10 @@ export class PeerGateway {
         },
       );
       if (result.isError) throw new PeerToolError(peer, tool, textOf(result.content));
-      const { content, structuredContent } = result as CallToolResult;
-      return structuredContent === undefined ? { content } : { content, structuredContent };
+      const { content, structuredContent } = result;
+      return structuredContent == null
+        ? { content }
+        : { content, structuredContent: structuredContent as Record<string, unknown> };
     } catch (error) {
       this.#failed++;
       // A call cut off by the end of the grace period says so (unless its caller cancelled it).
@@ -281,6 +299,7 @@ export class PeerGateway {
       timeouts: this.#timeouts,
       toolListChanges: this.#toolListChanges,
       ...this.#connections.stats(),
+      eras: Object.fromEntries(this.#eras),
     };
   }
 
@@ -312,4 +331,16 @@ export class PeerGateway {
     })();
     return this.#closing;
   }
+}
+
+/**
+ * The call's trace context for the peer's `_meta` (W3C `traceparent`/`tracestate`, the keys the
+ * 2026-07-28 revision names; a 2025-era peer gets them in `_meta` too).
+ */
+async function traceMeta(trace: TraceContext): Promise<Record<string, string>> {
+  // Loaded already (a connection is open): the keys come from the SDK without a static import.
+  const { TRACEPARENT_META_KEY, TRACESTATE_META_KEY } = await loadClientSdk();
+  return trace.tracestate === undefined
+    ? { [TRACEPARENT_META_KEY]: trace.traceparent }
+    : { [TRACEPARENT_META_KEY]: trace.traceparent, [TRACESTATE_META_KEY]: trace.tracestate };
 }

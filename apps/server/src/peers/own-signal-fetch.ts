@@ -6,6 +6,9 @@
  * calls on one connection). This fetch gives each request a signal of its own, linked to the
  * caller's only while the request and its body are in flight, so the long-lived signal holds at
  * most one listener per request in flight.
+ *
+ * Still needed with SDK 2: its transport combines the long-lived signal with a per-request one
+ * only on 2026-07-28 connections; on a 2025-era connection every POST gets the long-lived one.
  */
 export const ownSignalFetch: typeof fetch = async (input, init) => {
   const outer = init?.signal;

@@ -1,9 +1,13 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
-import { getDefaultEnvironment } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { ReadBuffer, serializeMessage } from '@modelcontextprotocol/sdk/shared/stdio.js';
-import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import type { Readable } from 'node:stream';
+import {
+  type JSONRPCMessage,
+  ReadBuffer,
+  serializeMessage,
+  type Transport,
+} from '@modelcontextprotocol/client';
+import { getDefaultEnvironment } from '@modelcontextprotocol/client/stdio';
 
 /**
  * How a stdio peer is ended: its stdin is closed; if its process group is still there after
@@ -88,6 +92,11 @@ function track(pgid: number): void {
  * Windows the gateway uses the SDK's transport (no process groups).
  *
  * Not covered: a process of the tree that leaves the group itself (`setsid`, a daemon).
+ *
+ * It has `pid` and `stderr` like the SDK's stdio transport, so the SDK's version negotiation
+ * treats it as stdio (a silent probe means a 2025-era peer), and, not being the SDK's own class,
+ * probes in place: no sibling process is spawned (see connection.ts for a peer that exits on
+ * the probe).
  */
 export class ProcessTreeTransport implements Transport {
   readonly #options: ProcessTreeOptions;
@@ -109,6 +118,14 @@ export class ProcessTreeTransport implements Transport {
   /** The peer's process id (the leader of its process group) while it runs. */
   get pid(): number | undefined {
     return this.#child?.pid;
+  }
+
+  /**
+   * The peer's stderr while it runs (read here for {@link stderrTail}). Its presence, with
+   * `pid`, is how the SDK recognizes a stdio-shaped transport.
+   */
+  get stderr(): Readable | null {
+    return this.#child?.stderr ?? null;
   }
 
   /** The last lines the peer wrote to stderr, for error messages. */

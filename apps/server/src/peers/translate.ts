@@ -1,4 +1,3 @@
-import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 import {
   PeerDisconnectedError,
   PeerTimeoutError,
@@ -6,7 +5,7 @@ import {
   PeerUnavailableError,
   XServerError,
 } from '../errors.js';
-import type { PeerConnection } from './connection.js';
+import { clientSdk, type PeerConnection } from './connection.js';
 
 /** The text parts of a tool result's content, for an error message. */
 export function textOf(content: unknown): string {
@@ -30,24 +29,30 @@ export interface FailedRequest {
 }
 
 /**
- * A failed request to a peer in this server's terms: the SDK's protocol errors become
- * `PEER_DISCONNECTED`, `PEER_TIMEOUT` or `PEER_TOOL_ERROR`; anything below the protocol (fetch
- * failed, HTTP 404 for a session the peer forgot) marks the connection broken and becomes
- * `PEER_UNAVAILABLE`. The caller's own cancellation (or a breaker timeout) keeps its reason.
+ * A failed request to a peer in this server's terms: the SDK's errors become
+ * `PEER_DISCONNECTED` (the connection closed), `PEER_TIMEOUT` (no answer in time) or
+ * `PEER_TOOL_ERROR` (the peer refused the params); anything below the protocol (fetch failed, an
+ * HTTP error such as 404 for a session the peer forgot, a send that failed) marks the connection
+ * broken and becomes `PEER_UNAVAILABLE`. Other protocol errors the peer answered pass through.
+ * The caller's own cancellation (or a breaker timeout) keeps its reason.
  */
 export function translatePeerError(error: unknown, request: FailedRequest): unknown {
   const { peer, tool, connection } = request;
   if (request.signal?.aborted || error instanceof XServerError) return error;
-  if (!(error instanceof McpError)) {
+  const sdk = clientSdk();
+  const sdkCode = sdk && error instanceof sdk.SdkError ? error.code : undefined;
+  const timedOut = sdk !== undefined && sdkCode === sdk.SdkErrorCode.RequestTimeout;
+  const lost = sdk !== undefined && sdkCode === sdk.SdkErrorCode.ConnectionClosed;
+  const answered = sdk && error instanceof sdk.ProtocolError ? error : undefined;
+  if (!answered && !timedOut && !lost) {
+    // Below the protocol: the transport's SdkErrors (`ClientHttp*`, `SendFailed`…) or plain ones.
     connection?.markBroken();
     return new PeerUnavailableError(peer, error);
   }
-  if (error.code === ErrorCode.ConnectionClosed || connection?.closed) {
-    return new PeerDisconnectedError(peer, tool, error);
+  if (lost || connection?.closed) return new PeerDisconnectedError(peer, tool, error);
+  if (timedOut) return new PeerTimeoutError(peer, tool, request.timeoutMs);
+  if (answered && answered.code === sdk?.ProtocolErrorCode.InvalidParams) {
+    return new PeerToolError(peer, tool, answered.message);
   }
-  if (error.code === ErrorCode.RequestTimeout) {
-    return new PeerTimeoutError(peer, tool, request.timeoutMs);
-  }
-  if (error.code === ErrorCode.InvalidParams) return new PeerToolError(peer, tool, error.message);
   return error;
 }
