@@ -275,13 +275,18 @@ export class PeerConnection {
 
   /**
    * Still usable: open, and either busy or heard from within `pingIntervalMs`, or answering a
-   * `ping` now. A ping per reuse would double a call's round trip, so a busy one needs none.
+   * `ping` now (`server/discover` on a 2026-07-28 connection, which has no `ping`). A check per
+   * reuse would double a call's round trip, so a busy one needs none.
    */
   async healthy(pingIntervalMs: number, pingTimeoutMs: number): Promise<boolean> {
     if (this.#closed) return false;
     if (this.inFlight > 0 || this.#now() - this.#lastActiveMs < pingIntervalMs) return true;
     try {
-      await this.client.ping({ timeout: pingTimeoutMs });
+      if (this.client.getProtocolEra() === 'modern') {
+        await this.client.discover({ timeout: pingTimeoutMs });
+      } else {
+        await this.client.ping({ timeout: pingTimeoutMs });
+      }
       this.#lastActiveMs = this.#now();
       return !this.#closed;
     } catch {
