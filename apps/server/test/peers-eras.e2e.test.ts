@@ -32,8 +32,8 @@ const CLIENT_SPAN_ID = '00f067aa0ba902b7';
 const TRACEPARENT = `00-${TRACE_ID}-${CLIENT_SPAN_ID}-01`;
 
 /** The modern peer over Streamable HTTP on 127.0.0.1, rejecting 2025-era requests. */
-async function modernHttpPeer(): Promise<string> {
-  const handler = createMcpHandler(() => modernPeer(), { legacy: 'reject' });
+async function modernHttpPeer(hooks: { cancelled?: () => void } = {}): Promise<string> {
+  const handler = createMcpHandler(() => modernPeer(hooks), { legacy: 'reject' });
   const server: Server = createServer(toNodeHandler(handler));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   closeAfterTest(async () => {
@@ -122,8 +122,8 @@ describe('peers of both protocol eras', () => {
       await gateway.call('server_stats'),
     );
 
-    expect(listed.modern_http).toEqual(['whoami']);
-    expect(listed.modern_stdio).toEqual(['whoami']);
+    expect(listed.modern_http).toEqual(['whoami', 'wait']);
+    expect(listed.modern_stdio).toEqual(['whoami', 'wait']);
     expect(listed.everything).toContain('echo');
     expect(answers).toEqual([
       expect.objectContaining({ result: expect.objectContaining({ note: 'modern_http' }) }),
@@ -222,5 +222,25 @@ describe('peers of both protocol eras', () => {
     expect(tools.map((tool) => tool.name)).toEqual(['echo']);
     expect(stats.peers.eras).toEqual({ silent: '2025-06-18' });
     expect(processesWith(EXITS_ON_PROBE)).toHaveLength(1);
+  });
+
+  it("relays a 2026-07-28 HTTP peer's progress and cancels its call when the caller cancels", async () => {
+    let cancelled = 0;
+    const url = await modernHttpPeer({ cancelled: () => cancelled++ });
+    gateway = await startGateway({ builtins: [], peers: { modern_http: { url } } });
+    const progress: { progress: number; total?: number; message?: string }[] = [];
+    const controller = new AbortController();
+
+    const pending = gateway.client.callTool(
+      { name: 'dispatch', arguments: { category: 'modern_http', tool: 'wait' } },
+      { signal: controller.signal, onprogress: (p) => progress.push(p) },
+    );
+    await expect.poll(() => progress.length, { timeout: 10_000 }).toBe(1);
+    controller.abort('user gave up');
+
+    await expect(pending).rejects.toThrow(/user gave up/);
+    await expect.poll(() => cancelled, { timeout: 10_000 }).toBe(1);
+    expect(progress).toEqual([{ progress: 1, total: 2, message: 'waiting' }]);
+    expect(gateway.guard.stats().failures).toBe(0);
   });
 });
