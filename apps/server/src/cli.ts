@@ -10,6 +10,8 @@ Usage:
   x-server [--stdio]                         serve one client over stdin/stdout (default)
   x-server --http [--port 3000] [--host 127.0.0.1] [--stateless]
                                              serve Streamable HTTP at /mcp, plus /health, /metrics
+Both MCP eras are served: 2026-07-28 requests (no session) and 2025 clients (initialize; over HTTP
+a session each, or per request with --stateless).
 Options:
   --config <file>   JSON config (see README); relative paths resolve from its directory
   --redis <url>     share cached results through Redis (redis://host:6379), for many instances
