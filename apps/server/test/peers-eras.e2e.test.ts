@@ -44,6 +44,58 @@ async function modernHttpPeer(hooks: { cancelled?: () => void } = {}): Promise<s
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}/mcp`;
 }
 
+/**
+ * A 2025-era peer on SDK 1.x over Streamable HTTP with sessions (as most deployed servers are):
+ * a request without a session before `initialize` gets HTTP 400.
+ */
+async function legacyHttpPeer(): Promise<string> {
+  const { McpServer } = await import('@modelcontextprotocol/sdk/server/mcp.js');
+  const { StreamableHTTPServerTransport } = await import(
+    '@modelcontextprotocol/sdk/server/streamableHttp.js'
+  );
+  const sessions = new Map<string, InstanceType<typeof StreamableHTTPServerTransport>>();
+  const server = createServer(async (req, res) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const body = chunks.length ? JSON.parse(Buffer.concat(chunks).toString('utf8')) : undefined;
+    const id = req.headers['mcp-session-id'];
+    let transport = typeof id === 'string' ? sessions.get(id) : undefined;
+    if (!transport && body?.method === 'initialize') {
+      const created: InstanceType<typeof StreamableHTTPServerTransport> =
+        new StreamableHTTPServerTransport({
+          sessionIdGenerator: () => crypto.randomUUID(),
+          onsessioninitialized: (sessionId: string): void => {
+            sessions.set(sessionId, created);
+          },
+        });
+      const mcp = new McpServer({ name: 'legacy-peer', version: '1.0.0' });
+      mcp.registerTool('hello', { description: 'Says hello' }, () => ({
+        content: [{ type: 'text', text: 'hello' }],
+      }));
+      await mcp.connect(created);
+      transport = created;
+    }
+    if (!transport) {
+      res.writeHead(400, { 'content-type': 'application/json' }).end(
+        JSON.stringify({
+          jsonrpc: '2.0',
+          id: null,
+          error: { code: -32000, message: 'Bad Request: No valid session ID provided' },
+        }),
+      );
+      return;
+    }
+    await transport.handleRequest(req, res, body);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  closeAfterTest(async () => {
+    for (const transport of sessions.values()) await transport.close();
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  });
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}/mcp`;
+}
+
 const stdioPeer = (script: string) => ({ command: process.execPath, args: [script] });
 
 /** What the modern peer's `whoami` saw, through dispatch (its structured content). */
@@ -242,5 +294,21 @@ describe('peers of both protocol eras', () => {
     await expect.poll(() => cancelled, { timeout: 10_000 }).toBe(1);
     expect(progress).toEqual([{ progress: 1, total: 2, message: 'waiting' }]);
     expect(gateway.guard.stats().failures).toBe(0);
+  });
+
+  it('reaches a 2025-era HTTP peer on SDK 1.x with sessions (the probe gets HTTP 400)', async () => {
+    gateway = await startGateway({
+      builtins: [],
+      peers: { legacy: { url: await legacyHttpPeer() } },
+    });
+
+    const answer = await gateway.call('dispatch', { category: 'legacy', tool: 'hello' });
+    const { stats } = ok<{ stats: { peers: { eras: Record<string, string> } } }>(
+      await gateway.call('server_stats'),
+    );
+
+    ok(answer);
+    expect(answer.content).toEqual([{ type: 'text', text: 'hello' }]);
+    expect(stats.peers.eras).toEqual({ legacy: '2025-11-25' });
   });
 });
