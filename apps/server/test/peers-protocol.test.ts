@@ -1,7 +1,7 @@
 import { InMemoryTransport } from '@modelcontextprotocol/client';
 import { InMemoryTransport as InMemoryTransport1 } from '@modelcontextprotocol/sdk/inMemory.js';
 import { McpServer as McpServer1 } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { McpServer } from '@modelcontextprotocol/server';
+import { inputRequired, McpServer } from '@modelcontextprotocol/server';
 import { serveStdio } from '@modelcontextprotocol/server/stdio';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -60,6 +60,16 @@ function sdkPeer(sdk: 1 | 2) {
     );
     server.registerTool('meta', { description: 'Notes its _meta' }, (ctx) =>
       meta(ctx.mcpReq._meta as Record<string, unknown> | undefined),
+    );
+    server.registerTool('ask', { description: 'Asks the client to confirm' }, () =>
+      inputRequired({
+        inputRequests: {
+          confirm: inputRequired.elicit({
+            message: 'Sure?',
+            requestedSchema: { type: 'object', properties: { ok: { type: 'boolean' } } },
+          }),
+        },
+      }),
     );
     servers.push({ addTool: (name) => server.registerTool(name, late, () => text(name)) });
     return server;
@@ -134,8 +144,9 @@ describe.each(ERAS)(
         await gateway.call('list_tools', { category: 'sdk' }),
       );
 
-      expect(before.tools.map((tool) => tool.name)).toEqual(['wait', 'refuse', 'meta']);
-      expect(after.tools.map((tool) => tool.name)).toEqual(['wait', 'refuse', 'meta', 'late']);
+      const tools = sdk === 2 ? ['wait', 'refuse', 'meta', 'ask'] : ['wait', 'refuse', 'meta'];
+      expect(before.tools.map((tool) => tool.name)).toEqual(tools);
+      expect(after.tools.map((tool) => tool.name)).toEqual([...tools, 'late']);
       expect(gateway.app.peers.stats().eras).toEqual({ sdk: era });
     });
 
@@ -244,5 +255,26 @@ describe.each(ERAS)(
       expect(traced?.tracestate).toBe('vendor=1');
       expect(untraced).not.toHaveProperty('traceparent');
     });
+
+    it.runIf(sdk === 2)(
+      'answers a peer asking for client input (input_required) as PEER_TOOL_ERROR, not a peer failure',
+      async () => {
+        const peer = sdkPeer(sdk);
+        gateway = await startGateway(
+          { builtins: [], peers: peerConfig, breaker: { failureThreshold: 1 } },
+          { peerTransport: peer.transport },
+        );
+
+        const first = errorText(await gateway.call('dispatch', { category: 'sdk', tool: 'ask' }));
+        const second = errorText(await gateway.call('dispatch', { category: 'sdk', tool: 'ask' }));
+
+        expect(first).toMatch(
+          /^\[PEER_TOOL_ERROR\] Peer "sdk" answered ask with an error: .*confirm/,
+        );
+        expect(second).toMatch(/^\[PEER_TOOL_ERROR\]/);
+        expect(gateway.guard.states()).toEqual({ sdk: 'closed' });
+        expect(gateway.app.peers.stats().connects).toBe(1);
+      },
+    );
   },
 );

@@ -31,7 +31,8 @@ export interface FailedRequest {
 /**
  * A failed request to a peer in this server's terms: the SDK's errors become
  * `PEER_DISCONNECTED` (the connection closed), `PEER_TIMEOUT` (no answer in time) or
- * `PEER_TOOL_ERROR` (the peer refused the params); anything below the protocol (fetch failed, an
+ * `PEER_TOOL_ERROR` (the peer refused the params, or needs input from a client that the
+ * gateway does not give); anything below the protocol (fetch failed, an
  * HTTP error such as 404 for a session the peer forgot, a send that failed) marks the connection
  * broken and becomes `PEER_UNAVAILABLE`. Other protocol errors the peer answered pass through.
  * The caller's own cancellation (or a breaker timeout) keeps its reason.
@@ -51,7 +52,13 @@ export function translatePeerError(error: unknown, request: FailedRequest): unkn
   }
   if (lost || connection?.closed) return new PeerDisconnectedError(peer, tool, error);
   if (timedOut) return new PeerTimeoutError(peer, tool, request.timeoutMs);
-  if (answered && answered.code === sdk?.ProtocolErrorCode.InvalidParams) {
+  // The peer refused the params, or (2026-07-28) asked for input from a client: the gateway has
+  // no elicitation, sampling or roots to answer with. Either way the peer works.
+  const refused = [
+    sdk?.ProtocolErrorCode.InvalidParams,
+    sdk?.ProtocolErrorCode.MissingRequiredClientCapability,
+  ];
+  if (answered && refused.includes(answered.code)) {
     return new PeerToolError(peer, tool, answered.message);
   }
   return error;
