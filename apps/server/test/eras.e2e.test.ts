@@ -396,16 +396,36 @@ describe('both eras on one /mcp endpoint', () => {
     await subscription.close();
   });
 
-  it("makes a 2.x client's traceparent the trace id of the call's span in the JSONL file", async () => {
+  it("makes a 2.x client's traceparent the trace of the call's spans in the JSONL file: dispatch, dispatch_parallel, workflow_run", async () => {
     server = await startHttp();
     const { client } = await modernClient(server.url);
-    const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
     const parent = '00f067aa0ba902b7';
+    const traceIds = {
+      dispatch: '4bf92f3577b34da6a3ce929d0e0e4736',
+      parallel: '5bf92f3577b34da6a3ce929d0e0e4737',
+      workflow: '6bf92f3577b34da6a3ce929d0e0e4738',
+    };
+    const traced = (traceId: string) => ({ _meta: { traceparent: `00-${traceId}-${parent}-01` } });
 
     await client.callTool({
       name: 'dispatch',
-      arguments: { category: 'demo', tool: 'echo', params: { value: 'traced' } },
-      _meta: { traceparent: `00-${traceId}-${parent}-01` },
+      arguments: { category: 'demo', tool: 'echo', params: { value: 'one' } },
+      ...traced(traceIds.dispatch),
+    });
+    await client.callTool({
+      name: 'dispatch_parallel',
+      arguments: {
+        calls: [
+          { category: 'demo', tool: 'echo', params: { value: 'two' } },
+          { category: 'text', tool: 'hash', params: { text: 'two' } },
+        ],
+      },
+      ...traced(traceIds.parallel),
+    });
+    await client.callTool({
+      name: 'workflow_run',
+      arguments: { steps: [{ id: 's', category: 'time', tool: 'now' }] },
+      ...traced(traceIds.workflow),
     });
     await client.close();
     const { dir } = server;
@@ -415,10 +435,15 @@ describe('both eras on one /mcp endpoint', () => {
     const spans = (await readFile(join(dir, 'telemetry', 'spans.jsonl'), 'utf8'))
       .trim()
       .split('\n')
-      .map((line) => JSON.parse(line));
-    expect(spans.find((span) => span.name === 'demo.echo')).toMatchObject({
-      traceId,
-      parentSpanId: parent,
-    });
+      .map((line) => JSON.parse(line) as { name: string; traceId?: string; parentSpanId?: string });
+    const traceOf = (traceId: string) =>
+      spans
+        .filter((span) => span.traceId === traceId)
+        .map((span) => span.name)
+        .sort();
+    expect(traceOf(traceIds.dispatch)).toEqual(['demo.echo']);
+    expect(traceOf(traceIds.parallel)).toEqual(['demo.echo', 'text.hash']);
+    expect(traceOf(traceIds.workflow)).toEqual(['time.now']);
+    expect(spans.every((span) => span.parentSpanId === parent)).toBe(true);
   });
 });
