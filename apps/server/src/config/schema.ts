@@ -67,7 +67,9 @@ const gateway = z
   .object({
     connectTimeoutMs: positiveInt()
       .default(10_000)
-      .describe('longest wait for a connection (spawn + `initialize`, or a full pool)'),
+      .describe(
+        'longest wait for a connection (spawn, protocol version probe and handshake, or a full pool)',
+      ),
     maxConnectionsPerPeer: positiveInt()
       .max(64)
       .default(1)
@@ -77,7 +79,9 @@ const gateway = z
       .describe('an unused connection is closed after this long'),
     pingIntervalMs: positiveInt()
       .default(30_000)
-      .describe('a connection quiet longer than this answers a `ping` before it is reused'),
+      .describe(
+        'a connection quiet longer than this is checked before it is reused (`ping`; `server/discover` for a 2026-07-28 peer)',
+      ),
   })
   .strict()
   .prefault({});
