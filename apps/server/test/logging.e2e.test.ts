@@ -109,4 +109,17 @@ describe('log lines at the level the client asked for', () => {
       data: expect.stringMatching(/^demo\.echo served from cache in [\d.]+ ms$/),
     });
   });
+
+  it('sends a 2025 session that never set a level info and above, not a debug line per dispatch', async () => {
+    server = await startHttp({ breaker: { failureThreshold: 1 } });
+    const { lines, dispatch } = await legacy(server.url);
+
+    await dispatch(echo);
+    await dispatch(flaky);
+    await dispatch(flaky);
+
+    expect(lines).toEqual([
+      { level: 'warning', data: expect.stringMatching(/^demo\.flaky refused: /) },
+    ]);
+  });
 });

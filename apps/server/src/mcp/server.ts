@@ -1,5 +1,6 @@
 import {
   type CallToolResult,
+  type LoggingLevel,
   ProtocolError,
   ProtocolErrorCode,
   Server,
@@ -73,6 +74,12 @@ export function createMcpServer(definitions: McpDefinitions): Server {
   // Server is marked deprecated in favour of McpServer, whose registerTool converts every schema
   // per instance; the low-level one lets every instance share one converted list.
   const server = new Server(definitions.info, definitions.options);
+  // The level a 2025-era client set for this serving unit (its session, or its stdio connection).
+  let sessionLevel: LoggingLevel | undefined;
+  server.setRequestHandler('logging/setLevel', (request) => {
+    sessionLevel = request.params.level;
+    return {};
+  });
   server.setRequestHandler('tools/list', () => tools.list);
   server.setRequestHandler('tools/call', async (request, ctx): Promise<CallToolResult> => {
     const { name, arguments: args } = request.params;
@@ -85,7 +92,7 @@ export function createMcpServer(definitions: McpDefinitions): Server {
     }
     const parsed = parseArguments(built.tool, args);
     if (!parsed.ok) return server.projectCallToolResult(parsed.result, built.outputSchema);
-    const context = callContext(ctx);
+    const context = callContext(ctx, () => sessionLevel);
     let result: CallToolResult;
     try {
       result = await built.tool.call(parsed.args as never, context);

@@ -130,7 +130,31 @@ export function parseArguments(
  * `settled()`, which waits for the progress notifications sent so far: the answer goes out after
  * them, so a client never gets progress for a call it already has the answer of.
  */
-export function callContext(ctx: ServerContext): CallContext & { settled(): Promise<void> } {
+const SEVERITY: readonly LoggingLevel[] = [
+  'debug',
+  'info',
+  'notice',
+  'warning',
+  'error',
+  'critical',
+  'alert',
+  'emergency',
+];
+
+/**
+ * The level a 2025-era client gets log lines at before it sends `logging/setLevel`: `info`, so a
+ * client that never asked is not sent a debug line per call.
+ */
+export const DEFAULT_LEGACY_LOG_LEVEL: LoggingLevel = 'info';
+
+/**
+ * `sessionLevel` is the level a 2025-era client set with `logging/setLevel` on this serving unit
+ * (a 2026-07-28 request carries its own level in `_meta`, which the SDK reads).
+ */
+export function callContext(
+  ctx: ServerContext,
+  sessionLevel: () => LoggingLevel | undefined = () => undefined,
+): CallContext & { settled(): Promise<void> } {
   const meta = ctx.mcpReq._meta as Record<string, unknown> | undefined;
   const progressToken = meta?.progressToken as string | number | undefined;
   const traceparent = meta?.[TRACEPARENT_META_KEY];
@@ -153,6 +177,9 @@ export function callContext(ctx: ServerContext): CallContext & { settled(): Prom
         ? { traceparent, ...(typeof tracestate === 'string' ? { tracestate } : {}) }
         : undefined,
     log: (level, data) => {
+      const modern = (ctx.mcpReq as { envelope?: unknown }).envelope !== undefined;
+      const threshold = sessionLevel() ?? DEFAULT_LEGACY_LOG_LEVEL;
+      if (!modern && SEVERITY.indexOf(level) < SEVERITY.indexOf(threshold)) return;
       const sent = ctx.mcpReq.log(level, data, 'x-server').catch(() => {});
       sending = Promise.all([sending, sent]);
     },
