@@ -14,7 +14,6 @@ import { defineSuite, type Workload } from '../types.js';
 import {
   BARE_SERVER,
   Closers,
-  describe,
   type Era,
   httpClient,
   isAlive,
@@ -259,8 +258,8 @@ async function startPeer(peer: PeerCase): Promise<{ client: Client; config: obje
 /**
  * For each peer: x-server's CLI in a child process (reached over stdio by a 2025-11-25 client
  * here) fronting the peer in its own child, against a client here calling the same peer directly
- * (a child of its own, in the peer's era). A peer x-server cannot reach yet (a 2026-07-28-only
- * peer before the SDK 2 gateway lands) is left out with a note on stderr.
+ * (a child of its own, in the peer's era). Every peer must be reached: one x-server cannot reach
+ * fails the suite (and CI's quick run).
  */
 async function crossProcessPeerCalls(dir: string): Promise<Workload[]> {
   const workloads: Workload[] = [];
@@ -279,7 +278,7 @@ async function crossProcessPeerCalls(dir: string): Promise<Workload[]> {
       }),
     );
     const call = { category: peer.category, tool: peer.tool, params: peer.params };
-    try {
+    {
       const gateway = await stdioClient('2025-11-25', {
         command: process.execPath,
         args: [X_SERVER_CLI, '--stdio', '--config', config],
@@ -308,8 +307,6 @@ async function crossProcessPeerCalls(dir: string): Promise<Workload[]> {
           },
         ],
       });
-    } catch (error) {
-      process.stderr.write(`[gateway] left out "${name}": ${describe(error)}\n`);
     }
   }
   return workloads;

@@ -14,7 +14,6 @@ import { type LoadFigures, loadRun } from './_load.js';
 import {
   BARE_SERVER,
   Closers,
-  describe,
   ERA_CLIENT,
   ERAS,
   type Era,
@@ -154,9 +153,8 @@ function roundTrip(bare: Client, ours: Client, oursCached: Client) {
 }
 
 /**
- * One round-trip workload per era and transport, each server in its own child process. An era
- * x-server cannot serve yet (a pinned 2026-07-28 client before the SDK 2 serving lands) is left
- * out with a note on stderr rather than failing the whole suite; the bare server must connect.
+ * One round-trip workload per era and transport, each server in its own child process. Every
+ * era must be served: a client x-server cannot answer fails the suite (and CI's quick run).
  */
 async function crossProcessRoundTrips(dir: string, config: string): Promise<Workload[]> {
   const spawn = processes(config, dir);
@@ -176,7 +174,7 @@ async function crossProcessRoundTrips(dir: string, config: string): Promise<Work
         bare = await httpClient(era, bareHttp.url);
         closers.push(() => bare.close());
       }
-      try {
+      {
         let ours: Client;
         let cached: Client;
         if (transport === 'stdio') {
@@ -199,10 +197,6 @@ async function crossProcessRoundTrips(dir: string, config: string): Promise<Work
           goal: ROUND_TRIP_GOAL,
           contenders: roundTrip(bare, ours, cached),
         });
-      } catch (error) {
-        process.stderr.write(
-          `[server] left out "${name}": x-server did not answer this client (${describe(error)})\n`,
-        );
       }
     }
   }
