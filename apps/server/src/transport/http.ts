@@ -5,7 +5,6 @@ import {
   type NodeMcpRequestHandler,
   NodeStreamableHTTPServerTransport as StreamableHTTPServerTransport,
   toNodeHandler,
-  toWebRequest,
 } from '@modelcontextprotocol/node';
 import {
   createMcpHandler,
@@ -33,6 +32,20 @@ export interface HttpStats {
   rejected: number;
   /** `/mcp` POSTs served per protocol era: 2026-07-28 (`modern`) and 2025 (`legacy`). */
   eras: { modern: number; legacy: number };
+}
+
+/** The request's method, URL and headers as a web `Request`, without its body. */
+function headersOnly(req: IncomingMessage): Request {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value === undefined || name.startsWith(':')) continue;
+    if (Array.isArray(value)) for (const item of value) headers.append(name, item);
+    else headers.set(name, value);
+  }
+  return new Request(`http://${req.headers.host ?? 'localhost'}${req.url ?? '/'}`, {
+    method: req.method ?? 'POST',
+    headers,
+  });
 }
 
 function sendJson(
@@ -193,7 +206,9 @@ export class HttpTransport implements ServerTransport {
     }
     // The SDK's own classification: a request with the 2026-07-28 envelope claim (even one naming
     // a version we do not serve, which the modern leg answers with its typed error) is modern.
-    if (!(await isLegacyRequest(await toWebRequest(req, body), body))) {
+    // It reads the parsed body we pass beside the request, so the request needs no body of its own:
+    // serialising the body again only to classify it would cost every POST a JSON.stringify.
+    if (!(await isLegacyRequest(headersOnly(req), body))) {
       this.#eras.modern++;
       await this.#serveModern(req, res, body);
       return;
