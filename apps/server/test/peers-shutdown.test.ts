@@ -4,6 +4,7 @@ import type { PeerConfig, XServerConfig } from '../src/config/index.js';
 import { ServerClosedError } from '../src/errors.js';
 import type { PeerTransportFactory } from '../src/peers/connection.js';
 import { PeerGateway, SHUTDOWN_MARGIN_MS } from '../src/peers/gateway.js';
+import { Counter } from './fakes.js';
 import { type Gateway, startGateway } from './gateway-helpers.js';
 import { errorText } from './helpers.js';
 
@@ -15,9 +16,13 @@ import { errorText } from './helpers.js';
 function stubPeer(options: { hangInitialize?: boolean } = {}) {
   const opened: { closed: boolean; received: JSONRPCMessage[] }[] = [];
   const waiting: { id: string | number; method: string; reply: (result: unknown) => void }[] = [];
+  // Counted as they happen, so a test waits on the event instead of polling for it.
+  const openedCount = new Counter();
+  const waitingCount = new Counter();
   const transport: PeerTransportFactory = () => {
     const state = { closed: false, received: [] as JSONRPCMessage[] };
     opened.push(state);
+    openedCount.bump();
     const peer: Transport = {
       async start() {},
       async send(message) {
@@ -46,7 +51,10 @@ function stubPeer(options: { hangInitialize?: boolean } = {}) {
             serverInfo: { name: 'stub-peer', version: '1.0.0' },
           });
         } else if (message.method === 'ping') reply({});
-        else waiting.push({ id: message.id, method: message.method, reply });
+        else {
+          waiting.push({ id: message.id, method: message.method, reply });
+          waitingCount.bump();
+        }
       },
       async close() {
         if (state.closed) return;
@@ -56,7 +64,7 @@ function stubPeer(options: { hangInitialize?: boolean } = {}) {
     };
     return { transport: peer };
   };
-  return { transport, opened, waiting };
+  return { transport, opened, waiting, openedCount, waitingCount };
 }
 
 const PEER_TIMEOUT_MS = 60_000;
@@ -116,7 +124,8 @@ describe('shutdown with slow or half-open peers (fake time, stub peers)', () => 
     );
     vi.useFakeTimers();
     const listing = gateway.call('list_tools', { category: 'stub' });
-    await vi.waitFor(() => expect(peer.waiting.map((w) => w.method)).toEqual(['tools/list']));
+    await peer.waitingCount.reached(1);
+    expect(peer.waiting.map((w) => w.method)).toEqual(['tools/list']);
 
     const closing = watch(gateway.app.close());
     await vi.advanceTimersByTimeAsync(GRACE_MS - 1);
@@ -143,7 +152,8 @@ describe('shutdown with slow or half-open peers (fake time, stub peers)', () => 
     );
     vi.useFakeTimers();
     const listing = gateway.call('list_tools', { category: 'stub' });
-    await vi.waitFor(() => expect(peer.opened).toHaveLength(1));
+    await peer.openedCount.reached(1);
+    expect(peer.opened).toHaveLength(1);
 
     const closing = watch(gateway.app.close());
     await vi.advanceTimersByTimeAsync(GRACE_MS + SHUTDOWN_MARGIN_MS);
@@ -169,7 +179,8 @@ describe('shutdown with slow or half-open peers (fake time, stub peers)', () => 
     const ctx = { signal: new AbortController().signal };
     const quick = peers.call('stub', 'quick', {}, ctx);
     const slow = peers.call('stub', 'slow', {}, ctx).catch((error: unknown) => error);
-    await vi.waitFor(() => expect(peer.waiting).toHaveLength(2));
+    await peer.waitingCount.reached(2);
+    expect(peer.waiting).toHaveLength(2);
 
     const closing = watch(peers.close(500));
     // New work is refused at once.
@@ -205,7 +216,8 @@ describe('shutdown with slow or half-open peers (fake time, stub peers)', () => 
     const slow = peers
       .call('stub', 'slow', {}, { signal: new AbortController().signal })
       .catch((error: unknown) => error);
-    await vi.waitFor(() => expect(peer.waiting).toHaveLength(1));
+    await peer.waitingCount.reached(1);
+    expect(peer.waiting).toHaveLength(1);
     // The pool retires the idle connection; its close waits for the call (up to timeoutMs).
     await vi.advanceTimersByTimeAsync(10_000);
     expect(peer.opened[0]!.closed).toBe(false);
