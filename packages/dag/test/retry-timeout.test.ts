@@ -7,7 +7,7 @@ import {
   StepTimeoutError,
   Workflow,
 } from '../src/index.js';
-import { delay } from './helpers.js';
+import { delay, settle } from './helpers.js';
 
 beforeEach(() => {
   vi.useFakeTimers({ now: 0 });
@@ -15,11 +15,6 @@ beforeEach(() => {
 afterEach(() => {
   vi.useRealTimers();
 });
-
-async function settle<T>(promise: Promise<T>): Promise<T> {
-  await vi.runAllTimersAsync();
-  return promise;
-}
 
 describe('retries', () => {
   it('retries a failing step with exponential backoff until it succeeds', async () => {

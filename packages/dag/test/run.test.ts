@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type StepEvent, Workflow } from '../src/index.js';
-import { delay } from './helpers.js';
+import { delay, settle } from './helpers.js';
 
 beforeEach(() => {
   vi.useFakeTimers({ now: 0 });
@@ -8,12 +8,6 @@ beforeEach(() => {
 afterEach(() => {
   vi.useRealTimers();
 });
-
-/** Runs the workflow to the end on fake time. */
-async function settle<T>(promise: Promise<T>): Promise<T> {
-  await vi.runAllTimersAsync();
-  return promise;
-}
 
 describe('run: shapes', () => {
   it('runs a linear chain in order, each step getting the previous output', async () => {
