@@ -3,7 +3,7 @@ export { type DefaultDirs, type DefaultDirsOptions, defaultDirs } from './dirs.j
 export { applyEnv, envOverrides } from './env.js';
 export { configProblems, type LoadConfigOptions, loadConfig, parseConfig } from './load.js';
 export type { PeerConfig } from './peer-schema.js';
-export { peerSchema } from './peer-schema.js';
+export { peerPrefix, peerSchema } from './peer-schema.js';
 export {
   categoryName,
   configSchema,

@@ -60,6 +60,45 @@ export const peerSchema = z
     cacheTtlMs: durationMs()
       .optional()
       .describe("TTL of the peer's cached results (default: `cache.defaultTtlMs`)"),
+    expose: z
+      .enum(['meta', 'direct', 'both'])
+      .default('meta')
+      .describe(
+        "how the peer's tools reach clients: `meta` (through `dispatch` and the catalog meta-tools), `direct` (in `tools/list` as `<prefix><tool>`), or `both`",
+      ),
+    prefix: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]{0,64}$/, 'letters, digits, "_", "-" or ".", at most 64')
+      .optional()
+      .describe(
+        'put before the names of the peer\'s direct tools and prompts (default: `<name>__`; `""` for none)',
+      ),
+    tools: z
+      .object({
+        allow: z
+          .array(z.string().min(1))
+          .optional()
+          .describe('glob patterns (`*`, `?`): only these tools of the peer are used'),
+        deny: z
+          .array(z.string().min(1))
+          .default([])
+          .describe(
+            'glob patterns (`*`, `?`): these tools of the peer are never used (wins over `allow`)',
+          ),
+      })
+      .strict()
+      .prefault({})
+      .describe(
+        'which tools of the peer any client sees or calls, in every exposure and `dispatch`',
+      ),
+    resourceCacheTtlMs: z
+      .number()
+      .int()
+      .min(0)
+      .default(60_000)
+      .describe(
+        'TTL of cached `resources/read` and `prompts/get` answers of the peer (`0`: not cached)',
+      ),
   })
   .strict()
   .superRefine((peer, ctx) => {
@@ -72,3 +111,8 @@ export const peerSchema = z
   });
 
 export type PeerConfig = z.output<typeof peerSchema>;
+
+/** What is put before the names of a peer's direct tools and prompts: `prefix`, else `<name>__`. */
+export function peerPrefix(name: string, peer: Pick<PeerConfig, 'prefix'>): string {
+  return peer.prefix ?? `${name}__`;
+}
