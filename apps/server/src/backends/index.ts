@@ -2,6 +2,7 @@
 // (metrics.ts is not re-exported: it is imported on demand, so stdio never loads prom-client.)
 export { BreakerGuard, type BreakerGuardOptions } from './breaker.js';
 export { TieredResultCache, type TieredResultCacheOptions } from './cache.js';
+export { LocalCoalescer } from './coalescer.js';
 export { createBackends } from './create.js';
 export { PriorityScheduler, type PrioritySchedulerOptions } from './scheduler.js';
 export { SpanRecorder, type SpanRecorderOptions } from './telemetry.js';
@@ -12,6 +13,10 @@ export type {
   CallScheduler,
   CallSpan,
   CategoryGuard,
+  CoalesceCaller,
+  CoalescedRun,
+  Coalescer,
+  CoalescerFigures,
   GuardState,
   ResultCache,
   ResultCacheFigures,

@@ -97,3 +97,46 @@ export interface Backends {
   cache: ResultCache;
   telemetry: CallRecorder;
 }
+
+/** What one caller of a coalesced run brings: its own cancellation and a listener for the run's events. */
+export interface CoalesceCaller<E> {
+  /** Aborting it rejects this caller at once with `CallCancelledError`; the run goes on for the others. */
+  signal?: AbortSignal | undefined;
+  /** Hears the events (progress) the shared run emits while this caller waits for it. */
+  onEvent?: ((event: E) => void) | undefined;
+}
+
+/** What the function of a coalesced run receives. */
+export interface CoalescedRun<E> {
+  /** Aborts once every caller waiting for the run has cancelled (never while one still waits). */
+  readonly signal: AbortSignal;
+  /** Sends an event (progress) to every caller waiting for the run. */
+  emit(event: E): void;
+}
+
+export interface CoalescerFigures {
+  /** Runs started (one per key with no run in flight). */
+  runs: number;
+  /** Calls that joined a run already in flight instead of starting their own. */
+  coalesced: number;
+  /** Runs aborted because every caller waiting for them cancelled. */
+  abandoned: number;
+  /** Runs in flight now. */
+  inFlight: number;
+}
+
+/**
+ * Single-flight for cacheable calls: identical calls (same cache key) in flight together run once
+ * and every caller gets that run's result or its error (nothing is remembered once it settles:
+ * the result cache does that). `LocalCoalescer` (backends/coalescer.ts) does it within one
+ * instance; an implementation across instances (a shared store) plugs in here, behind the same
+ * contract, through `DispatcherDeps.coalescer`.
+ */
+export interface Coalescer {
+  run<T, E = never>(
+    key: string,
+    fn: (run: CoalescedRun<E>) => Promise<T>,
+    caller?: CoalesceCaller<E>,
+  ): { promise: Promise<T>; joined: boolean };
+  stats(): CoalescerFigures;
+}

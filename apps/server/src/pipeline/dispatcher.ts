@@ -1,9 +1,12 @@
-import type {
-  CallObserver,
-  CallScheduler,
-  CallSpan,
-  CategoryGuard,
-  ResultCache,
+import {
+  type CallObserver,
+  type CallScheduler,
+  type CallSpan,
+  type CategoryGuard,
+  type CoalescedRun,
+  type Coalescer,
+  LocalCoalescer,
+  type ResultCache,
 } from '../backends/index.js';
 import type { CategoryRegistry } from '../catalog/index.js';
 import {
@@ -77,6 +80,11 @@ export interface DispatcherDeps {
   now?: () => number;
   /** Monotonic clock for durations. @default performance.now */
   monotonic?: () => number;
+  /**
+   * Runs identical cacheable calls in flight together once (same cache key).
+   * @default a LocalCoalescer: within this instance
+   */
+  coalescer?: Coalescer;
 }
 
 export interface DispatchOptions {
@@ -92,6 +100,8 @@ export interface DispatcherStats {
   failed: number;
   cacheHits: number;
   replayed: number;
+  /** Calls that joined an identical cacheable call in flight instead of running the tool. */
+  coalesced: number;
   inFlight: number;
 }
 
@@ -104,6 +114,7 @@ export class Dispatcher {
   readonly #observers: CallObserver[];
   readonly #now: () => number;
   readonly #monotonic: () => number;
+  readonly #coalescer: Coalescer;
   // The calls running now, aborted at shutdown once the grace period is over.
   readonly #live = new Set<CallContext>();
   readonly #inFlight = new InFlight();
@@ -113,12 +124,14 @@ export class Dispatcher {
   #failed = 0;
   #cacheHits = 0;
   #replayed = 0;
+  #coalesced = 0;
 
   constructor(deps: DispatcherDeps) {
     this.#deps = deps;
     this.#observers = [...deps.observers];
     this.#now = deps.now ?? Date.now;
     this.#monotonic = deps.monotonic ?? (() => performance.now());
+    this.#coalescer = deps.coalescer ?? new LocalCoalescer();
   }
 
   async dispatch(
@@ -189,18 +202,66 @@ export class Dispatcher {
     signal: AbortSignal | undefined,
     context: CallContext,
   ): Promise<{ result: unknown; cached: boolean }> {
-    const { cache, scheduler, guard } = this.#deps;
-    const cacheable = isCacheable(tool);
-    const key = cacheable ? cache.key(tool.category, tool.name, params) : '';
-    if (cacheable) {
-      const hit = await cache.get(key);
-      // An entry not in the tool's answer shape (written by an older version) is a miss.
-      if (hit && (!answersWithContent(tool) || isContentAnswer(hit.value))) {
-        return { result: hit.value, cached: true };
-      }
+    if (!isCacheable(tool)) {
+      return { result: await this.#run(tool, call, params, signal, context), cached: false };
     }
+    const cache = this.#deps.cache;
+    const key = cache.key(tool.category, tool.name, params);
+    const hit = await cache.get(key);
+    // An entry not in the tool's answer shape (written by an older version) is a miss.
+    if (hit && (!answersWithContent(tool) || isContentAnswer(hit.value))) {
+      return { result: hit.value, cached: true };
+    }
+    // Identical calls in flight together run the tool once; each caller may still cancel alone.
+    const { promise, joined } = this.#coalescer.run<unknown, ToolProgress>(
+      key,
+      (run) => this.#runShared(tool, call, params, key, run, context),
+      { signal, onEvent: context.onProgress },
+    );
+    if (joined) this.#coalesced++;
+    return { result: await promise, cached: false };
+  }
+
+  /**
+   * The one run of a coalesced call: its own context (progress to every caller waiting, aborted
+   * at shutdown like any call), the shared signal (aborted only once every caller cancelled),
+   * and the result stored in the cache before the callers get it.
+   */
+  async #runShared(
+    tool: ResolvedTool,
+    call: DispatchCall,
+    params: unknown,
+    key: string,
+    run: CoalescedRun<ToolProgress>,
+    leader: CallContext,
+  ): Promise<unknown> {
+    const context = new CallContext(
+      leader.onProgress === undefined ? undefined : (progress) => run.emit(progress),
+      leader.trace,
+    );
+    this.#live.add(context);
+    try {
+      const result = await context.run(() => this.#run(tool, call, params, run.signal, context));
+      const ttlMs = tool.cacheTtlMs ?? this.#deps.defaultCacheTtlMs;
+      await this.#deps.cache.set(key, result, ttlMs);
+      return result;
+    } finally {
+      context.release();
+      this.#live.delete(context);
+    }
+  }
+
+  /** Schedules the tool by priority and runs it through its category's breaker. */
+  #run(
+    tool: ResolvedTool,
+    call: DispatchCall,
+    params: unknown,
+    signal: AbortSignal | undefined,
+    context: CallContext,
+  ): Promise<unknown> {
+    const { scheduler, guard } = this.#deps;
     const priority = call.priority ?? this.#deps.categoryPriority(tool.category);
-    const result = await scheduler.schedule(
+    return scheduler.schedule(
       () => {
         if (signal?.aborted) throw new CallCancelledError(signal.reason);
         if (context.aborted) throw new ServerClosedError('grace-ended');
@@ -212,8 +273,6 @@ export class Dispatcher {
       },
       signal === undefined ? { priority } : { priority, signal },
     );
-    if (cacheable) await cache.set(key, result, tool.cacheTtlMs ?? this.#deps.defaultCacheTtlMs);
-    return { result, cached: false };
   }
 
   #emit(
@@ -290,6 +349,7 @@ export class Dispatcher {
       failed: this.#failed,
       cacheHits: this.#cacheHits,
       replayed: this.#replayed,
+      coalesced: this.#coalesced,
       inFlight: this.#inFlight.count,
     };
   }
