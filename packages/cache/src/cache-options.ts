@@ -42,6 +42,18 @@ export interface CacheOptions {
    * @default systemClock
    */
   clock?: Clock;
+  /**
+   * Writes to the lower tiers (disk, Keyv) behind the answer: `set()` (and the store of a
+   * `wrap()` loader's result) resolves once memory has the value; the lower-tier writes are
+   * queued, latest value per key, and written in one batch per turn of the event loop, never
+   * awaited by the caller. Reads of a key still queued are served from the queue (memory serves
+   * them first anyway). The queue holds at most `maxPending` keys: a write that finds it full is
+   * dropped (that key lives in memory only) and counted in `stats().writeBehind.dropped`.
+   * Failures are `'error'` events as usual; `flush()` waits for the queue, and `close()` writes
+   * it out before closing the tiers. `true` means `{ maxPending: 10_000 }`.
+   * @default false (every write awaits every tier)
+   */
+  writeBehind?: boolean | { maxPending?: number };
 }
 
 export interface CacheSetOptions {
@@ -77,6 +89,8 @@ export interface CacheStats {
   refreshes: number;
   inflight: number;
   tiers: TierStats[];
+  /** With the `writeBehind` option (and a lower tier): the queue's figures. */
+  writeBehind?: { pending: number; written: number; dropped: number };
 }
 
 /** Context of an `'error'` event: which tier failed, doing what. */

@@ -18,6 +18,7 @@ import {
   assertSerializable,
   normalizeTtl,
 } from './validate.js';
+import { type PendingWrite, WriteBehindQueue } from './write-behind.js';
 
 const ALLOW_STALE = { allowStale: true } as const;
 
@@ -48,6 +49,7 @@ export class Cache extends EventEmitter {
   readonly #inflight = new Map<string, Promise<unknown>>();
   readonly #errors = new Map<string, { error: unknown; until: number }>();
   readonly #running = new RunningCalls();
+  readonly #queue: WriteBehindQueue | undefined;
   #hits = 0;
   #misses = 0;
   #sets = 0;
@@ -82,6 +84,14 @@ export class Cache extends EventEmitter {
           : new MemoryCache({ ...(options.clock ? { clock } : {}), ...memory });
     this.#tiers = stores.map((store) => toTier(store, namespace));
     this.#counters = [this.#memory, ...this.#tiers].map(() => ({ hits: 0, misses: 0, errors: 0 }));
+    const maxPending = writeBehindMaxPending(options.writeBehind);
+    if (maxPending !== undefined && this.#tiers.length > 0) {
+      this.#queue = new WriteBehindQueue(
+        maxPending,
+        (batch) => this.#writeBatch(batch),
+        (promise) => void this.#running.track(promise),
+      );
+    }
   }
 
   /** The fresh value from the first tier that has it, promoted to the tiers above. */
@@ -119,6 +129,8 @@ export class Cache extends EventEmitter {
   }
 
   async #hasInTiers(key: string): Promise<boolean> {
+    const queued = this.#queue?.peek(key);
+    if (queued && this.#freshness(queued) === 'fresh') return true;
     for (const tier of this.#tiers) {
       const entry = await this.#tierCall(tier, 'get', key, () => tier.get(key));
       if (entry && this.#freshness(entry) === 'fresh') return true;
@@ -152,9 +164,15 @@ export class Cache extends EventEmitter {
     this.#deletes++;
     this.#errors.delete(key);
     let deleted = this.#memory?.delete(key) ?? false;
+    const queue = this.#queue;
+    if (queue?.peek(key)) deleted = true;
+    queue?.forget(key);
     const results = await this.#running.track(
-      Promise.all(
-        this.#tiers.map((tier) => this.#tierCall(tier, 'delete', key, () => tier.delete(key))),
+      // A write of this key already being written lands first, so the delete comes after it.
+      (queue ? queue.flush() : Promise.resolve()).then(() =>
+        Promise.all(
+          this.#tiers.map((tier) => this.#tierCall(tier, 'delete', key, () => tier.delete(key))),
+        ),
       ),
     );
     for (const result of results) deleted = result === true || deleted;
@@ -166,9 +184,13 @@ export class Cache extends EventEmitter {
     this.#assertOpen();
     this.#memory?.clear();
     this.#errors.clear();
+    const queue = this.#queue;
+    queue?.forgetAll();
     await this.#running.track(
-      Promise.all(
-        this.#tiers.map((tier) => this.#tierCall(tier, 'clear', undefined, () => tier.clear())),
+      (queue ? queue.flush() : Promise.resolve()).then(() =>
+        Promise.all(
+          this.#tiers.map((tier) => this.#tierCall(tier, 'clear', undefined, () => tier.clear())),
+        ),
       ),
     );
   }
@@ -225,6 +247,14 @@ export class Cache extends EventEmitter {
     return tracked;
   }
 
+  /**
+   * With `writeBehind`: resolves once every write queued so far has reached the lower tiers (or
+   * failed there, reported as an `'error'` event). Without it, writes are already there.
+   */
+  flush(): Promise<void> {
+    return this.#queue?.flush() ?? Promise.resolve();
+  }
+
   stats(): CacheStats {
     const reads = this.#hits + this.#misses;
     const tiers: TierStats[] = [];
@@ -248,6 +278,7 @@ export class Cache extends EventEmitter {
       refreshes: this.#refreshes,
       inflight: this.#inflight.size,
       tiers,
+      ...(this.#queue ? { writeBehind: this.#queue.stats() } : {}),
     };
   }
 
@@ -278,6 +309,16 @@ export class Cache extends EventEmitter {
         return { value, stale: this.#staleMs > 0 && this.#memoryIsStale(key) };
       }
       this.#counters[0]!.misses++;
+    }
+    // Written behind and not yet landed: the queue has the latest value.
+    const queued = this.#queue?.peek(key);
+    if (queued !== undefined) {
+      const freshness = this.#freshness(queued);
+      if (freshness !== 'gone') {
+        const remaining = queued.expiresAt === 0 ? 0 : queued.expiresAt - this.#clock.now();
+        memory?.set(key, queued.value, { ttl: remaining });
+        return { value: queued.value, stale: freshness === 'stale' };
+      }
     }
     const offset = memory === undefined ? 0 : 1;
     for (let i = 0; i < this.#tiers.length; i++) {
@@ -312,6 +353,12 @@ export class Cache extends EventEmitter {
   /** Writes to memory and to the first `tierCount` lower tiers; `physicalTtl` includes the stale window. */
   async #write(key: string, value: unknown, physicalTtl: number, tierCount: number): Promise<void> {
     this.#memory?.set(key, value, { ttl: physicalTtl });
+    if (tierCount === 0) return;
+    if (this.#queue !== undefined) {
+      const expiresAt = physicalTtl === 0 ? 0 : this.#clock.now() + physicalTtl;
+      this.#queue.enqueue(key, { value, expiresAt, tierCount });
+      return;
+    }
     await Promise.all(
       this.#tiers
         .slice(0, tierCount)
@@ -356,6 +403,31 @@ export class Cache extends EventEmitter {
     return promise;
   }
 
+  /**
+   * Writes one write-behind batch: each tier takes its entries concurrently under one timeout
+   * per tier; a failing write is reported like any tier error and never rejects the batch.
+   */
+  async #writeBatch(batch: Map<string, PendingWrite>): Promise<void> {
+    const now = this.#clock.now();
+    await Promise.all(
+      this.#tiers.map((tier, index) => {
+        const writes: Promise<unknown>[] = [];
+        for (const [key, write] of batch) {
+          if (write.tierCount <= index) continue;
+          const ttl = write.expiresAt === 0 ? 0 : write.expiresAt - now;
+          if (ttl <= 0 && write.expiresAt !== 0) continue;
+          writes.push(
+            tier.set(key, write.value, ttl).catch((error: unknown) => {
+              this.#tierFailed(tier, error, { tier: tier.name, operation: 'set', key });
+            }),
+          );
+        }
+        if (writes.length === 0) return undefined;
+        return this.#tierCall(tier, 'set', undefined, () => Promise.all(writes));
+      }),
+    );
+  }
+
   /** Runs one lower-tier operation under the timeout; failures become `undefined` plus an event. */
   async #tierCall<T>(
     tier: Tier,
@@ -375,14 +447,22 @@ export class Cache extends EventEmitter {
       });
       return await Promise.race([call(), timeout]);
     } catch (error) {
-      const index = this.#tiers.indexOf(tier) + (this.#memory === undefined ? 0 : 1);
-      const counters = this.#counters[index];
-      if (counters) counters.errors++;
-      this.#report(error, { tier: tier.name, operation, ...(key === undefined ? {} : { key }) });
+      this.#tierFailed(tier, error, {
+        tier: tier.name,
+        operation,
+        ...(key === undefined ? {} : { key }),
+      });
       return undefined;
     } finally {
       if (timer !== undefined) this.#clock.clearTimeout(timer);
     }
+  }
+
+  #tierFailed(tier: Tier, error: unknown, context: TierErrorContext): void {
+    const index = this.#tiers.indexOf(tier) + (this.#memory === undefined ? 0 : 1);
+    const counters = this.#counters[index];
+    if (counters) counters.errors++;
+    this.#report(error, context);
   }
 
   #assertOpen(): void {
@@ -407,4 +487,14 @@ function safeCounts(counts: () => { size?: number; evictions?: number }) {
   } catch {
     return {};
   }
+}
+
+/** The queue bound of the `writeBehind` option, or undefined when writes are awaited. */
+function writeBehindMaxPending(option: CacheOptions['writeBehind']): number | undefined {
+  if (option === undefined || option === false) return undefined;
+  const maxPending = option === true ? 10_000 : (option.maxPending ?? 10_000);
+  if (!Number.isInteger(maxPending) || maxPending < 1) {
+    throw new RangeError(`writeBehind.maxPending must be an integer >= 1; got ${maxPending}.`);
+  }
+  return maxPending;
 }

@@ -20,6 +20,11 @@ export interface TieredResultCacheOptions {
    * working directory, a path under a file): the cache then runs without it. @default ignore
    */
   onWarning?: (message: string) => void;
+  /**
+   * How many keys may wait to be written to the lower tiers; a write that finds the queue full
+   * is dropped (the result stays in memory) and counted as `droppedWrites`. @default 10_000
+   */
+  writeBehindMaxPending?: number;
 }
 
 /**
@@ -51,10 +56,13 @@ export class TieredResultCache implements ResultCache {
     const disk = openDiskStore(options);
     const stores: NonNullable<CacheOptions['stores']> = disk ? [disk] : [];
     stores.push(...(options.sharedStores ?? []));
+    // The disk and shared tiers are written behind the answer: a call waits for memory only,
+    // and the tiers get one batch per turn of the event loop (drops counted in stats).
     this.#cache = new Cache({
       memory: { max: options.memoryMaxEntries },
       stores,
       namespace: options.namespace,
+      writeBehind: { maxPending: options.writeBehindMaxPending ?? 10_000 },
     });
     // A failing disk tier is a miss, never a failed call; count it for server_stats.
     this.#cache.on('error', () => {
@@ -75,7 +83,18 @@ export class TieredResultCache implements ResultCache {
   }
 
   /** Figures for `server_stats`; `tiers` names the tiers in use (`['memory', 'disk']`). */
-  stats(): ResultCacheFigures & { tierErrors: number; sets: number; tiers: string[] } {
+  /**
+   * Figures for `server_stats`; `tiers` names the tiers in use (`['memory', 'disk']`);
+   * `pendingWrites` and `droppedWrites` are the lower-tier writes queued behind the answers and
+   * those dropped because the queue was full.
+   */
+  stats(): ResultCacheFigures & {
+    tierErrors: number;
+    sets: number;
+    tiers: string[];
+    pendingWrites: number;
+    droppedWrites: number;
+  } {
     const stats = this.#cache.stats();
     return {
       hits: stats.hits,
@@ -84,6 +103,8 @@ export class TieredResultCache implements ResultCache {
       sets: stats.sets,
       tierErrors: this.#errors,
       tiers: stats.tiers.map((tier) => tier.name),
+      pendingWrites: stats.writeBehind?.pending ?? 0,
+      droppedWrites: stats.writeBehind?.dropped ?? 0,
     };
   }
 
