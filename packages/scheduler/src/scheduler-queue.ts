@@ -11,7 +11,10 @@ export const NOT_SAMPLED = Number.NaN;
 /** `addedAt` of a sampled task while `add()` runs: if it starts right away, it waited 0 ms. */
 export const ADDING = Number.POSITIVE_INFINITY;
 
-/** A Scheduler's queue entry: the task itself travels with it, so p-queue needs no closure. */
+/** How a waiting task's promise is settled: what `add()` returned resolves or rejects. */
+export type Settle = (value: unknown) => void;
+
+/** A Scheduler's queue entry: the task and the means to settle what `add()` returned. */
 export interface SchedulerEntry extends QueueEntry {
   task: Task<unknown> | undefined;
   /** Only for tasks that need bookkeeping (an id, a deadline, a signal or a timeout). */
@@ -22,13 +25,13 @@ export interface SchedulerEntry extends QueueEntry {
   readonly sampleWeight: number;
   /** What `add()` returned, so that `clear()` can mark its rejection as handled. */
   promise: Promise<unknown> | undefined;
+  resolve: Settle;
+  reject: Settle;
 }
 
 /**
- * One long-lived object through which a Scheduler hands a task's details to its queue and the
- * queue hands back the entries it inserts and dequeues; p-queue only carries the shared options.
- * p-queue inserts synchronously inside `add()` and calls the task synchronously right after
- * `dequeue()`, so one slot of each is enough.
+ * One long-lived object through which a Scheduler hands a task's details to its queue's
+ * `insert` (whose signature is p-queue's `enqueue`): no options object per task.
  */
 export interface Handoff {
   task: Task<unknown> | undefined;
@@ -38,10 +41,6 @@ export interface Handoff {
   deadline: number;
   addedAt: number;
   sampleWeight: number;
-  /** The entry the queue inserted last (read by `add()`). */
-  inserted: SchedulerEntry | undefined;
-  /** The entry the queue dequeued last (read when p-queue starts it). */
-  shifted: SchedulerEntry | undefined;
 }
 
 export function createHandoff(): Handoff {
@@ -53,10 +52,11 @@ export function createHandoff(): Handoff {
     deadline: Number.POSITIVE_INFINITY,
     addedAt: NOT_SAMPLED,
     sampleWeight: 1,
-    inserted: undefined,
-    shifted: undefined,
   };
 }
+
+/** Until `add()` has made the task's promise; never called. */
+const unset: Settle = () => {};
 
 function createSchedulerEntry(
   run: RunFunction,
@@ -81,10 +81,11 @@ function createSchedulerEntry(
     addedAt: handoff.addedAt,
     sampleWeight: handoff.sampleWeight,
     promise: undefined,
+    resolve: unset,
+    reject: unset,
   };
   handoff.task = undefined;
   handoff.record = undefined;
-  handoff.inserted = entry;
   if (record !== undefined) record.entry = entry;
   return entry;
 }
@@ -106,6 +107,8 @@ class PlainFifoEntry implements SchedulerEntry {
   addedAt: number;
   readonly sampleWeight: number;
   promise: Promise<unknown> | undefined = undefined;
+  resolve: Settle = unset;
+  reject: Settle = unset;
 
   constructor(run: RunFunction, handoff: Handoff, seq: number) {
     this.run = run;
@@ -166,13 +169,6 @@ class HandoffFifoQueue extends FifoQueue {
     if (handoff.record !== undefined) return createSchedulerEntry(run, handoff, seq, agingOffset);
     const entry = new PlainFifoEntry(run, handoff, seq);
     handoff.task = undefined;
-    handoff.inserted = entry;
-    return entry;
-  }
-
-  override shift(): QueueEntry | undefined {
-    const entry = super.shift();
-    this.#handoff.shifted = entry as SchedulerEntry | undefined;
     return entry;
   }
 }
@@ -194,39 +190,17 @@ class HandoffHeapQueue extends HeapQueue {
   ): QueueEntry {
     return createSchedulerEntry(run, this.#handoff, seq, agingOffset);
   }
-
-  override shift(): QueueEntry | undefined {
-    const entry = super.shift();
-    this.#handoff.shifted = entry as SchedulerEntry | undefined;
-    return entry;
-  }
 }
 
-/**
- * Builds the queue for one Scheduler and a `queueClass` that hands exactly that queue to p-queue.
- * The queue's own class is shared by every scheduler, so p-queue's call sites stay monomorphic
- * however many schedulers a process makes.
- */
-export function schedulerQueue(
-  options: QueueClassOptions,
-  handoff: Handoff,
-): { queue: SchedulingQueue; queueClass: new () => SchedulingQueue } {
+/** Builds the queue for one Scheduler; its entries come from `handoff`. */
+export function schedulerQueue(options: QueueClassOptions, handoff: Handoff): SchedulingQueue {
   const { policy = 'priority', agingPriorityPerSecond, clock } = options;
-  let queue: SchedulingQueue;
   if (policy === 'fifo') {
     assertNoFifoAging(agingPriorityPerSecond);
-    queue = new HandoffFifoQueue(handoff);
-  } else {
-    queue = new HandoffHeapQueue(
-      { policy, agingPriorityPerSecond, ...(clock ? { clock } : {}) },
-      handoff,
-    );
+    return new HandoffFifoQueue(handoff);
   }
-  class HandOver {
-    constructor() {
-      // biome-ignore lint/correctness/noConstructorReturn: p-queue builds its queue with `new`; this hands it ours.
-      return queue;
-    }
-  }
-  return { queue, queueClass: HandOver as unknown as new () => SchedulingQueue };
+  return new HandoffHeapQueue(
+    { policy, agingPriorityPerSecond, ...(clock ? { clock } : {}) },
+    handoff,
+  );
 }

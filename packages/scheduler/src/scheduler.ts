@@ -1,4 +1,3 @@
-import PQueue from 'p-queue';
 import { type Clock, systemClock } from './clock.js';
 import { Counters, type SchedulerStats } from './counters.js';
 import { DeadlineWatch } from './deadline-watch.js';
@@ -18,7 +17,7 @@ import {
   type SchedulerOptions,
 } from './options.js';
 import { PriorityInheritance } from './priority-inheritance.js';
-import type { Policy, QueueAddOptions } from './queue-entry.js';
+import type { Policy, QueueAddOptions, RunFunction } from './queue-entry.js';
 import { runGuarded, type Task } from './run-with-timeout.js';
 import {
   ADDING,
@@ -29,33 +28,38 @@ import {
 } from './scheduler-queue.js';
 import type { TaskInfo, TaskResult } from './scheduler-types.js';
 import type { SchedulingQueue } from './scheduling-queue.js';
-import { createRecord, NO_SIGNAL, onAbortWhileWaiting, type TaskRecord } from './task-record.js';
+import {
+  createRecord,
+  isThenable,
+  NO_SIGNAL,
+  onAbortWhileWaiting,
+  type TaskRecord,
+} from './task-record.js';
 
-// p-queue copies the options of every task and assigns an id to a task that has none; the
-// Scheduler hands its tasks' details to its own queue directly, so p-queue gets these shared ones.
+// The queue's `insert` has p-queue's `enqueue` signature; the Scheduler hands its entries their
+// details through the handoff, so every insert gets these shared ones.
 const ANONYMOUS: QueueAddOptions = Object.freeze({ id: '' });
 const NO_OPTIONS: AddOptions = Object.freeze({});
+/** The `run` of the Scheduler's entries: it starts tasks itself, nobody dequeues them to run. */
+const NOT_RUN: RunFunction = () =>
+  Promise.reject(new Error('@x/scheduler: a Scheduler task is started by its Scheduler only'));
 
 /** While fewer tasks than this wait, every start's waiting time is sampled. */
 const SAMPLE_ALL_BELOW = 64;
 /** Beyond that, one plain task in this many is sampled (and weighs as many). */
 const SAMPLE_ONE_IN = 16;
 
-/** How a task that never starts is settled through p-queue (see `#settle`). */
-type Verdict = 'none' | 'reject' | 'drop';
-
 /**
  * Runs tasks `concurrency` at a time, picking the next by priority, deadline or arrival (the
- * `policy`), on p-queue with O(log n) queue classes.
+ * `policy`), from O(log n) queues (the same classes p-queue users can plug into p-queue).
  *
  * Pay for what you use: a task with no id, deadline, signal or timeout (a "plain" task) gets no
- * record, no closure, no promise beyond p-queue's own and, unless its waiting time is sampled, no
- * clock reads; p-queue's `completed` and `error` events count its outcome.
+ * record, no closure of its own beyond its promise's, and, unless its waiting time is sampled,
+ * no clock reads; its outcome is counted by two handlers shared by every plain task.
  */
 export class Scheduler<Miss extends DeadlineMissPolicy = 'run'> {
   readonly policy: Policy;
   readonly concurrency: number;
-  readonly #pq: PQueue<SchedulingQueue, QueueAddOptions>;
   readonly #queue: SchedulingQueue;
   readonly #handoff = createHandoff();
   /** Tasks added with an id, waiting or running: the only ones that can be addressed by id. */
@@ -67,16 +71,11 @@ export class Scheduler<Miss extends DeadlineMissPolicy = 'run'> {
   readonly #count = new Counters();
   /** Countdown to the next sampled plain task while many wait. */
   #sampleCountdown = 1;
-  /** How a task that #settle hands to p-queue ends, instead of running. */
-  #verdict: Verdict = 'none';
-  #verdictError: unknown;
-  /**
-   * p-queue events of tasks whose outcome the scheduler counted itself (tasks with a record, and
-   * tasks that never started): each event of that kind is skipped once. An event only needs its
-   * kind to be counted, so it does not matter which task's event skips.
-   */
-  #skipCompleted = 0;
-  #skipFailed = 0;
+  #paused: boolean;
+  /** How many `#pump` loops are on the stack: a task settling inside one needs no new pump. */
+  #pumping = 0;
+  /** `onIdle()` callers waiting for nothing to wait or run. */
+  #idleWaiters: Array<() => void> = [];
   #closed: Promise<void> | undefined;
 
   constructor(options: SchedulerOptions<Miss> = {}) {
@@ -88,7 +87,7 @@ export class Scheduler<Miss extends DeadlineMissPolicy = 'run'> {
     if (resolved.onDeadlineMiss !== 'run') {
       this.#deadlines = new DeadlineWatch(this.#clock, (record) => this.#expire(record));
     }
-    const { queue, queueClass } = schedulerQueue(
+    this.#queue = schedulerQueue(
       {
         policy: resolved.policy,
         agingPriorityPerSecond: resolved.agingPriorityPerSecond,
@@ -96,14 +95,7 @@ export class Scheduler<Miss extends DeadlineMissPolicy = 'run'> {
       },
       this.#handoff,
     );
-    this.#queue = queue;
-    this.#pq = new PQueue<SchedulingQueue, QueueAddOptions>({
-      concurrency: resolved.concurrency,
-      autoStart: resolved.autoStart,
-      queueClass,
-    });
-    this.#pq.on('completed', this.#onCompleted);
-    this.#pq.on('error', this.#onFailed);
+    this.#paused = resolved.autoStart === false;
   }
 
   /**
@@ -143,14 +135,11 @@ export class Scheduler<Miss extends DeadlineMissPolicy = 'run'> {
     } else {
       handoff.addedAt = NOT_SAMPLED;
     }
-    const promise = this.#pq.add(this.#start, ANONYMOUS) as Promise<TaskResult<T, Miss>>;
-    const entry = handoff.inserted;
-    handoff.inserted = undefined;
-    if (entry !== undefined && entry.heapIndex !== -1) {
-      // Still waiting: a task that started inside add() waited 0 ms and needs no clock read.
-      entry.promise = promise;
-      if (entry.addedAt === ADDING) entry.addedAt = this.#clock.now();
-    }
+    const entry = this.#queue.insert(NOT_RUN, ANONYMOUS) as SchedulerEntry;
+    const promise = promiseOf(entry) as Promise<TaskResult<T, Miss>>;
+    if (!this.#paused && this.#count.running < this.concurrency) this.#pump();
+    // Still waiting: a task that started inside add() waited 0 ms and needs no clock read.
+    if (entry.heapIndex !== -1 && entry.addedAt === ADDING) entry.addedAt = this.#clock.now();
     return promise;
   }
 
@@ -183,11 +172,10 @@ export class Scheduler<Miss extends DeadlineMissPolicy = 'run'> {
     handoff.deadline = deadline;
     handoff.addedAt = now;
     handoff.sampleWeight = 1;
-    const promise = this.#pq.add(this.#start, ANONYMOUS) as Promise<TaskResult<T, Miss>>;
-    const entry = handoff.inserted;
-    handoff.inserted = undefined;
-    if (record.state === 'waiting' && entry !== undefined) {
-      entry.promise = promise;
+    const entry = this.#queue.insert(NOT_RUN, ANONYMOUS) as SchedulerEntry;
+    const promise = promiseOf(entry) as Promise<TaskResult<T, Miss>>;
+    if (!this.#paused && this.#count.running < this.concurrency) this.#pump();
+    if (record.state === 'waiting') {
       if (deadline !== Number.POSITIVE_INFINITY) this.#deadlines?.watch(record);
       if (signal !== undefined)
         onAbortWhileWaiting(record, signal, () => this.#cancelWaiting(record));
@@ -228,7 +216,7 @@ export class Scheduler<Miss extends DeadlineMissPolicy = 'run'> {
 
   /** Number of waiting tasks. */
   get size(): number {
-    return this.#pq.size;
+    return this.#queue.size;
   }
 
   /** Number of running tasks. */
@@ -237,22 +225,28 @@ export class Scheduler<Miss extends DeadlineMissPolicy = 'run'> {
   }
 
   get isPaused(): boolean {
-    return this.#pq.isPaused;
+    return this.#paused;
   }
 
   /** Resolves when nothing is waiting or running. */
   onIdle(): Promise<void> {
-    return this.#pq.onIdle();
+    if (this.#count.running === 0 && this.#queue.size === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.#idleWaiters.push(resolve);
+    });
   }
 
   /** Stops starting tasks; running ones continue. */
   pause(): void {
-    this.#pq.pause();
+    this.#paused = true;
   }
 
   /** Resumes starting tasks after `pause()` or `autoStart: false`. */
   start(): this {
-    this.#pq.start();
+    if (this.#paused) {
+      this.#paused = false;
+      this.#pump();
+    }
     return this;
   }
 
@@ -267,11 +261,13 @@ export class Scheduler<Miss extends DeadlineMissPolicy = 'run'> {
         record.state = 'cleared';
         this.#forget(record);
       }
+      entry.task = undefined;
       this.#count.cancelled++;
       // Like p-queue 10: a caller who ignores a cleared task gets no unhandled rejection.
       entry.promise?.catch(() => {});
-      this.#settle(entry, 'reject', new DOMException('The scheduler was cleared', 'AbortError'));
+      entry.reject(new DOMException('The scheduler was cleared', 'AbortError'));
     }
+    this.#checkIdle();
   }
 
   /**
@@ -279,41 +275,55 @@ export class Scheduler<Miss extends DeadlineMissPolicy = 'run'> {
    * Call `clear()` first to drop the waiting ones instead; a paused scheduler never drains.
    */
   close(): Promise<void> {
-    this.#closed ??= this.#pq.onIdle().then(() => this.#deadlines?.close());
+    this.#closed ??= this.onIdle().then(() => this.#deadlines?.close());
     return this.#closed;
   }
 
   stats(): SchedulerStats {
-    return this.#count.snapshot(this.#pq.size);
+    return this.#count.snapshot(this.#queue.size);
   }
 
   /**
-   * The one function p-queue runs for every task: it starts the entry the queue just dequeued
-   * (or the one `#settle` is ending). Plain tasks are returned to p-queue as they are.
+   * Starts waiting tasks, best first, while slots are free. A task that settles at once frees
+   * its slot inside the loop (no recursion); one that settles later pumps again from its handler.
    */
-  readonly #start = (): unknown => {
-    const handoff = this.#handoff;
-    const entry = handoff.shifted;
-    handoff.shifted = undefined;
-    if (entry === undefined) {
-      throw new Error('@x/scheduler: p-queue started a task its queue did not hand out');
-    }
-    if (this.#verdict !== 'none') return this.#endUnstarted();
-    // A task that starts inside add() may add tasks itself; keep the outer add()'s entry.
-    const inserted = handoff.inserted;
-    if (inserted === undefined) return this.#startEntry(entry);
+  #pump(): void {
+    const queue = this.#queue;
+    this.#pumping++;
     try {
-      return this.#startEntry(entry);
+      while (!this.#paused && this.#count.running < this.concurrency) {
+        const entry = queue.shift() as SchedulerEntry | undefined;
+        if (entry === undefined) break;
+        this.#startEntry(entry);
+      }
     } finally {
-      handoff.inserted = inserted;
+      this.#pumping--;
     }
-  };
+    this.#checkIdle();
+  }
 
-  #startEntry(entry: SchedulerEntry): unknown {
+  #checkIdle(): void {
+    if (this.#count.running !== 0 || this.#queue.size !== 0 || this.#idleWaiters.length === 0) {
+      return;
+    }
+    const waiters = this.#idleWaiters;
+    this.#idleWaiters = [];
+    for (const resolve of waiters) resolve();
+  }
+
+  /** A slot was freed outside a pump (a task settled later): start the next ones. */
+  #freed(): void {
+    if (this.#pumping === 0) this.#pump();
+  }
+
+  #startEntry(entry: SchedulerEntry): void {
     const task = entry.task!;
     entry.task = undefined;
     const record = entry.record;
-    if (record !== undefined) return this.#startRecorded(record, task);
+    if (record !== undefined) {
+      this.#startRecorded(entry, record, task);
+      return;
+    }
     const addedAt = entry.addedAt;
     if (!Number.isNaN(addedAt)) {
       this.#count.waits.record(
@@ -322,18 +332,47 @@ export class Scheduler<Miss extends DeadlineMissPolicy = 'run'> {
       );
     }
     this.#count.running++;
-    return task(NO_SIGNAL);
+    let result: unknown;
+    try {
+      result = task(NO_SIGNAL);
+    } catch (error) {
+      this.#count.running--;
+      this.#count.failed++;
+      entry.reject(error);
+      return;
+    }
+    if (isThenable(result)) {
+      // Counted first (the handler is attached before the caller's promise adopts the result),
+      // so a caller who awaits the task sees it in stats().
+      Promise.resolve(result).then(this.#plainCompleted, this.#plainFailed);
+      entry.resolve(result);
+      return;
+    }
+    this.#count.running--;
+    this.#count.completed++;
+    entry.resolve(result);
   }
 
-  #startRecorded(record: TaskRecord, task: Task<unknown>): unknown {
+  readonly #plainCompleted = (): void => {
+    this.#count.running--;
+    this.#count.completed++;
+    this.#freed();
+  };
+
+  readonly #plainFailed = (): void => {
+    this.#count.running--;
+    this.#count.failed++;
+    this.#freed();
+  };
+
+  #startRecorded(entry: SchedulerEntry, record: TaskRecord, task: Task<unknown>): void {
     const now = this.#clock.now();
     this.#count.waits.record(now - record.addedAt, 1);
     if (now > record.deadline) {
       if (this.#onDeadlineMiss !== 'run') {
         this.#expireRecord(record);
-        this.#verdict = this.#onDeadlineMiss === 'reject' ? 'reject' : 'drop';
-        this.#verdictError = new DeadlineExceededError(record.id, record.deadline, now);
-        return this.#endUnstarted();
+        this.#endUnstarted(entry, new DeadlineExceededError(record.id, record.deadline, now));
+        return;
       }
       this.#count.deadlineMisses++;
     }
@@ -342,64 +381,38 @@ export class Scheduler<Miss extends DeadlineMissPolicy = 'run'> {
     record.stopAbortListener?.();
     record.stopAbortListener = undefined;
     this.#count.running++;
-    return runGuarded(task, record.id, record.timeoutMs, record.signal, this.#clock, (ok, error) =>
-      this.#finish(record, ok, error),
-    );
-  }
-
-  /** Ends a task that will never run, as `#verdict` says; its p-queue event is not counted. */
-  #endUnstarted(): undefined {
-    const verdict = this.#verdict;
-    const error = this.#verdictError;
-    this.#verdict = 'none';
-    this.#verdictError = undefined;
-    if (verdict === 'drop') {
-      this.#skipCompleted++;
-      return undefined;
-    }
-    this.#skipFailed++;
-    throw error;
-  }
-
-  /**
-   * Ends a waiting task without running it: p-queue settles a task's promise only by running it,
-   * so this runs it with a verdict that `#start` carries out instead of the task.
-   */
-  #settle(entry: SchedulerEntry, verdict: Exclude<Verdict, 'none'>, error: unknown): void {
-    this.#handoff.shifted = entry;
-    this.#verdict = verdict;
-    this.#verdictError = error;
-    void entry.run();
-  }
-
-  readonly #onCompleted = (): void => {
-    if (this.#skipCompleted > 0) {
-      this.#skipCompleted--;
+    let result: unknown;
+    try {
+      result = runGuarded(
+        task,
+        record.id,
+        record.timeoutMs,
+        record.signal,
+        this.#clock,
+        (ok, error) => this.#finish(record, ok, error),
+      );
+    } catch (error) {
+      entry.reject(error);
       return;
     }
-    this.#count.running--;
-    this.#count.completed++;
-  };
+    entry.resolve(result);
+  }
 
-  readonly #onFailed = (): void => {
-    if (this.#skipFailed > 0) {
-      this.#skipFailed--;
-      return;
-    }
-    this.#count.running--;
-    this.#count.failed++;
-  };
+  /** Ends a task that missed its deadline unstarted: rejected, or resolved with `undefined`. */
+  #endUnstarted(entry: SchedulerEntry, error: DeadlineExceededError): void {
+    if (this.#onDeadlineMiss === 'drop') entry.resolve(undefined);
+    else entry.reject(error);
+  }
 
-  /** Counts the outcome of a started task with a record and lets go of the record. */
+  /** Counts the outcome of a started task with a record, lets go of it and frees its slot. */
   #finish(record: TaskRecord, ok: boolean, error: unknown): void {
-    if (ok) this.#skipCompleted++;
-    else this.#skipFailed++;
     this.#count.running--;
     if (record.signal?.aborted) this.#count.cancelled++;
     else if (ok) this.#count.completed++;
     else this.#count.failed++;
     if (error instanceof TaskTimeoutError) this.#count.timedOut++;
     this.#forget(record);
+    this.#freed();
   }
 
   /** The deadline watch found a waiting task past its deadline. */
@@ -407,13 +420,13 @@ export class Scheduler<Miss extends DeadlineMissPolicy = 'run'> {
     const entry = record.entry as SchedulerEntry | undefined;
     if (record.state !== 'waiting' || entry === undefined) return;
     if (!this.#queue.removeEntry(entry)) return;
+    entry.task = undefined;
     this.#expireRecord(record);
-    const now = this.#clock.now();
-    this.#settle(
+    this.#endUnstarted(
       entry,
-      this.#onDeadlineMiss === 'reject' ? 'reject' : 'drop',
-      new DeadlineExceededError(record.id, record.deadline, now),
+      new DeadlineExceededError(record.id, record.deadline, this.#clock.now()),
     );
+    this.#checkIdle();
   }
 
   #expireRecord(record: TaskRecord): void {
@@ -428,10 +441,12 @@ export class Scheduler<Miss extends DeadlineMissPolicy = 'run'> {
     const entry = record.entry as SchedulerEntry | undefined;
     if (record.state !== 'waiting' || entry === undefined) return;
     this.#queue.removeEntry(entry);
+    entry.task = undefined;
     record.state = 'cancelled';
     this.#count.cancelled++;
     this.#forget(record);
-    this.#settle(entry, 'reject', record.signal?.reason);
+    entry.reject(record.signal?.reason);
+    this.#checkIdle();
   }
 
   #forget(record: TaskRecord): void {
@@ -449,4 +464,14 @@ export class Scheduler<Miss extends DeadlineMissPolicy = 'run'> {
     if (record === undefined) throw new TaskNotFoundError(id);
     return record;
   }
+}
+
+/** Makes the promise `add()` returns, settled through the entry. */
+function promiseOf(entry: SchedulerEntry): Promise<unknown> {
+  const promise = new Promise<unknown>((resolve, reject) => {
+    entry.resolve = resolve;
+    entry.reject = reject;
+  });
+  entry.promise = promise;
+  return promise;
 }
