@@ -10,6 +10,7 @@ import type { GatewayConfig, PeerConfig } from '../config/index.js';
 import { PeerToolError, ServerClosedError } from '../errors.js';
 import { InFlight } from '../in-flight.js';
 import {
+  clientSdk,
   defaultPeerTransport,
   loadClientSdk,
   type PeerConnection,
@@ -29,6 +30,8 @@ export interface PeerGatewayOptions {
   transport?: PeerTransportFactory;
   /** Called when a peer says its tool list changed, so its cached listing can be dropped. */
   onToolsChanged?: (peer: string) => void;
+  /** Called on each borrow of a connection, so notification handlers can be set on it once. */
+  onConnection?: (connection: PeerConnection) => void;
   /** Monotonic clock for the shutdown deadline. @default performance.now */
   now?: () => number;
 }
@@ -150,7 +153,42 @@ export class PeerGateway {
     else this.#instructions.delete(peer);
     const version = connection.protocolVersion;
     if (version) this.#eras.set(peer, version);
+    this.#options.onConnection?.(connection);
     return connection;
+  }
+
+  /**
+   * Runs one protocol request (resources, prompts, completions: peers/features.ts) on a pooled
+   * connection: refused once shutdown began, bounded by the peer's `timeoutMs`; an answer the
+   * peer refused passes as it is, other failures become PEER_* errors naming the peer.
+   */
+  async request<T>(
+    peer: string,
+    method: string,
+    run: (
+      connection: PeerConnection,
+      options: { timeout: number; signal: AbortSignal },
+    ) => Promise<T>,
+    signal?: AbortSignal,
+  ): Promise<T> {
+    const config = this.#config(peer);
+    if (this.#stopping) throw new ServerClosedError();
+    this.#work.begin();
+    let connection: PeerConnection | undefined;
+    try {
+      connection = await this.#borrow(peer);
+      const stop = signal
+        ? AbortSignal.any([signal, this.#shutdown.signal])
+        : this.#shutdown.signal;
+      return await run(connection, { timeout: config.timeoutMs, signal: stop });
+    } catch (error) {
+      const sdk = clientSdk();
+      if (sdk && error instanceof sdk.ProtocolError && !connection?.closed) throw error;
+      throw this.#stopped() ?? this.#translate(error, peer, method, connection, signal);
+    } finally {
+      connection?.end();
+      this.#work.end();
+    }
   }
 
   /** Every configured peer as a category. */

@@ -1,0 +1,129 @@
+import type { McpSubscription } from '@modelcontextprotocol/client';
+import type { PeerConnection } from './connection.js';
+import type { PeerGateway } from './gateway.js';
+
+/** One resource subscribed to on its owner peer, for the clients in `subscribers`. */
+interface Subscription {
+  peer: string;
+  subscribers: Set<object>;
+  /** Settles once the peer took the subscription; resolves with how to end it. */
+  ready: Promise<() => Promise<void>>;
+}
+
+const NOBODY: ReadonlySet<object> = new Set();
+
+/** The gateway itself as a subscriber: resources read through it (see `watch`). */
+const WATCHER = Object.freeze({ watcher: true });
+
+/** Resources watched at most: the least recently read is unsubscribed first. */
+export const MAX_WATCHED_RESOURCES = 256;
+
+/**
+ * Client subscriptions to peers' resources, one peer subscription per URI however many clients
+ * ask: `resources/subscribe` on a 2025-era peer, a `subscriptions/listen` stream with
+ * `resourceSubscriptions` on a 2026-07-28 one. The peer's `notifications/resources/updated`
+ * arrive on the connection it was taken on (see PeerFeatures.wire). The last client to leave
+ * ends it on the peer.
+ */
+export class ResourceSubscriptions {
+  readonly #gateway: PeerGateway;
+  readonly #byUri = new Map<string, Subscription>();
+  /** URIs subscribed for WATCHER, least recently read first. */
+  readonly #watched = new Set<string>();
+
+  constructor(gateway: PeerGateway) {
+    this.#gateway = gateway;
+  }
+
+  async subscribe(uri: string, peer: string, subscriber: object): Promise<void> {
+    let subscription = this.#byUri.get(uri);
+    if (!subscription) {
+      const ready = this.#gateway.request(peer, 'resources/subscribe', (connection, options) =>
+        take(connection, uri, options),
+      );
+      subscription = { peer, subscribers: new Set(), ready };
+      this.#byUri.set(uri, subscription);
+      const taken = subscription;
+      ready.catch(() => {
+        if (this.#byUri.get(uri) === taken) this.#byUri.delete(uri);
+      });
+    }
+    subscription.subscribers.add(subscriber);
+    try {
+      await subscription.ready;
+    } catch (error) {
+      subscription.subscribers.delete(subscriber);
+      throw error;
+    }
+  }
+
+  async unsubscribe(uri: string, subscriber: object): Promise<void> {
+    const subscription = this.#byUri.get(uri);
+    if (!subscription?.subscribers.delete(subscriber)) return;
+    if (subscription.subscribers.size > 0) return;
+    this.#byUri.delete(uri);
+    // The peer may be gone already: nothing is left to end then.
+    await subscription.ready.then((end) => end()).catch(() => {});
+  }
+
+  async dropSubscriber(subscriber: object): Promise<void> {
+    const uris = [...this.#byUri].filter(([, s]) => s.subscribers.has(subscriber));
+    await Promise.all(uris.map(([uri]) => this.unsubscribe(uri, subscriber)));
+  }
+
+  /**
+   * Subscribes the gateway itself to a resource read through it, so that its update drops the
+   * cached read, and reaches the 2026-07-28 clients listening for it (`subscriptions/listen`
+   * with `resourceSubscriptions`: their filters do not reach x-server, the SDK applies them to
+   * what x-server publishes). At most {@link MAX_WATCHED_RESOURCES}, least recently read out.
+   */
+  watch(uri: string, peer: string): void {
+    if (this.#watched.delete(uri)) {
+      this.#watched.add(uri);
+      return;
+    }
+    this.#watched.add(uri);
+    this.subscribe(uri, peer, WATCHER).catch(() => this.#watched.delete(uri));
+    if (this.#watched.size > MAX_WATCHED_RESOURCES) {
+      const oldest = this.#watched.values().next().value as string;
+      this.#watched.delete(oldest);
+      void this.unsubscribe(oldest, WATCHER);
+    }
+  }
+
+  /** The clients subscribed to `uri` (the gateway's own watch aside). */
+  subscribersOf(uri: string): ReadonlySet<object> {
+    const subscribers = this.#byUri.get(uri)?.subscribers;
+    if (!subscribers?.has(WATCHER)) return subscribers ?? NOBODY;
+    return new Set([...subscribers].filter((s) => s !== WATCHER));
+  }
+
+  stats(): { uris: number; subscribers: number; watched: number } {
+    let subscribers = 0;
+    for (const subscription of this.#byUri.values()) {
+      subscribers +=
+        subscription.subscribers.size - (subscription.subscribers.has(WATCHER) ? 1 : 0);
+    }
+    return { uris: this.#byUri.size, subscribers, watched: this.#watched.size };
+  }
+}
+
+/** Subscribes on the peer over `connection`; resolves with how to unsubscribe there. */
+async function take(
+  connection: PeerConnection,
+  uri: string,
+  options: { timeout: number; signal: AbortSignal },
+): Promise<() => Promise<void>> {
+  const { client } = connection;
+  if (client.getProtocolEra() === 'modern') {
+    const stream: McpSubscription = await client.listen(
+      { resourceSubscriptions: [uri] },
+      { timeout: options.timeout },
+    );
+    return () => stream.close();
+  }
+  await client.subscribeResource({ uri }, options);
+  return async () => {
+    if (!connection.closed) await client.unsubscribeResource({ uri }, { timeout: options.timeout });
+  };
+}
