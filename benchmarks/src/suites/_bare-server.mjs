@@ -20,14 +20,46 @@ import { serveStdio } from '@modelcontextprotocol/server/stdio';
 import { z } from 'zod';
 
 const echoInput = z.object({ value: z.unknown() });
+const workInput = z.object({ n: z.number() });
+const lookupInput = z.object({ key: z.string(), ms: z.number().int().min(0).max(1000) });
+const wait = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const text = (value) => ({ content: [{ type: 'text', text: JSON.stringify(value) }] });
+// How many times `lookup` ran in this process (the coalescing workload reads it).
+let executions = 0;
 
-/** The per-request (HTTP) or per-connection (stdio) server: one `echo` tool. */
+/**
+ * The per-request (HTTP) or per-connection (stdio) server: the trivial `echo` tool of the
+ * per-call workloads, and the hot-path suite's tools (the same as its x-server plugin's):
+ * `work` takes 1 ms; `lookup` takes `ms` and counts its executions, read with `executions`.
+ */
 export function createBareServer() {
   const server = new McpServer({ name: 'bare', version: '1.0.0' });
   server.registerTool(
     'echo',
     { description: 'Echo a value', inputSchema: echoInput },
-    ({ value }) => ({ content: [{ type: 'text', text: JSON.stringify({ value }) }] }),
+    ({ value }) => text({ value }),
+  );
+  server.registerTool(
+    'work',
+    { description: 'Takes 1 ms, then answers n', inputSchema: workInput },
+    async ({ n }) => {
+      await wait(1);
+      return text({ n });
+    },
+  );
+  server.registerTool(
+    'lookup',
+    { description: 'Takes ms, then answers key', inputSchema: lookupInput },
+    async ({ key, ms }) => {
+      executions++;
+      await wait(ms);
+      return text({ key });
+    },
+  );
+  server.registerTool(
+    'executions',
+    { description: 'How many times lookup ran', inputSchema: z.object({}) },
+    () => text({ executions }),
   );
   return server;
 }

@@ -61,7 +61,8 @@ export class RawSession {
     return this;
   }
 
-  async call(name: string, args: object): Promise<void> {
+  /** Calls a tool; resolves with the response body (JSON, or the SSE stream's text). */
+  async call(name: string, args: object): Promise<string> {
     const response = await this.#post({
       jsonrpc: '2.0',
       id: this.#next++,
@@ -70,6 +71,7 @@ export class RawSession {
     });
     const text = await response.text();
     if (!response.ok || !text.includes('"result"')) throw new Error(`call failed: ${text}`);
+    return text;
   }
 
   async close(): Promise<void> {

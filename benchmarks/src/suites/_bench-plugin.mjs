@@ -1,0 +1,44 @@
+/**
+ * x-server plugin category of the hot-path suite (config `plugins: [{ name: 'bench', module }]`):
+ * the same tools `_bare-server.mjs` serves, as x-server tools.
+ *   work        read-only + idempotent (cached): waits 1 ms, answers { n }
+ *   lookup      read-only + idempotent (cached): waits `ms`, counts its executions
+ *   executions  how many times `lookup` ran in this process
+ */
+import { z } from 'zod';
+
+let executions = 0;
+const wait = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const cached = { readOnlyHint: true, idempotentHint: true };
+
+export default {
+  tools: [
+    {
+      name: 'work',
+      description: 'Takes 1 ms, then answers n (cached)',
+      input: z.object({ n: z.number() }),
+      hints: cached,
+      run: async ({ n }) => {
+        await wait(1);
+        return { n };
+      },
+    },
+    {
+      name: 'lookup',
+      description: 'Takes ms, then answers key; counts its executions (cached)',
+      input: z.object({ key: z.string(), ms: z.number().int().min(0).max(1000) }),
+      hints: cached,
+      run: async ({ key, ms }) => {
+        executions++;
+        await wait(ms);
+        return { key };
+      },
+    },
+    {
+      name: 'executions',
+      description: 'How many times lookup ran',
+      input: z.object({}),
+      run: () => ({ executions }),
+    },
+  ],
+};

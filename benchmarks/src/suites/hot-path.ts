@@ -1,0 +1,250 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Client } from '@modelcontextprotocol/client';
+import { defineSuite, type Workload } from '../types.js';
+import { RawSession } from './_load.js';
+import {
+  BARE_SERVER,
+  Closers,
+  ERA_CLIENT,
+  ERAS,
+  type Era,
+  httpClient,
+  spawnHttpServer,
+  stdioClient,
+  X_SERVER_CLI,
+} from './_processes.js';
+
+const PLUGIN = join(import.meta.dirname, '_bench-plugin.mjs');
+const CACHED = 'x-server dispatch (cached)';
+const BARE_WORK = 'bare SDK 2 server, 1 ms tool';
+const WORKFLOW = 'x-server workflow_run';
+const CLIENT_SIDE = 'the same 6 calls as dispatches from the client';
+const COALESCED = 'x-server dispatch';
+const BARE = 'bare SDK 2 server';
+
+const closers = new Closers();
+
+/** x-server's settings here: the plugin with the bench tools, its own cache and telemetry dirs. */
+const settings = (dir: string) => ({
+  http: { port: 0, maxSessions: 10_000 },
+  fs: { root: dir },
+  cache: { dir: join(dir, 'cache') },
+  telemetry: { dir: join(dir, 'telemetry') },
+  plugins: [{ name: 'bench', module: PLUGIN, description: 'The hot-path suite tools' }],
+});
+
+/** A tool's first text block parsed, failing the suite on a tool error. */
+function parsed(answer: Awaited<ReturnType<Client['callTool']>>): Record<string, unknown> {
+  if (answer.isError) throw new Error(`tool failed: ${JSON.stringify(answer.content)}`);
+  const block = (answer.content as { type: string; text?: string }[])[0];
+  return JSON.parse(block?.text ?? '{}') as Record<string, unknown>;
+}
+
+/** The JSON-RPC result of a raw response body (plain JSON, or the data line of an SSE stream). */
+function rpcResult(body: string): { structuredContent?: Record<string, unknown> } {
+  const json = body.trimStart().startsWith('{') ? body : (/^data: (.*)$/m.exec(body)?.[1] ?? '{}');
+  return (
+    (JSON.parse(json) as { result?: { structuredContent?: Record<string, unknown> } }).result ?? {}
+  );
+}
+
+interface Servers {
+  stdio: (kind: 'bare' | 'ours', era: Era) => Promise<Client>;
+  bareUrl: string;
+  oursUrl: string;
+}
+
+async function servers(dir: string): Promise<Servers> {
+  const config = join(dir, 'x-server.json');
+  await writeFile(config, JSON.stringify(settings(dir)));
+  const ours = (...flags: string[]) => [X_SERVER_CLI, ...flags, '--config', config];
+  const bareHttp = await spawnHttpServer(process.execPath, [BARE_SERVER, '--http'], { cwd: dir });
+  closers.push(() => bareHttp.close());
+  const oursHttp = await spawnHttpServer(process.execPath, ours('--http', '--port', '0'), {
+    cwd: dir,
+  });
+  closers.push(() => oursHttp.close());
+  return {
+    bareUrl: bareHttp.url,
+    oursUrl: oursHttp.url,
+    stdio: async (kind, era) => {
+      const args = kind === 'bare' ? [BARE_SERVER, '--stdio'] : ours('--stdio');
+      const child = await stdioClient(era, { command: process.execPath, args, cwd: dir });
+      closers.push(() => child.close());
+      return child.client;
+    },
+  };
+}
+
+/** Cached dispatch of a 1 ms tool against calling that tool on a bare server, per transport and era. */
+async function cachedWorkloads(spawned: Servers): Promise<Workload[]> {
+  const workloads: Workload[] = [];
+  for (const transport of ['stdio', 'Streamable HTTP'] as const) {
+    for (const era of ERAS) {
+      const connect = (kind: 'bare' | 'ours') =>
+        transport === 'stdio'
+          ? spawned.stdio(kind, era)
+          : httpClient(era, kind === 'bare' ? spawned.bareUrl : spawned.oursUrl).then((c) => {
+              closers.push(() => c.close());
+              return c;
+            });
+      const [bare, ours] = [await connect('bare'), await connect('ours')];
+      const cachedCall = { category: 'bench', tool: 'work', params: { n: 1 } };
+      // Fills the cache; every timed call is then a hit.
+      parsed(await ours.callTool({ name: 'dispatch', arguments: cachedCall }));
+      workloads.push({
+        name: `a 1 ms tool: cached dispatch vs the bare call, over ${transport}, ${ERA_CLIENT[era]}, separate processes`,
+        ours: CACHED,
+        latency: true,
+        goal: `at least 10x ${BARE_WORK}`,
+        contenders: [
+          { name: CACHED, run: () => ours.callTool({ name: 'dispatch', arguments: cachedCall }) },
+          { name: BARE_WORK, run: () => bare.callTool({ name: 'work', arguments: { n: 1 } }) },
+        ],
+      });
+    }
+  }
+  return workloads;
+}
+
+/** N identical calls at once (a fresh key each round): how many times the tool ran. */
+function coalescingWorkload(spawned: Servers, n: number): Workload {
+  let round = 0;
+  return {
+    kind: 'metric',
+    name: `coalescing: ${n} identical calls of a cacheable 20 ms tool in flight together, over Streamable HTTP (2026-07-28 client), separate processes: executions of the tool`,
+    ours: COALESCED,
+    unit: 'executions',
+    better: 'lower',
+    goal: 'at most 1 executions',
+    measure: async () => {
+      const [bare, ours] = await Promise.all([
+        httpClient('2026-07-28', spawned.bareUrl),
+        httpClient('2026-07-28', spawned.oursUrl),
+      ]);
+      try {
+        const executions = async (client: Client, viaDispatch: boolean): Promise<number> => {
+          if (!viaDispatch) {
+            return parsed(await client.callTool({ name: 'executions', arguments: {} }))
+              .executions as number;
+          }
+          const answer = await client.callTool({
+            name: 'dispatch',
+            arguments: { category: 'bench', tool: 'executions' },
+          });
+          return (parsed(answer).result as { executions: number }).executions;
+        };
+        const params = { key: `round-${round++}-${Date.now()}`, ms: 20 };
+        const before = [await executions(ours, true), await executions(bare, false)];
+        await Promise.all(
+          Array.from({ length: n }, () =>
+            ours.callTool({
+              name: 'dispatch',
+              arguments: { category: 'bench', tool: 'lookup', params },
+            }),
+          ),
+        );
+        await Promise.all(
+          Array.from({ length: n }, () => bare.callTool({ name: 'lookup', arguments: params })),
+        );
+        const after = [await executions(ours, true), await executions(bare, false)];
+        return { [COALESCED]: after[0]! - before[0]!, [BARE]: after[1]! - before[1]! };
+      } finally {
+        await Promise.all([bare.close(), ours.close()]);
+      }
+    },
+  };
+}
+
+/** One 6-step workflow of cheap calls (3 uncached, 3 cached-tool misses), `w` unique per run. */
+function steps(w: string) {
+  const flaky = { category: 'demo', tool: 'flaky', params: { failureRate: 0 } };
+  const echo = (value: string) => ({ category: 'demo', tool: 'echo', params: { value } });
+  return [
+    { id: 'a', ...flaky },
+    { id: 'b', ...echo(`${w}-b`), needs: ['a'] },
+    { id: 'c', ...echo(`${w}-c`), needs: ['a'] },
+    { id: 'd', ...flaky, needs: ['a'] },
+    { id: 'e', ...echo(`${w}-e`), needs: ['b', 'c', 'd'] },
+    { id: 'f', ...flaky, needs: ['e'] },
+  ];
+}
+
+/**
+ * `runs` concurrent 6-step workflows from `sessions` HTTP sessions (2025-era, as the seeds' scale
+ * test), workflows/s; every run must succeed. Beside it: the client running the same six calls
+ * itself (same order, same sessions), one dispatch each.
+ */
+function workflowWorkload(url: string, runs: number, sessions: number): Workload {
+  let batch = 0;
+  let failures = 0;
+  return {
+    kind: 'metric',
+    name: `workflow_run at the seeds' scale: ${runs} concurrent 6-step workflows of cheap calls from ${sessions} HTTP sessions (separate processes), workflows/s`,
+    ours: WORKFLOW,
+    unit: 'workflows/s',
+    better: 'higher',
+    goal: 'at least 600 workflows/s, all succeeding',
+    meetsGoal: (result) => failures === 0 && (result.results[WORKFLOW]?.value ?? 0) >= 600,
+    measure: async () => {
+      const clients = await Promise.all(
+        Array.from({ length: sessions }, () => new RawSession(url).open()),
+      );
+      try {
+        const prefix = `b${batch++}-${Date.now()}`;
+        const timed = async (one: (client: RawSession, i: number) => Promise<void>) => {
+          const started = performance.now();
+          await Promise.all(Array.from({ length: runs }, (_, i) => one(clients[i % sessions]!, i)));
+          return runs / ((performance.now() - started) / 1000);
+        };
+        const ours = await timed(async (client, i) => {
+          const body = await client.call('workflow_run', { steps: steps(`${prefix}-w${i}`) });
+          const report = rpcResult(body).structuredContent;
+          if (report?.status !== 'succeeded') failures++;
+        });
+        const clientSide = await timed(async (client, i) => {
+          const call = (step: ReturnType<typeof steps>[number]) =>
+            client.call('dispatch', {
+              category: step.category,
+              tool: step.tool,
+              params: step.params,
+            });
+          const [a, b, c, d, e, f] = steps(`${prefix}-c${i}`);
+          await call(a!);
+          await Promise.all([call(b!), call(c!), call(d!)]);
+          await call(e!);
+          await call(f!);
+        });
+        if (failures > 0) throw new Error(`${failures} workflow runs did not succeed`);
+        return { [WORKFLOW]: ours, [CLIENT_SIDE]: clientSide };
+      } finally {
+        await Promise.all(clients.map((client) => client.close()));
+      }
+    },
+  };
+}
+
+export default defineSuite({
+  package: 'hot-path',
+  description:
+    "x-server's hot path, every process separate (the client here, x-server's CLI and the bare SDK 2 server each in a child): a cached dispatch of a tool that takes 1 ms against calling that tool on the bare server; N identical calls in flight together (coalescing: how many times the tool runs); and workflow_run at the seeds' scale (500 concurrent 6-step workflows from 10 HTTP sessions) against the client making the same calls itself.",
+  workloads: async ({ quick }) => {
+    try {
+      const dir = await mkdtemp(join(tmpdir(), 'x-hot-path-bench-'));
+      closers.push(() => rm(dir, { recursive: true, force: true }));
+      const spawned = await servers(dir);
+      return [
+        ...(await cachedWorkloads(spawned)),
+        coalescingWorkload(spawned, quick ? 5 : 50),
+        workflowWorkload(spawned.oursUrl, quick ? 50 : 500, 10),
+      ];
+    } catch (error) {
+      // The harness calls teardown only once the workloads exist: end what was started here.
+      await closers.closeAll();
+      throw error;
+    }
+  },
+  teardown: () => closers.closeAll(),
+});
