@@ -23,7 +23,7 @@
 // Usage: pnpm --filter @x/server conformance [--targets direct,stdio,http,stdio-2025,http-2025]
 // [--keep] (after a build: x-server runs from dist/). --keep leaves the suite's checks.json files.
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -43,6 +43,8 @@ const xServer = join(serverDir, 'bin', 'x-server.js');
 const require = createRequire(import.meta.url);
 
 const children = new Set();
+/** Directories to remove when the script ends, however it ends. */
+const scratch = new Set();
 
 /** Spawns a process in its own group (so that its whole tree can be stopped) and tracks it. */
 function start(command, args, options = {}) {
@@ -206,6 +208,7 @@ async function main(argv) {
   const cli = join(dirname(cliPackage), cliManifest.bin.conformance);
   const node = await node22(join(serverDir, 'node_modules', '.cache', 'conformance'));
   const workDir = await mkdtemp(join(tmpdir(), 'x-conformance-'));
+  if (!argv.includes('--keep')) scratch.add(workDir);
   console.log(
     `conformance ${cliManifest.version} on ${node} (Node ${(await run(node, ['--version'], {}, 'node --version', 30_000)).output.trim()}); results in ${workDir}`,
   );
@@ -248,7 +251,7 @@ async function main(argv) {
     return problems.length === 0 ? 0 : 1;
   } finally {
     await stopAll();
-    if (!argv.includes('--keep')) await rm(workDir, { recursive: true, force: true });
+    if (scratch.delete(workDir)) await rm(workDir, { recursive: true, force: true });
   }
 }
 
@@ -265,6 +268,7 @@ process.on('exit', () => {
       // already gone
     }
   }
+  for (const dir of scratch) rmSync(dir, { recursive: true, force: true });
 });
 for (const signal of ['SIGINT', 'SIGTERM']) {
   process.once(signal, () => void stopAll().then(() => process.exit(130)));
