@@ -6,8 +6,10 @@ import {
 import type { Clock } from '@x/dag';
 import { Scheduler } from '@x/scheduler';
 import { version } from '../package.json';
-import { type Backends, createBackends } from './backends/index.js';
+import { type Backends, createBackends, LocalCoalescer } from './backends/index.js';
+import { instanceIdOf } from './backends/instance.js';
 import type { ServerMetrics } from './backends/metrics.js';
+import type { SharedState } from './backends/redis-shared.js';
 import {
   builtinCategories,
   CategoryRegistry,
@@ -44,6 +46,11 @@ export interface XServerOptions {
   workflowClock?: Clock;
   /** Monotonic clock for the shutdown grace period. @default performance.now */
   monotonic?: () => number;
+  /**
+   * What instances on one Redis share (idempotency, coalescing, events). `XServer.create()`
+   * builds it from `cache.redisUrl` and `cluster`. @default none: everything per instance
+   */
+  shared?: SharedState | undefined;
 }
 
 export const SERVER_NAME = 'x-server';
@@ -67,10 +74,14 @@ export class XServer implements McpHost {
   readonly workflows: WorkflowRunner;
   /**
    * The change events every `subscriptions/listen` stream (2026-07-28) receives, shared by all
-   * HTTP requests. x-server publishes `toolsChanged()` when its own `tools/list` answer changes;
-   * the meta-tools are fixed, so today it never does.
+   * HTTP requests (and, with Redis, by every instance of the namespace). x-server publishes
+   * `toolsChanged()` when its own `tools/list` answer changes; the meta-tools are fixed, so
+   * today it never does.
    */
-  readonly events: ServerEventBus = new InMemoryServerEventBus();
+  readonly events: ServerEventBus;
+  /** This instance's name (`cluster.instanceId`), in `server_stats` and `/metrics`. */
+  readonly instanceId: string;
+  readonly #shared: SharedState | undefined;
   readonly #definitions: McpDefinitions;
   readonly #backends: Backends;
   readonly #stepScheduler: Scheduler<'run'>;
@@ -86,7 +97,14 @@ export class XServer implements McpHost {
     options: Omit<XServerOptions, 'backends'> & { backends?: Backends },
   ): Promise<XServer> {
     const backends = options.backends ?? (await createBackends(options.config));
-    return new XServer({ ...options, backends });
+    // Loaded only with a Redis URL: it pulls in a Redis client.
+    const { config } = options;
+    const shared =
+      options.shared ??
+      (config.cache.redisUrl !== undefined && config.cluster.shared
+        ? (await import('./backends/redis-shared.js')).createSharedState(config)
+        : undefined);
+    return new XServer({ ...options, backends, shared });
   }
 
   constructor(options: XServerOptions) {
@@ -95,6 +113,9 @@ export class XServer implements McpHost {
     this.#backends = backends;
     this.#monotonic = options.monotonic ?? (() => performance.now());
     this.#defaultMetrics = options.defaultMetrics ?? false;
+    this.#shared = options.shared;
+    this.instanceId = instanceIdOf(config);
+    this.events = options.shared?.events ?? new InMemoryServerEventBus();
 
     for (const spec of builtinCategories(config.builtins, config.fs.root)) {
       this.registry.register(spec);
@@ -116,13 +137,19 @@ export class XServer implements McpHost {
     for (const spec of this.peers.categories()) this.registry.register(spec);
     for (const spec of options.categories ?? []) this.registry.register(spec);
 
-    this.idempotency = new IdempotencyStore(config.idempotency);
+    this.idempotency = new IdempotencyStore({
+      ...config.idempotency,
+      shared: options.shared?.idempotency,
+    });
+    // With Redis, identical cacheable calls coalesce across instances too.
+    const coalescer = options.shared?.coalescer(new LocalCoalescer());
     this.dispatcher = new Dispatcher({
       registry: this.registry,
       scheduler: backends.scheduler,
       guard: backends.guard,
       cache: backends.cache,
       idempotency: this.idempotency,
+      ...(coalescer ? { coalescer } : {}),
       observers: [backends.telemetry],
       categoryPriority: (category) =>
         config.categories[category]?.priority ??
@@ -178,8 +205,9 @@ export class XServer implements McpHost {
           breakerStates: () => backends.guard.states(),
           queue: () => backends.scheduler.stats(),
           sessions: () => this.#sessions(),
+          ...(this.#shared ? { sharedErrors: () => this.#shared?.stats().errors ?? 0 } : {}),
         },
-        { defaultMetrics: this.#defaultMetrics },
+        { defaultMetrics: this.#defaultMetrics, instanceId: this.instanceId },
       );
       this.dispatcher.observe(metrics);
       return metrics;
@@ -221,6 +249,7 @@ export class XServer implements McpHost {
   stats(): Record<string, unknown> {
     const backends = this.#backends;
     return {
+      instance: this.instanceId,
       uptimeMs: Date.now() - this.#startedAt,
       sessions: this.#sessions(),
       dispatcher: this.dispatcher.stats(),
@@ -229,6 +258,7 @@ export class XServer implements McpHost {
       cache: backends.cache.stats(),
       breakers: backends.guard.states(),
       idempotency: this.idempotency.stats(),
+      cluster: this.#shared ? { shared: true, ...this.#shared.stats() } : { shared: false },
       schemas: this.schemas.stats(),
       telemetry: backends.telemetry.stats(),
       peers: this.peers.stats(),
@@ -264,6 +294,8 @@ export class XServer implements McpHost {
         this.peers.close(leftMs),
         this.#stepScheduler.close(),
       ]);
+      // Last: the runs that just finished have announced their outcomes to the other instances.
+      await this.#shared?.close();
     })();
     return this.#closing;
   }

@@ -7,6 +7,18 @@ export interface MetricsSources {
   breakerStates: () => Record<string, GuardState>;
   queue: () => { queued: number; running: number };
   sessions: () => number;
+  /** Failed or timed-out Redis commands of the shared features (none without Redis). */
+  sharedErrors?: () => number;
+}
+
+export interface ServerMetricsOptions {
+  /** Also export Node.js process metrics. @default false */
+  defaultMetrics?: boolean;
+  /**
+   * The instance's name: every series carries it as the `x_server_instance` label (Prometheus
+   * keeps its own `instance` label for the scrape target). @default no such label
+   */
+  instanceId?: string;
 }
 
 interface ToolChildren {
@@ -35,8 +47,11 @@ export class ServerMetrics implements CallObserver {
   readonly #duration: Histogram<'category' | 'tool'>;
   readonly #children = new Map<string, ToolChildren>();
 
-  constructor(sources: MetricsSources, options: { defaultMetrics?: boolean } = {}) {
+  constructor(sources: MetricsSources, options: ServerMetricsOptions = {}) {
     const registers = [this.registry];
+    if (options.instanceId !== undefined) {
+      this.registry.setDefaultLabels({ x_server_instance: options.instanceId });
+    }
     this.#calls = new Counter({
       name: 'x_server_calls_total',
       help: 'Tool calls by category, tool and outcome (ok, error, cached).',
@@ -100,6 +115,17 @@ export class ServerMetrics implements CallObserver {
         this.set(sources.sessions());
       },
     });
+    const sharedErrors = sources.sharedErrors;
+    if (sharedErrors) {
+      new Gauge({
+        name: 'x_server_shared_errors',
+        help: 'Redis commands of the shared features that failed or timed out (the calls went on per instance).',
+        registers,
+        collect() {
+          this.set(sharedErrors());
+        },
+      });
+    }
     if (options.defaultMetrics)
       collectDefaultMetrics({ register: this.registry, prefix: 'x_server_' });
   }

@@ -153,6 +153,38 @@ const cache = z
   .strict()
   .prefault({});
 
+/** Many instances on one Redis: what they share besides the result cache (`cache.redisUrl`). */
+const cluster = z
+  .object({
+    instanceId: z
+      .string()
+      .min(1)
+      .max(128)
+      .optional()
+      .describe(
+        "this instance's name in `server_stats`, `/metrics` (label `x_server_instance`) and the events it shares (default: `<hostname>:<pid>`)",
+      ),
+    shared: z
+      .boolean()
+      .default(true)
+      .describe(
+        'with `cache.redisUrl`: share the idempotency window, the coalescing of cacheable calls and `subscriptions/listen` events through Redis (`false`: only the result cache is shared)',
+      ),
+    leaseMs: positiveInt()
+      .min(100)
+      .default(5_000)
+      .describe(
+        'lease of a run other instances wait for (renewed while it runs): an instance that died is taken over after this long',
+      ),
+    commandTimeoutMs: positiveInt()
+      .default(250)
+      .describe(
+        'a Redis command slower than this fails and the call goes on per instance (counted in `server_stats` → `cluster.errors`)',
+      ),
+  })
+  .strict()
+  .prefault({});
+
 const telemetry = z
   .object({
     enabled: z.boolean().default(true).describe('record one span per call'),
@@ -213,6 +245,7 @@ export const configSchema = z
       .default({})
       .describe('per-category overrides'),
     cache,
+    cluster,
     telemetry,
     scheduler: z
       .object({

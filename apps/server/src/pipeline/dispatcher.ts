@@ -163,9 +163,10 @@ export class Dispatcher {
       let outcome: { result: unknown; cached: boolean };
       if (call.idempotencyKey !== undefined) {
         const key = `${call.category}.${call.tool}\u0000${call.idempotencyKey}`;
-        const remembered = this.#deps.idempotency.run(key, execute);
-        replayed = remembered.replayed;
+        const remembered = this.#deps.idempotency.run(key, execute, signal);
         outcome = await live.run(() => remembered.promise);
+        // Read once settled: a replay from another instance is known only then.
+        replayed = remembered.replayed;
       } else {
         outcome = await live.run(execute);
       }

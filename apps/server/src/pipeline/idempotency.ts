@@ -1,3 +1,5 @@
+import type { SharedIdempotencyWindow } from '../backends/redis-idempotency.js';
+
 /** Options of {@link IdempotencyStore}. */
 export interface IdempotencyOptions {
   /** How long a key is remembered after its call started (`idempotency.windowMs`). */
@@ -6,6 +8,20 @@ export interface IdempotencyOptions {
   maxKeys: number;
   /** The clock, injectable for tests. @default Date.now */
   now?: () => number;
+  /**
+   * The window shared with other instances (Redis), asked before a key's first call here runs.
+   * @default none: the window is this instance's
+   */
+  shared?: SharedIdempotencyWindow | undefined;
+}
+
+/**
+ * A call's outcome by key. `replayed` is final once `promise` has settled: with a shared window,
+ * whether another instance answered is known only then.
+ */
+export interface Remembering<T> {
+  promise: Promise<T>;
+  readonly replayed: boolean;
 }
 
 interface Remembered {
@@ -22,13 +38,14 @@ export class IdempotencyStore {
   readonly #windowMs: number;
   readonly #maxKeys: number;
   readonly #now: () => number;
+  readonly #shared: SharedIdempotencyWindow | undefined;
   // Map keeps insertion order, so the first key is always the oldest.
   readonly #entries = new Map<string, Remembered>();
   #hits = 0;
   #misses = 0;
 
   constructor(options: IdempotencyOptions) {
-    const { windowMs, maxKeys, now = Date.now } = options;
+    const { windowMs, maxKeys, now = Date.now, shared } = options;
     if (!Number.isFinite(windowMs) || windowMs < 0) {
       throw new RangeError(`idempotency windowMs must be a finite number >= 0; got ${windowMs}.`);
     }
@@ -38,10 +55,14 @@ export class IdempotencyStore {
     this.#windowMs = windowMs;
     this.#maxKeys = maxKeys;
     this.#now = now;
+    this.#shared = windowMs > 0 ? shared : undefined;
   }
 
-  /** Runs `fn` unless `key` was seen inside the window; then answers with the first outcome. */
-  run<T>(key: string, fn: () => Promise<T>): { promise: Promise<T>; replayed: boolean } {
+  /**
+   * Runs `fn` unless `key` was seen inside the window (here, or on another instance of the shared
+   * window); then answers with the first outcome. `signal` bounds waiting for another instance.
+   */
+  run<T>(key: string, fn: () => Promise<T>, signal?: AbortSignal): Remembering<T> {
     const now = this.#now();
     this.#evictExpired(now);
     const seen = this.#entries.get(key);
@@ -50,7 +71,14 @@ export class IdempotencyStore {
       return { promise: seen.promise as Promise<T>, replayed: true };
     }
     this.#misses++;
-    const promise = fn();
+    const shared = this.#shared;
+    let replayedElsewhere = false;
+    const promise = shared
+      ? shared.run(key, fn, { windowMs: this.#windowMs, signal }).then((outcome) => {
+          replayedElsewhere = outcome.replayed;
+          return outcome.value;
+        })
+      : fn();
     const entry: Remembered = { promise, expiresAt: now + this.#windowMs };
     this.#entries.set(key, entry);
     promise.catch(() => {
@@ -60,7 +88,13 @@ export class IdempotencyStore {
       const oldest = this.#entries.keys().next().value;
       if (oldest !== undefined) this.#entries.delete(oldest);
     }
-    return { promise, replayed: false };
+    if (!shared) return { promise, replayed: false };
+    return {
+      promise,
+      get replayed() {
+        return replayedElsewhere;
+      },
+    };
   }
 
   #evictExpired(now: number): void {

@@ -1,0 +1,103 @@
+import { randomUUID } from 'node:crypto';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startInstance } from './cluster-helpers.js';
+import { type CountingPeer, startCountingPeer } from './fixtures/counting-peer.js';
+
+const REDIS_URL = process.env.REDIS_URL;
+const SKIPPED_BECAUSE =
+  'SKIPPED because REDIS_URL is not set (e.g. REDIS_URL=redis://127.0.0.1:6379; CI sets it)';
+// Said at collection time too: the default reporter names a skipped file, not its suites.
+if (!REDIS_URL) console.warn(`x-server cluster e2e test ${SKIPPED_BECAUSE}`);
+
+type Dispatched = { result: Record<string, unknown>; cached: boolean; replayed: boolean };
+
+// Many machines: stateless x-server processes on one Redis, in front of one peer that counts
+// how often each call really ran.
+describe.skipIf(!REDIS_URL)(
+  `x-server processes on one Redis behave as one server${REDIS_URL ? '' : ` — ${SKIPPED_BECAUSE}`}`,
+  () => {
+    let peer: CountingPeer;
+
+    beforeEach(async () => {
+      peer = await startCountingPeer();
+    });
+    afterEach(async () => {
+      await peer.close();
+    });
+
+    /** Two instances on the CI's Redis, in a namespace of this test only. */
+    async function pair() {
+      const namespace = `x-server-cluster-${randomUUID()}`;
+      const config = {
+        cache: { redisUrl: REDIS_URL!, namespace },
+        peers: { counter: { url: peer.url } },
+      };
+      const [a, b] = await Promise.all([startInstance(config), startInstance(config)]);
+      return [a!, b!] as const;
+    }
+
+    it('names each instance in server_stats and shares a result computed through one as a cache hit through the other', async () => {
+      const [a, b] = await pair();
+      const args = { category: 'counter', tool: 'square', params: { n: 3, gate: false } };
+
+      const viaA = await a.dispatch<Dispatched>(args);
+      const viaB = await b.dispatch<Dispatched>(args);
+
+      expect(viaA).toMatchObject({ cached: false, result: { square: 9 } });
+      expect(viaB).toMatchObject({ cached: true, result: { square: 9 } });
+      expect(peer.executions('square:3')).toBe(1);
+      const [statsA, statsB] = await Promise.all([a.stats(), b.stats()]);
+      expect(statsA.instance).toMatch(/:\d+$/);
+      expect(statsA.instance).not.toBe(statsB.instance);
+      expect(statsA.cluster).toMatchObject({ shared: true, connected: true });
+    });
+
+    it('runs four identical cacheable calls in flight on two instances once', async () => {
+      const [a, b] = await pair();
+      // Each instance has its peer connection before the calls race.
+      await Promise.all([
+        a.dispatch({ category: 'counter', tool: 'record', params: { id: 'warm-a' } }),
+        b.dispatch({ category: 'counter', tool: 'record', params: { id: 'warm-b' } }),
+      ]);
+      const args = { category: 'counter', tool: 'square', params: { n: 7 } };
+
+      const calls = [a, a, b, b].map((instance) => instance.dispatch<Dispatched>(args));
+      await peer.started(7);
+      // Whichever instance holds the lease, the other one's call waits for it (not the peer).
+      await expect
+        .poll(async () => {
+          const [statsA, statsB] = await Promise.all([a.stats(), b.stats()]);
+          return statsA.cluster.runs.waiting + statsB.cluster.runs.waiting;
+        })
+        .toBe(1);
+      peer.openGate();
+      const answers = await Promise.all(calls);
+
+      expect(answers.map((answer) => answer.result)).toEqual(Array(4).fill({ n: 7, square: 49 }));
+      expect(peer.executions('square:7')).toBe(1);
+    });
+
+    it('replays a dispatch with an idempotency key on another instance, done or still in flight', async () => {
+      const [a, b] = await pair();
+      const done = { category: 'counter', tool: 'record', params: { id: 'done' } };
+
+      const first = await a.dispatch<Dispatched>({ ...done, idempotencyKey: 'k-done' });
+      const repeat = await b.dispatch<Dispatched>({ ...done, idempotencyKey: 'k-done' });
+
+      expect(first).toMatchObject({ replayed: false, result: { execution: 1 } });
+      expect(repeat).toMatchObject({ replayed: true, result: { execution: 1 } });
+      expect(peer.executions('record:done')).toBe(1);
+
+      const held = { category: 'counter', tool: 'square', params: { n: 11 } };
+      const running = a.dispatch<Dispatched>({ ...held, idempotencyKey: 'k-held' });
+      await peer.started(11);
+      const waiting = b.dispatch<Dispatched>({ ...held, idempotencyKey: 'k-held' });
+      await expect.poll(async () => (await b.stats()).cluster.runs.waiting).toBe(1);
+      peer.openGate();
+
+      expect(await running).toMatchObject({ replayed: false, result: { square: 121 } });
+      expect(await waiting).toMatchObject({ replayed: true, result: { square: 121 } });
+      expect(peer.executions('square:11')).toBe(1);
+    });
+  },
+);
