@@ -19,6 +19,8 @@ import {
 } from './catalog/index.js';
 import type { XServerConfig } from './config/index.js';
 import { buildMcpDefinitions, createMcpServer, type McpDefinitions } from './mcp/index.js';
+import { PeerFeatureHub } from './mcp/peer-features.js';
+import { PeerFeatures } from './peers/features.js';
 import { PeerGateway, type PeerTransportFactory } from './peers/index.js';
 import { Dispatcher, IdempotencyStore } from './pipeline/index.js';
 import {
@@ -70,6 +72,9 @@ export class XServer implements McpHost {
   readonly idempotency: IdempotencyStore;
   /** The peer MCP servers of the config, each a category. */
   readonly peers: PeerGateway;
+  /** The peers' resources, resource templates, prompts and completions (protocol level). */
+  readonly peerFeatures: PeerFeatures;
+  readonly #peerFeatureHub: PeerFeatureHub;
   readonly templates: TemplateLibrary;
   readonly workflows: WorkflowRunner;
   /**
@@ -133,7 +138,20 @@ export class XServer implements McpHost {
         this.registry.invalidate(peer);
         this.schemas.forget(peer);
       },
+      onConnection: (connection) => this.peerFeatures.wire(connection),
     });
+    // The peers' resources, prompts and completions; their changes reach clients via the hub.
+    const hub: { events?: PeerFeatureHub } = {};
+    this.peerFeatures = new PeerFeatures({
+      peers: config.peers,
+      gateway: this.peers,
+      events: {
+        resourcesChanged: () => hub.events?.resourcesChanged(),
+        promptsChanged: () => hub.events?.promptsChanged(),
+        resourceUpdated: (uri) => hub.events?.resourceUpdated(uri),
+      },
+    });
+    this.#peerFeatureHub = hub.events = new PeerFeatureHub(this.peerFeatures, this.events);
     for (const spec of this.peers.categories()) this.registry.register(spec);
     for (const spec of options.categories ?? []) this.registry.register(spec);
 
@@ -181,6 +199,7 @@ export class XServer implements McpHost {
       workflows: this.workflows,
       templates: this.templates,
       stats: () => this.stats(),
+      peerFeatures: this.#peerFeatureHub,
     });
   }
 
@@ -262,6 +281,7 @@ export class XServer implements McpHost {
       schemas: this.schemas.stats(),
       telemetry: backends.telemetry.stats(),
       peers: this.peers.stats(),
+      peerFeatures: this.peerFeatures.stats(),
       workflows: { ...this.workflows.stats(), ...this.templates.stats() },
     };
   }

@@ -11,6 +11,7 @@ import type { Dispatcher } from '../pipeline/index.js';
 import type { TemplateLibrary, WorkflowRunner } from '../workflows/index.js';
 import { callTools } from './call-tools.js';
 import { catalogTools } from './catalog-tools.js';
+import type { PeerFeatureHub } from './peer-features.js';
 import { toolError } from './results.js';
 import { buildDefinitions, callContext, parseArguments, type ToolDefinitions } from './tool-kit.js';
 import { workflowTools } from './workflow-tools.js';
@@ -24,6 +25,8 @@ export interface McpSurface {
   workflows: WorkflowRunner;
   templates: TemplateLibrary;
   stats: () => Record<string, unknown>;
+  /** The peers' resources, prompts and completions (peer-features.ts). */
+  peerFeatures?: PeerFeatureHub | undefined;
 }
 
 const INSTRUCTIONS =
@@ -45,6 +48,8 @@ export interface McpDefinitions {
   info: { name: string; version: string };
   tools: ToolDefinitions;
   options: ServerOptions;
+  /** The peers' resources, prompts and completions, served when there are peers. */
+  peerFeatures?: PeerFeatureHub | undefined;
 }
 
 export function buildMcpDefinitions(surface: McpSurface): McpDefinitions {
@@ -62,6 +67,7 @@ export function buildMcpDefinitions(surface: McpSurface): McpDefinitions {
       instructions: INSTRUCTIONS,
       cacheHints: { 'tools/list': hint, 'server/discover': hint },
     },
+    peerFeatures: surface.peerFeatures,
   };
 }
 
@@ -103,5 +109,6 @@ export function createMcpServer(definitions: McpDefinitions): Server {
     await context.settled();
     return server.projectCallToolResult(result, built.outputSchema);
   });
+  definitions.peerFeatures?.serve(server);
   return server;
 }
