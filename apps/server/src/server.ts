@@ -18,10 +18,20 @@ import {
   SchemaCache,
 } from './catalog/index.js';
 import type { XServerConfig } from './config/index.js';
-import { buildMcpDefinitions, createMcpServer, type McpDefinitions } from './mcp/index.js';
+import {
+  buildMcpDefinitions,
+  createMcpServer,
+  DirectTools,
+  type McpDefinitions,
+} from './mcp/index.js';
 import { PeerFeatureHub } from './mcp/peer-features.js';
 import { PeerFeatures } from './peers/features.js';
-import { PeerGateway, type PeerTransportFactory } from './peers/index.js';
+import {
+  exposurePlan,
+  PeerGateway,
+  type PeerTransportFactory,
+  sharedCategory,
+} from './peers/index.js';
 import { Dispatcher, IdempotencyStore } from './pipeline/index.js';
 import {
   HttpTransport,
@@ -53,6 +63,8 @@ export interface XServerOptions {
    * builds it from `cache.redisUrl` and `cluster`. @default none: everything per instance
    */
   shared?: SharedState | undefined;
+  /** Where problems found while serving go (a direct tool not served). @default stderr */
+  log?: (message: string) => void;
 }
 
 export const SERVER_NAME = 'x-server';
@@ -80,14 +92,17 @@ export class XServer implements McpHost {
   /**
    * The change events every `subscriptions/listen` stream (2026-07-28) receives, shared by all
    * HTTP requests (and, with Redis, by every instance of the namespace). x-server publishes
-   * `toolsChanged()` when its own `tools/list` answer changes; the meta-tools are fixed, so
-   * today it never does.
+   * `tools_list_changed` when its own `tools/list` answer changes: when a peer whose tools it
+   * exposes directly (`expose`: `direct` or `both`) changes them.
    */
   readonly events: ServerEventBus;
   /** This instance's name (`cluster.instanceId`), in `server_stats` and `/metrics`. */
   readonly instanceId: string;
   readonly #shared: SharedState | undefined;
   readonly #definitions: McpDefinitions;
+  /** The categories of `direct` and `both` peers, and the dispatcher of their direct calls. */
+  readonly #directRegistry = new CategoryRegistry();
+  readonly #direct: { tools: DirectTools; dispatcher: Dispatcher } | undefined;
   readonly #backends: Backends;
   readonly #stepScheduler: Scheduler<'run'>;
   readonly #transports = new Set<ServerTransport>();
@@ -128,6 +143,8 @@ export class XServer implements McpHost {
     for (const plugin of config.plugins) {
       this.registry.register(pluginCategory(plugin, options.baseDir ?? process.cwd()));
     }
+    // Which peers the meta-tools show and which tools/list shows (equal prefixes: ConfigError).
+    const exposure = exposurePlan(config.peers);
     this.peers = new PeerGateway({
       peers: config.peers,
       gateway: config.gateway,
@@ -136,7 +153,10 @@ export class XServer implements McpHost {
       now: this.#monotonic,
       onToolsChanged: (peer) => {
         this.registry.invalidate(peer);
+        this.#directRegistry.invalidate(peer);
         this.schemas.forget(peer);
+        // A direct peer's change is x-server's: every client gets tools/list_changed.
+        this.#direct?.tools.changed(peer);
       },
       onConnection: (connection) => this.peerFeatures.wire(connection),
     });
@@ -152,28 +172,50 @@ export class XServer implements McpHost {
       },
     });
     this.#peerFeatureHub = hub.events = new PeerFeatureHub(this.peerFeatures, this.events);
-    for (const spec of this.peers.categories()) this.registry.register(spec);
+    for (const spec of this.peers.categories()) {
+      const expose = config.peers[spec.name]?.expose ?? 'meta';
+      // A `direct` peer is not in the catalog; a `both` peer is listed once, by the catalog.
+      if (expose !== 'direct') this.registry.register(spec);
+      if (expose === 'direct') this.#directRegistry.register(spec);
+      if (expose === 'both') this.#directRegistry.register(sharedCategory(spec, this.registry));
+    }
     for (const spec of options.categories ?? []) this.registry.register(spec);
 
     this.idempotency = new IdempotencyStore({
       ...config.idempotency,
       shared: options.shared?.idempotency,
     });
-    // With Redis, identical cacheable calls coalesce across instances too.
+    // One pipeline (scheduler, breaker per category, cache, telemetry) for the catalog's calls
+    // and the direct calls: two dispatchers over the same backends, one per registry.
+    // With Redis, identical cacheable calls coalesce across instances too (one coalescer for both).
     const coalescer = options.shared?.coalescer(new LocalCoalescer());
-    this.dispatcher = new Dispatcher({
-      registry: this.registry,
-      scheduler: backends.scheduler,
-      guard: backends.guard,
-      cache: backends.cache,
-      idempotency: this.idempotency,
-      ...(coalescer ? { coalescer } : {}),
-      observers: [backends.telemetry],
-      categoryPriority: (category) =>
-        config.categories[category]?.priority ??
-        (this.registry.has(category) ? (this.registry.spec(category).priority ?? 0) : 0),
-      defaultCacheTtlMs: config.cache.defaultTtlMs,
-    });
+    const dispatcherOf = (registry: CategoryRegistry) =>
+      new Dispatcher({
+        registry,
+        scheduler: backends.scheduler,
+        guard: backends.guard,
+        cache: backends.cache,
+        idempotency: this.idempotency,
+        ...(coalescer ? { coalescer } : {}),
+        observers: [backends.telemetry],
+        categoryPriority: (category) =>
+          config.categories[category]?.priority ??
+          (registry.has(category) ? (registry.spec(category).priority ?? 0) : 0),
+        defaultCacheTtlMs: config.cache.defaultTtlMs,
+      });
+    this.dispatcher = dispatcherOf(this.registry);
+    if (exposure.direct.length > 0) {
+      const dispatcher = dispatcherOf(this.#directRegistry);
+      const log = options.log ?? ((line) => process.stderr.write(`[x-server] ${line}\n`));
+      const tools = new DirectTools({
+        peers: exposure.direct,
+        registry: this.#directRegistry,
+        dispatcher,
+        events: this.events,
+        log,
+      });
+      this.#direct = { tools, dispatcher };
+    }
     this.templates = new TemplateLibrary({
       templates: config.workflows.templates,
       dir: config.workflows.dir,
@@ -199,6 +241,7 @@ export class XServer implements McpHost {
       workflows: this.workflows,
       templates: this.templates,
       stats: () => this.stats(),
+      direct: this.#direct?.tools,
       peerFeatures: this.#peerFeatureHub,
     });
   }
@@ -229,6 +272,7 @@ export class XServer implements McpHost {
         { defaultMetrics: this.#defaultMetrics, instanceId: this.instanceId },
       );
       this.dispatcher.observe(metrics);
+      this.#direct?.dispatcher.observe(metrics);
       return metrics;
     });
     return this.#metrics;
@@ -282,6 +326,7 @@ export class XServer implements McpHost {
       telemetry: backends.telemetry.stats(),
       peers: this.peers.stats(),
       peerFeatures: this.peerFeatures.stats(),
+      ...(this.#direct ? { exposure: this.#direct.tools.stats() } : {}),
       workflows: { ...this.workflows.stats(), ...this.templates.stats() },
     };
   }
@@ -298,7 +343,7 @@ export class XServer implements McpHost {
       const graceMs = this.config.shutdownGraceMs;
       const startedAt = this.#monotonic();
       for (const transport of this.#transports) transport.stopAccepting();
-      await this.dispatcher.drain(graceMs);
+      await Promise.all([this.dispatcher.drain(graceMs), this.#direct?.dispatcher.drain(graceMs)]);
       if (this.#transports.size > 0) {
         // The answers of the calls just finished are sent a few microtasks later: let them out.
         await new Promise((resolve) => setImmediate(resolve));
@@ -311,6 +356,7 @@ export class XServer implements McpHost {
         backends.telemetry.shutdown(),
         backends.cache.close(),
         this.registry.close(),
+        this.#directRegistry.close(),
         this.peers.close(leftMs),
         this.#stepScheduler.close(),
       ]);

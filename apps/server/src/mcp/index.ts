@@ -1,4 +1,7 @@
 // The mcp layer: the tools the model sees, built on the pipeline, the catalog and workflows.
+
+export { DirectTools, type DirectToolsOptions, type DirectToolsStats } from './direct-tools.js';
+export { LiveServers } from './live-servers.js';
 export {
   buildMcpDefinitions,
   createMcpServer,

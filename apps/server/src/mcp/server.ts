@@ -12,6 +12,7 @@ import type { TemplateLibrary, WorkflowRunner } from '../workflows/index.js';
 import { callTools } from './call-tools.js';
 import { catalogTools } from './catalog-tools.js';
 import type { PeerFeatureHub } from './peer-features.js';
+import type { DirectTools } from './direct-tools.js';
 import { toolError } from './results.js';
 import { buildDefinitions, callContext, parseArguments, type ToolDefinitions } from './tool-kit.js';
 import { workflowTools } from './workflow-tools.js';
@@ -25,6 +26,8 @@ export interface McpSurface {
   workflows: WorkflowRunner;
   templates: TemplateLibrary;
   stats: () => Record<string, unknown>;
+  /** The tools of `direct` and `both` peers, listed in `tools/list` beside the meta-tools. */
+  direct?: DirectTools | undefined;
   /** The peers' resources, prompts and completions (peer-features.ts). */
   peerFeatures?: PeerFeatureHub | undefined;
 }
@@ -41,6 +44,13 @@ const INSTRUCTIONS =
 export const META_TOOLS_TTL_MS = 60 * 60 * 1000;
 
 /**
+ * The `tools/list` hint when peers are exposed directly: the list follows the peers' own lists,
+ * which change when they say so, so no client is promised it for any time (`ttlMs: 0`); it is
+ * still the same for every caller. Changes reach clients as `notifications/tools/list_changed`.
+ */
+export const DIRECT_TOOLS_HINT = { ttlMs: 0, cacheScope: 'public' } as const;
+
+/**
  * The meta-tools, built once per `XServer`: names, descriptions, JSON Schemas from the zod
  * schemas and annotations, and the server options. A server instance only points at them.
  */
@@ -48,6 +58,8 @@ export interface McpDefinitions {
   info: { name: string; version: string };
   tools: ToolDefinitions;
   options: ServerOptions;
+  /** The directly exposed peers' tools, when any peer is `direct` or `both`. */
+  direct: DirectTools | undefined;
   /** The peers' resources, prompts and completions, served when there are peers. */
   peerFeatures?: PeerFeatureHub | undefined;
 }
@@ -59,14 +71,17 @@ export function buildMcpDefinitions(surface: McpSurface): McpDefinitions {
     ...workflowTools(surface.workflows, surface.templates),
   ]);
   const hint = { ttlMs: META_TOOLS_TTL_MS, cacheScope: 'public' } as const;
+  // A peer tool may not take a meta-tool's name.
+  const direct = surface.direct?.reserve(tools.byName.keys());
   return {
     info: surface.info,
     tools,
     options: {
       capabilities: { tools: { listChanged: true }, logging: {} },
       instructions: INSTRUCTIONS,
-      cacheHints: { 'tools/list': hint, 'server/discover': hint },
+      cacheHints: { 'tools/list': direct ? DIRECT_TOOLS_HINT : hint, 'server/discover': hint },
     },
+    direct,
     peerFeatures: surface.peerFeatures,
   };
 }
@@ -76,7 +91,7 @@ export function buildMcpDefinitions(surface: McpSurface): McpDefinitions {
  * request or a stdio connection): two handlers over the shared definitions, nothing rebuilt.
  */
 export function createMcpServer(definitions: McpDefinitions): Server {
-  const { tools } = definitions;
+  const { tools, direct } = definitions;
   // Server is marked deprecated in favour of McpServer, whose registerTool converts every schema
   // per instance; the low-level one lets every instance share one converted list.
   const server = new Server(definitions.info, definitions.options);
@@ -86,10 +101,26 @@ export function createMcpServer(definitions: McpDefinitions): Server {
     sessionLevel = request.params.level;
     return {};
   });
-  server.setRequestHandler('tools/list', () => tools.list);
+  // With direct peers, the list is the meta-tools and their tools (listed on first use), and a
+  // change of theirs reaches this instance's client as notifications/tools/list_changed.
+  if (direct) direct.track(server);
+  server.setRequestHandler(
+    'tools/list',
+    direct
+      ? async () => ({ tools: [...tools.list.tools, ...(await direct.list())] })
+      : () => tools.list,
+  );
   server.setRequestHandler('tools/call', async (request, ctx): Promise<CallToolResult> => {
     const { name, arguments: args } = request.params;
     const built = tools.byName.get(name);
+    const route = built || !direct ? undefined : await direct.route(name);
+    if (route && direct) {
+      // A direct tool: the dispatcher's path and the peer's answer.
+      const context = callContext(ctx, () => sessionLevel);
+      const result = await direct.call(route, args, context);
+      await context.settled();
+      return server.projectCallToolResult(result, route.outputSchema);
+    }
     if (!built) {
       throw new ProtocolError(
         ProtocolErrorCode.InvalidParams,

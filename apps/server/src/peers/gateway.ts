@@ -7,7 +7,7 @@ import type {
   TraceContext,
 } from '../catalog/index.js';
 import type { GatewayConfig, PeerConfig } from '../config/index.js';
-import { PeerToolError, ServerClosedError } from '../errors.js';
+import { ServerClosedError } from '../errors.js';
 import { InFlight } from '../in-flight.js';
 import {
   clientSdk,
@@ -16,7 +16,7 @@ import {
   type PeerConnection,
   type PeerTransportFactory,
 } from './connection.js';
-import { type PeerToolListing, resolvePeerTool } from './peer-tool.js';
+import { type PeerToolListing, peerToolError, resolvePeerTools } from './peer-tool.js';
 import { PeerConnections } from './pool.js';
 import { textOf, translatePeerError } from './translate.js';
 
@@ -254,14 +254,13 @@ export class PeerGateway {
       ({ AjvJsonSchemaValidator }) => new AjvJsonSchemaValidator(),
     );
     const validator = await this.#validator;
-    return listings.map((listing) =>
-      resolvePeerTool(listing, {
-        peer,
-        config,
-        validator,
-        call: (tool, params, ctx) => this.call(peer, tool, params, ctx),
-      }),
-    );
+    // `tools.allow` / `tools.deny` apply here: everything downstream sees the filtered list.
+    return resolvePeerTools(listings, {
+      peer,
+      config,
+      validator,
+      call: (tool, params, ctx) => this.call(peer, tool, params, ctx),
+    });
   }
 
   /**
@@ -304,7 +303,7 @@ export class PeerGateway {
             : {}),
         },
       );
-      if (result.isError) throw new PeerToolError(peer, tool, textOf(result.content));
+      if (result.isError) throw peerToolError(peer, tool, textOf(result.content), result.content);
       const { content, structuredContent } = result;
       return structuredContent == null
         ? { content }
