@@ -12,9 +12,12 @@ export {
 export { SchemaCache } from './schema-cache.js';
 export { type SearchHit, type SearchResult, searchTools } from './search.js';
 export {
+  type ClientChannel,
+  type ClientRequestMethod,
   type ContentAnswer,
   defineTool,
   isCacheable,
+  type LogLevel,
   type ResolvedTool,
   resolveZodTool,
   type ToolContext,

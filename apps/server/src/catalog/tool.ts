@@ -2,7 +2,7 @@ import type { ContentBlock } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 import { ToolInputError } from '../errors.js';
 
-/** What a running tool can use: cancellation and progress. */
+/** What a running tool can use: cancellation, progress, trace context and its client. */
 export interface ToolContext {
   /** Aborted when the client cancels the call or the server shuts down. */
   readonly signal: AbortSignal;
@@ -13,6 +13,49 @@ export interface ToolContext {
    * if any: the call's span carries it, and a peer's tool passes it on to the peer.
    */
   readonly trace?: TraceContext;
+  /**
+   * The client whose request caused the call, for work that needs it during the call (a peer
+   * asking for sampling, elicitation or roots, a peer's log lines): absent when the call has no
+   * client behind it.
+   */
+  readonly client?: ClientChannel;
+}
+
+/** The MCP request kinds a server may send to its client during a call. */
+export type ClientRequestMethod = 'sampling/createMessage' | 'elicitation/create' | 'roots/list';
+
+/** The MCP log levels, from the most verbose. */
+export type LogLevel =
+  | 'debug'
+  | 'info'
+  | 'notice'
+  | 'warning'
+  | 'error'
+  | 'critical'
+  | 'alert'
+  | 'emergency';
+
+/** The way back to the client of one call: its capabilities, its log level, its answers. */
+export interface ClientChannel {
+  /**
+   * The client's serving unit (a 2025 session, a stdio connection), the same object for each of
+   * its calls: a peer's request that cannot name its call may still go to the one client.
+   */
+  readonly owner?: object;
+  /** The capabilities the client declared (2025 `initialize`, or the 2026-07-28 request's). */
+  capabilities(): Record<string, unknown> | undefined;
+  /** The log level the client asked for, when it asked (`logging/setLevel`, or per request). */
+  logLevel(): LogLevel | undefined;
+  /**
+   * Sends a request to the client and answers with its result. Rejects with the client's error,
+   * or with a protocol error when the client did not declare the capability the request needs.
+   */
+  request(
+    request: { method: ClientRequestMethod; params?: Record<string, unknown> },
+    signal?: AbortSignal,
+  ): Promise<Record<string, unknown>>;
+  /** A log line for the client, sent when it is at or above the client's level. */
+  log(level: LogLevel, data: unknown, logger?: string): void;
 }
 
 /** W3C trace context (https://www.w3.org/TR/trace-context/) as MCP carries it in `_meta`. */

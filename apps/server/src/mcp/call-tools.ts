@@ -56,11 +56,13 @@ export function callTools(
         const { category, tool } = call;
         try {
           // A peer's progress (or any tool's) reaches the caller under its own token.
+          // A peer's requests to the client and its log lines go back to this caller.
           const options =
-            ctx.progress || ctx.trace
+            ctx.progress || ctx.trace || ctx.client
               ? {
                   ...(ctx.progress && { onProgress: ctx.progress }),
                   ...(ctx.trace && { trace: ctx.trace }),
+                  ...(ctx.client && { client: ctx.client }),
                 }
               : undefined;
           const done = await dispatcher.dispatch(call, ctx.signal, options);
@@ -121,6 +123,7 @@ export function callTools(
           maxConcurrency,
           signal: ctx.signal,
           ...(ctx.trace && { trace: ctx.trace }),
+          ...(ctx.client && { client: ctx.client }),
           onSettled:
             report &&
             ((index, settled, total) =>

@@ -1,5 +1,6 @@
 import {
   type CallToolResult,
+  isInputRequiredResult,
   type LoggingLevel,
   ProtocolError,
   ProtocolErrorCode,
@@ -11,10 +12,11 @@ import type { Dispatcher } from '../pipeline/index.js';
 import type { TemplateLibrary, WorkflowRunner } from '../workflows/index.js';
 import { callTools } from './call-tools.js';
 import { catalogTools } from './catalog-tools.js';
-import type { PeerFeatureHub } from './peer-features.js';
+import { serveWithClient } from './client-channel.js';
 import type { DirectTools } from './direct-tools.js';
+import type { PeerFeatureHub } from './peer-features.js';
 import { toolError } from './results.js';
-import { buildDefinitions, callContext, parseArguments, type ToolDefinitions } from './tool-kit.js';
+import { buildDefinitions, parseArguments, type ToolDefinitions } from './tool-kit.js';
 import { workflowTools } from './workflow-tools.js';
 
 /** What the model-facing tools read and call; one set, shared by every MCP server instance. */
@@ -115,10 +117,18 @@ export function createMcpServer(definitions: McpDefinitions): Server {
     const built = tools.byName.get(name);
     const route = built || !direct ? undefined : await direct.route(name);
     if (route && direct) {
-      // A direct tool: the dispatcher's path and the peer's answer.
-      const context = callContext(ctx, () => sessionLevel);
-      const result = await direct.call(route, args, context);
-      await context.settled();
+      // A direct tool: the dispatcher's path and the peer's answer; the peer's requests to the
+      // client during the call reach this client, as for the meta-tools below.
+      const result = await serveWithClient(
+        ctx,
+        {
+          sessionLevel: () => sessionLevel,
+          capabilities: () => server.getClientCapabilities() as Record<string, unknown> | undefined,
+          owner: server,
+        },
+        (context) => direct.call(route, args, context),
+      );
+      if (isInputRequiredResult(result)) return result as never;
       return server.projectCallToolResult(result, route.outputSchema);
     }
     if (!built) {
@@ -129,15 +139,18 @@ export function createMcpServer(definitions: McpDefinitions): Server {
     }
     const parsed = parseArguments(built.tool, args);
     if (!parsed.ok) return server.projectCallToolResult(parsed.result, built.outputSchema);
-    const context = callContext(ctx, () => sessionLevel);
-    let result: CallToolResult;
-    try {
-      result = await built.tool.call(parsed.args as never, context);
-    } catch (error) {
-      result = toolError(error);
-    }
-    // Progress and log lines the call sent go out before its answer.
-    await context.settled();
+    // A peer's requests to the client during the call go to this client (client-channel.ts).
+    const result = await serveWithClient(
+      ctx,
+      {
+        sessionLevel: () => sessionLevel,
+        capabilities: () => server.getClientCapabilities() as Record<string, unknown> | undefined,
+        owner: server,
+      },
+      (context) => built.tool.call(parsed.args as never, context).catch(toolError),
+    );
+    if (isInputRequiredResult(result)) return result as never;
+    // Progress and log lines the call sent went out before its answer.
     return server.projectCallToolResult(result, built.outputSchema);
   });
   definitions.peerFeatures?.serve(server);

@@ -1,14 +1,14 @@
 import type {
   CallToolResult,
   LoggingLevel,
-  ServerContext,
   Tool,
   ToolAnnotations,
 } from '@modelcontextprotocol/server';
-import { TRACEPARENT_META_KEY, TRACESTATE_META_KEY } from '@modelcontextprotocol/server';
 import { z } from 'zod';
-import type { ToolProgress, TraceContext } from '../catalog/index.js';
+import type { ClientChannel, ToolProgress, TraceContext } from '../catalog/index.js';
 import { structured } from './results.js';
+
+export { callContext, DEFAULT_LEGACY_LOG_LEVEL } from './client-channel.js';
 
 /** What a meta-tool's work gets from the request it serves, whatever the protocol era. */
 export interface CallContext {
@@ -23,6 +23,11 @@ export interface CallContext {
    * `_meta`) or per session (2025 `logging/setLevel`). A failed send is dropped.
    */
   log(level: LoggingLevel, data: unknown): void;
+  /**
+   * The client behind the call, for work that needs it during the call: a peer's sampling,
+   * elicitation and roots requests, its log lines (see client-channel.ts).
+   */
+  client: ClientChannel | undefined;
 }
 
 /** One model-facing tool: its definition (built once) and its work. */
@@ -123,68 +128,4 @@ export function parseArguments(
   // The meta-tool's own schema is in tools/list (get_tool_schema describes a category's tools).
   const text = `[INVALID_PARAMS] Invalid arguments for ${tool.name}: ${details}. The inputSchema of ${tool.name} in tools/list has the expected shape.`;
   return { ok: false, result: { content: [{ type: 'text', text }], isError: true } };
-}
-
-/**
- * The request's context for a meta-tool, from the SDK's handler context (either era), and
- * `settled()`, which waits for the progress notifications sent so far: the answer goes out after
- * them, so a client never gets progress for a call it already has the answer of.
- */
-const SEVERITY: readonly LoggingLevel[] = [
-  'debug',
-  'info',
-  'notice',
-  'warning',
-  'error',
-  'critical',
-  'alert',
-  'emergency',
-];
-
-/**
- * The level a 2025-era client gets log lines at before it sends `logging/setLevel`: `info`, so a
- * client that never asked is not sent a debug line per call.
- */
-export const DEFAULT_LEGACY_LOG_LEVEL: LoggingLevel = 'info';
-
-/**
- * `sessionLevel` is the level a 2025-era client set with `logging/setLevel` on this serving unit
- * (a 2026-07-28 request carries its own level in `_meta`, which the SDK reads).
- */
-export function callContext(
-  ctx: ServerContext,
-  sessionLevel: () => LoggingLevel | undefined = () => undefined,
-): CallContext & { settled(): Promise<void> } {
-  const meta = ctx.mcpReq._meta as Record<string, unknown> | undefined;
-  const progressToken = meta?.progressToken as string | number | undefined;
-  const traceparent = meta?.[TRACEPARENT_META_KEY];
-  const tracestate = meta?.[TRACESTATE_META_KEY];
-  let sending: Promise<unknown> = Promise.resolve();
-  return {
-    signal: ctx.mcpReq.signal,
-    progress:
-      progressToken === undefined
-        ? undefined
-        : (progress) => {
-            // A client that went away cannot take progress; the work goes on.
-            const sent = ctx.mcpReq
-              .notify({ method: 'notifications/progress', params: { progressToken, ...progress } })
-              .catch(() => {});
-            sending = Promise.all([sending, sent]);
-          },
-    trace:
-      typeof traceparent === 'string'
-        ? { traceparent, ...(typeof tracestate === 'string' ? { tracestate } : {}) }
-        : undefined,
-    log: (level, data) => {
-      const modern = (ctx.mcpReq as { envelope?: unknown }).envelope !== undefined;
-      const threshold = sessionLevel() ?? DEFAULT_LEGACY_LOG_LEVEL;
-      if (!modern && SEVERITY.indexOf(level) < SEVERITY.indexOf(threshold)) return;
-      const sent = ctx.mcpReq.log(level, data, 'x-server').catch(() => {});
-      sending = Promise.all([sending, sent]);
-    },
-    settled: async () => {
-      await sending;
-    },
-  };
 }

@@ -67,6 +67,7 @@ export function workflowTools(runner: WorkflowRunner, templates: TemplateLibrary
         const report = await runner.run(input, {
           signal: ctx.signal,
           ...(ctx.trace && { trace: ctx.trace }),
+          ...(ctx.client && { client: ctx.client }),
           ...(progress && {
             onStepSettled: (settled: number, total: number, message: string) =>
               progress({ progress: settled, total, message }),

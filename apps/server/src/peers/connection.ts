@@ -2,6 +2,7 @@ import type { Client, ConnectOptions, Transport } from '@modelcontextprotocol/cl
 import type { PeerConfig } from '../config/index.js';
 import { InFlight } from '../in-flight.js';
 import { ownSignalFetch } from './own-signal-fetch.js';
+import { PeerRelay, RELAYED_CAPABILITIES } from './relay.js';
 
 /** A transport to one peer, plus what a stdio peer can tell about its process. */
 export interface PeerTransport {
@@ -132,6 +133,10 @@ export interface PeerConnectionOptions {
 export class PeerConnection {
   readonly peer: string;
   readonly client: Client;
+  /** Where the peer's requests to the client and its log lines go: the caller of the call. */
+  readonly relay = new PeerRelay();
+  /** The log level last set on a 2025-era peer (`logging/setLevel`), if any. */
+  logLevel: string | undefined;
   readonly #source: PeerTransport;
   readonly #now: () => number;
   /** Requests in progress on this connection: close() lets them finish first. */
@@ -184,7 +189,9 @@ export class PeerConnection {
     }
     const stdio = source.stderrTail !== undefined;
     const client = new sdk.Client(options.clientInfo, {
-      capabilities: {},
+      // Declared on every connection (shared by callers): each request is relayed to the client
+      // of the call it belongs to, and refused when that client lacks the capability (relay.ts).
+      capabilities: RELAYED_CAPABILITIES,
       versionNegotiation: {
         mode: 'auto',
         // On stdio a silent probe means a 2025-era peer: half the time is left for `initialize`.
@@ -198,6 +205,7 @@ export class PeerConnection {
     client.setNotificationHandler('notifications/tools/list_changed', () => {
       options.onToolsChanged();
     });
+    connection.#relayToClient();
     try {
       await client.connect(source.transport, {
         ...connectOptions,
@@ -221,6 +229,25 @@ export class PeerConnection {
     connection.#spawnedPid = connection.pid;
     connection.#listen();
     return connection;
+  }
+
+  /** A peer's requests to the client and its log lines go to the caller of the call (relay.ts). */
+  #relayToClient(): void {
+    const { client, relay, peer } = this;
+    for (const method of ['sampling/createMessage', 'elicitation/create', 'roots/list'] as const) {
+      client.setRequestHandler(
+        method,
+        (request, ctx) =>
+          relay.request(
+            method,
+            request.params as Record<string, unknown> | undefined,
+            ctx.mcpReq.signal,
+          ) as never,
+      );
+    }
+    client.setNotificationHandler('notifications/message', (notification) => {
+      relay.log(notification.params, peer);
+    });
   }
 
   /**

@@ -16,6 +16,7 @@ import {
   type PeerConnection,
   type PeerTransportFactory,
 } from './connection.js';
+import { callPeerTool } from './peer-call.js';
 import { type PeerToolListing, peerToolError, resolvePeerTools } from './peer-tool.js';
 import { PeerConnections } from './pool.js';
 import { textOf, translatePeerError } from './translate.js';
@@ -281,28 +282,9 @@ export class PeerGateway {
     let connection: PeerConnection | undefined;
     try {
       connection = await this.#borrow(peer);
-      const onProgress = ctx.onProgress;
-      const result = await connection.client.callTool(
-        {
-          name: tool,
-          arguments: (params ?? {}) as Record<string, unknown>,
-          ...(ctx.trace ? { _meta: await traceMeta(ctx.trace) } : {}),
-        },
-        {
-          signal: ctx.signal,
-          timeout: config.timeoutMs,
-          ...(onProgress
-            ? {
-                onprogress: ({ progress, total, message }) =>
-                  onProgress({
-                    progress,
-                    ...(total === undefined ? {} : { total }),
-                    ...(message === undefined ? {} : { message }),
-                  }),
-              }
-            : {}),
-        },
-      );
+      // Progress, the client's requests, log lines and level travel with the call (peer-call.ts).
+      const meta = ctx.trace ? await traceMeta(ctx.trace) : undefined;
+      const result = await callPeerTool(connection, { tool, params, meta }, ctx, config.timeoutMs);
       if (result.isError) throw peerToolError(peer, tool, textOf(result.content), result.content);
       const { content, structuredContent } = result;
       return structuredContent == null

@@ -1,4 +1,4 @@
-import type { ToolContext, ToolProgress, TraceContext } from '../catalog/index.js';
+import type { ClientChannel, ToolContext, ToolProgress, TraceContext } from '../catalog/index.js';
 
 /**
  * One running call as the dispatcher tracks it, and the {@link ToolContext} its tool receives.
@@ -11,6 +11,9 @@ import type { ToolContext, ToolProgress, TraceContext } from '../catalog/index.j
 export class CallContext implements ToolContext {
   readonly onProgress: ((progress: ToolProgress) => void) | undefined;
   readonly trace: TraceContext | undefined;
+  readonly #client: ClientChannel | undefined;
+  /** True once the tool sent a request to the client: its answer is that client's alone. */
+  askedClient = false;
   #source: AbortSignal | undefined;
   #controller: AbortController | undefined;
   #onSourceAbort: (() => void) | undefined;
@@ -20,9 +23,30 @@ export class CallContext implements ToolContext {
   constructor(
     onProgress: ((progress: ToolProgress) => void) | undefined,
     trace?: TraceContext | undefined,
+    client?: ClientChannel | undefined,
   ) {
     this.onProgress = onProgress;
     this.trace = trace;
+    this.#client = client;
+  }
+
+  /**
+   * The client of the call, noting when the tool asks it something (a peer's sampling,
+   * elicitation or roots request): the dispatcher does not cache an answer made with its input.
+   */
+  get client(): ClientChannel | undefined {
+    const client = this.#client;
+    if (!client) return undefined;
+    return {
+      ...(client.owner ? { owner: client.owner } : {}),
+      capabilities: () => client.capabilities(),
+      logLevel: () => client.logLevel(),
+      log: (level, data, logger) => client.log(level, data, logger),
+      request: (request, signal) => {
+        this.askedClient = true;
+        return client.request(request, signal);
+      },
+    };
   }
 
   /** True once the call was aborted at shutdown. */

@@ -10,6 +10,7 @@ import {
 } from '../backends/index.js';
 import type { CategoryRegistry } from '../catalog/index.js';
 import {
+  type ClientChannel,
   type ContentAnswer,
   isCacheable,
   type ResolvedTool,
@@ -92,6 +93,8 @@ export interface DispatchOptions {
   onProgress?: (progress: ToolProgress) => void;
   /** The caller's W3C trace context: the call's span joins that trace; peers receive it. */
   trace?: TraceContext | undefined;
+  /** The client whose request caused the call: a peer's requests and log lines go to it. */
+  client?: ClientChannel | undefined;
 }
 
 export interface DispatcherStats {
@@ -156,7 +159,7 @@ export class Dispatcher {
       // No AbortController per call: the caller's signal goes to the scheduler and the breaker
       // as it is, the tool's own signal is made only if the tool reads it, and shutdown aborts
       // the calls through their contexts.
-      const live = new CallContext(options?.onProgress, trace?.child);
+      const live = new CallContext(options?.onProgress, trace?.child, options?.client);
       context = live;
       this.#live.add(live);
       const execute = () => this.#execute(tool, call, valid.value, signal, live);
@@ -239,12 +242,15 @@ export class Dispatcher {
     const context = new CallContext(
       leader.onProgress === undefined ? undefined : (progress) => run.emit(progress),
       leader.trace,
+      // A peer's requests to the client go to the client of the call that runs the tool.
+      leader.client,
     );
     this.#live.add(context);
     try {
       const result = await context.run(() => this.#run(tool, call, params, run.signal, context));
       const ttlMs = tool.cacheTtlMs ?? this.#deps.defaultCacheTtlMs;
-      await this.#deps.cache.set(key, result, ttlMs);
+      // An answer made with a client's input (sampling, elicitation, roots) is not for others.
+      if (!context.askedClient) await this.#deps.cache.set(key, result, ttlMs);
       return result;
     } finally {
       context.release();

@@ -1,4 +1,4 @@
-import type { TraceContext } from '../catalog/index.js';
+import type { ClientChannel, TraceContext } from '../catalog/index.js';
 import { CallCancelledError, errorCode, errorMessage } from '../errors.js';
 import type { DispatchCall, Dispatcher } from './dispatcher.js';
 
@@ -15,6 +15,8 @@ export interface ParallelOptions {
   onSettled?: (index: number, settled: number, total: number) => void;
   /** The caller's W3C trace context: every call's span joins that trace. */
   trace?: TraceContext | undefined;
+  /** The client whose request caused the batch: a peer's requests and log lines go to it. */
+  client?: ClientChannel | undefined;
 }
 
 /**
@@ -26,7 +28,8 @@ export async function dispatchParallel(
   calls: readonly DispatchCall[],
   options: ParallelOptions = {},
 ): Promise<ParallelOutcome[]> {
-  const { maxConcurrency = calls.length, signal, onSettled, trace } = options;
+  const { maxConcurrency = calls.length, signal, onSettled, trace, client } = options;
+  const dispatchOptions = trace || client ? { trace, client } : undefined;
   if (!Number.isInteger(maxConcurrency) || maxConcurrency < 1) {
     throw new RangeError(`maxConcurrency must be an integer >= 1; got ${maxConcurrency}.`);
   }
@@ -39,7 +42,7 @@ export async function dispatchParallel(
       const call = calls[index]!;
       try {
         if (signal?.aborted) throw new CallCancelledError(signal.reason);
-        const done = await dispatcher.dispatch(call, signal, trace && { trace });
+        const done = await dispatcher.dispatch(call, signal, dispatchOptions);
         outcomes[index] = { ok: true, result: done.result, cached: done.cached };
       } catch (error) {
         outcomes[index] = {

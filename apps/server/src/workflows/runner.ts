@@ -9,7 +9,7 @@ import {
   type StepOutcome,
   Workflow,
 } from '@x/dag';
-import type { TraceContext } from '../catalog/index.js';
+import type { ClientChannel, TraceContext } from '../catalog/index.js';
 import { errorCode, errorMessage, InvalidWorkflowError } from '../errors.js';
 import type { Dispatcher } from '../pipeline/index.js';
 import { splitAction, toDagStep, type WorkflowStep } from './definition.js';
@@ -120,7 +120,8 @@ export class WorkflowRunner {
     return input.steps!.map(toDagStep);
   }
 
-  #build(steps: StepDefinition[], trace?: TraceContext): Workflow {
+  #build(steps: StepDefinition[], trace?: TraceContext, client?: ClientChannel): Workflow {
+    const dispatchOptions = trace || client ? { trace, client } : undefined;
     const problems: string[] = [];
     for (const step of steps) {
       const { category } = splitAction(step.uses);
@@ -136,7 +137,7 @@ export class WorkflowRunner {
           const done = await dispatcher.dispatch(
             { ...target, params: input },
             context.signal,
-            trace && { trace },
+            dispatchOptions,
           );
           return done.result;
         };
@@ -164,13 +165,15 @@ export class WorkflowRunner {
       onStepSettled?: (settled: number, total: number, message: string) => void;
       /** The caller's W3C trace context: every step's span joins that trace. */
       trace?: TraceContext | undefined;
+      /** The client whose request caused the run: a peer's requests and log lines go to it. */
+      client?: ClientChannel | undefined;
     } = {},
   ): Promise<WorkflowReport> {
     let steps: StepDefinition[];
     let workflow: Workflow;
     try {
       steps = await this.#definition(input);
-      workflow = this.#build(steps, options.trace);
+      workflow = this.#build(steps, options.trace, options.client);
     } catch (error) {
       this.#stats.rejected++;
       throw error;

@@ -1,0 +1,335 @@
+import { randomUUID } from 'node:crypto';
+import {
+  type CallToolResult,
+  inputRequired,
+  LOG_LEVEL_META_KEY,
+  type LoggingLevel,
+  ProtocolError,
+  ProtocolErrorCode,
+  type ServerContext,
+  TRACEPARENT_META_KEY,
+  TRACESTATE_META_KEY,
+} from '@modelcontextprotocol/server';
+import type {
+  ClientChannel,
+  ClientRequestMethod,
+  LogLevel,
+  ToolProgress,
+} from '../catalog/index.js';
+import type { CallContext } from './tool-kit.js';
+
+/**
+ * The level a 2025-era client gets log lines at before it sends `logging/setLevel`: `info`, so a
+ * client that never asked is not sent a debug line per call.
+ */
+export const DEFAULT_LEGACY_LOG_LEVEL: LoggingLevel = 'info';
+
+const SEVERITY: readonly LoggingLevel[] = [
+  'debug',
+  'info',
+  'notice',
+  'warning',
+  'error',
+  'critical',
+  'alert',
+  'emergency',
+];
+
+/**
+ * How long a 2026-07-28 client has to answer the input a call asked for (to come back with the
+ * `requestState`) before the call is cancelled. Human-paced, like the SDK's own legs.
+ */
+export const INPUT_WAIT_MS = 10 * 60 * 1000;
+
+/** Longest wait for a 2025-era client's answer to one request (elicitation is human-paced). */
+const REQUEST_TIMEOUT_MS = 10 * 60 * 1000;
+
+/** Marks the `requestState` x-server mints, so another server's state is not mistaken for one. */
+const STATE_PREFIX = 'x-server:';
+
+export interface ClientOptions {
+  /** The level a 2025-era client set with `logging/setLevel` on its serving unit. */
+  sessionLevel: () => LoggingLevel | undefined;
+  /** The capabilities the client declared (`initialize`, or the 2026-07-28 request's `_meta`). */
+  capabilities: () => Record<string, unknown> | undefined;
+  /** The serving unit (the same object for each call of one 2025 session or connection). */
+  owner?: object;
+}
+
+/** True for a request served in the 2026-07-28 era (it carries the per-request envelope). */
+function isModern(ctx: ServerContext): boolean {
+  return (ctx.mcpReq as { envelope?: unknown }).envelope !== undefined;
+}
+
+/** The capability a request to the client needs, or why the client's capabilities lack it. */
+export function missingCapability(
+  request: { method: ClientRequestMethod; params?: Record<string, unknown> },
+  capabilities: Record<string, unknown> | undefined,
+): string | undefined {
+  const declared = (key: string) => capabilities?.[key] as Record<string, unknown> | undefined;
+  switch (request.method) {
+    case 'sampling/createMessage':
+      return declared('sampling') ? undefined : 'sampling';
+    case 'roots/list':
+      return declared('roots') ? undefined : 'roots';
+    case 'elicitation/create': {
+      const elicitation = declared('elicitation');
+      if (!elicitation) return 'elicitation';
+      if (request.params?.mode === 'url') return elicitation.url ? undefined : 'elicitation.url';
+      // An empty `elicitation: {}` is form mode (the 2025-06-18 shape).
+      const form = elicitation.form !== undefined || elicitation.url === undefined;
+      return form ? undefined : 'elicitation.form';
+    }
+  }
+}
+
+interface Question {
+  request: { method: ClientRequestMethod; params?: Record<string, unknown> };
+  resolve: (result: Record<string, unknown>) => void;
+  reject: (error: unknown) => void;
+}
+
+/** Calls waiting for a 2026-07-28 client to come back with its input, by `requestState`. */
+const waiting = new Map<string, ClientCall>();
+
+/**
+ * One `tools/call` from a client, across its legs: one request in the 2025 era; in the
+ * 2026-07-28 era, the first request and each retry that brings the input the call asked for
+ * (`input_required`, multi round-trip). Its work runs once, across the legs; progress and log
+ * lines go out on the leg being served.
+ */
+class ClientCall {
+  #leg: ServerContext | undefined;
+  readonly #options: ClientOptions;
+  readonly #controller = new AbortController();
+  #onLegAbort: (() => void) | undefined;
+  #sending: Promise<unknown> = Promise.resolve();
+  /** Asked by the work and not yet sent to the client. */
+  #asked: Question[] = [];
+  /** Sent to the client in the last `input_required`, by key. */
+  #sent = new Map<string, Question>();
+  #wake: (() => void) | undefined;
+  #expiry: ReturnType<typeof setTimeout> | undefined;
+  #next = 0;
+  done: Promise<CallToolResult> | undefined;
+  readonly context: CallContext & { settled(): Promise<void> };
+
+  /** False for a context served without {@link serveWithClient}: it cannot answer input_required. */
+  readonly #canPark: boolean;
+
+  constructor(leg: ServerContext, options: ClientOptions, canPark = true) {
+    this.#options = options;
+    this.#canPark = canPark;
+    this.#attach(leg);
+    const meta = leg.mcpReq._meta as Record<string, unknown> | undefined;
+    const traceparent = meta?.[TRACEPARENT_META_KEY];
+    const tracestate = meta?.[TRACESTATE_META_KEY];
+    const channel: ClientChannel = {
+      ...(options.owner ? { owner: options.owner } : {}),
+      capabilities: () => options.capabilities(),
+      logLevel: () => this.#logLevel(),
+      request: (request, signal) => this.#request(request, signal),
+      log: (level, data, logger) => this.#log(level, data, logger),
+    };
+    const progressToken = meta?.progressToken;
+    this.context = {
+      signal: this.#controller.signal,
+      // Asked for on the first leg: a retry's own token carries the later reports.
+      progress: progressToken === undefined ? undefined : (progress) => this.#progress(progress),
+      trace:
+        typeof traceparent === 'string'
+          ? { traceparent, ...(typeof tracestate === 'string' ? { tracestate } : {}) }
+          : undefined,
+      log: (level, data) => this.#log(level, data, 'x-server'),
+      client: channel,
+      settled: async () => {
+        await this.#sending;
+      },
+    };
+  }
+
+  #attach(leg: ServerContext): void {
+    this.#leg = leg;
+    const { signal } = leg.mcpReq;
+    if (signal.aborted) this.#controller.abort(signal.reason);
+    else {
+      this.#onLegAbort = () => this.#controller.abort(signal.reason);
+      signal.addEventListener('abort', this.#onLegAbort, { once: true });
+    }
+  }
+
+  #detach(): void {
+    if (this.#onLegAbort) this.#leg?.mcpReq.signal.removeEventListener('abort', this.#onLegAbort);
+    this.#onLegAbort = undefined;
+    this.#leg = undefined;
+  }
+
+  #logLevel(): LogLevel | undefined {
+    const leg = this.#leg;
+    if (leg && isModern(leg)) {
+      const level = (leg.mcpReq.envelope as Record<string, unknown> | undefined)?.[
+        LOG_LEVEL_META_KEY
+      ];
+      return typeof level === 'string' ? (level as LogLevel) : undefined;
+    }
+    return this.#options.sessionLevel();
+  }
+
+  #progress(progress: ToolProgress): void {
+    const leg = this.#leg;
+    const progressToken = (leg?.mcpReq._meta as Record<string, unknown> | undefined)
+      ?.progressToken as string | number | undefined;
+    if (!leg || progressToken === undefined) return;
+    // A client that went away cannot take progress; the work goes on.
+    const sent = leg.mcpReq
+      .notify({ method: 'notifications/progress', params: { progressToken, ...progress } })
+      .catch(() => {});
+    this.#sending = Promise.all([this.#sending, sent]);
+  }
+
+  #log(level: LogLevel, data: unknown, logger?: string): void {
+    const leg = this.#leg;
+    if (!leg) return;
+    if (!isModern(leg)) {
+      const threshold = this.#options.sessionLevel() ?? DEFAULT_LEGACY_LOG_LEVEL;
+      if (SEVERITY.indexOf(level) < SEVERITY.indexOf(threshold)) return;
+    }
+    // The SDK applies a 2026-07-28 request's own level.
+    const sent = leg.mcpReq.log(level, data, logger).catch(() => {});
+    this.#sending = Promise.all([this.#sending, sent]);
+  }
+
+  #request(request: Question['request'], signal?: AbortSignal): Promise<Record<string, unknown>> {
+    const missing = missingCapability(request, this.#options.capabilities());
+    if (missing) {
+      return Promise.reject(
+        new ProtocolError(
+          ProtocolErrorCode.MethodNotFound,
+          `The client of this call did not declare the "${missing}" capability ${request.method} needs.`,
+        ),
+      );
+    }
+    const leg = this.#leg;
+    if (leg && !isModern(leg)) {
+      // A 2025-era request: asked as a request of its own, related to the client's call.
+      return leg.mcpReq.send(request as never, {
+        timeout: REQUEST_TIMEOUT_MS,
+        ...(signal ? { signal } : {}),
+      }) as Promise<Record<string, unknown>>;
+    }
+    if (!this.#canPark) {
+      return Promise.reject(
+        new ProtocolError(
+          ProtocolErrorCode.InternalError,
+          `${request.method} cannot reach a 2026-07-28 client from this call.`,
+        ),
+      );
+    }
+    // The 2026-07-28 era: the call answers input_required and waits for the client's retry.
+    return new Promise((resolve, reject) => {
+      const question: Question = { request, resolve, reject };
+      this.#asked.push(question);
+      signal?.addEventListener('abort', () => reject(signal.reason), { once: true });
+      this.#wake?.();
+    });
+  }
+
+  /** Serves one leg: the work's answer, or `input_required` with what it asks of the client. */
+  async serve(): Promise<CallToolResult | ReturnType<typeof inputRequired>> {
+    const done = this.done!;
+    const outcome = await Promise.race([
+      done.then((result) => ({ result })),
+      new Promise<undefined>((resolve) => {
+        this.#wake = () => queueMicrotask(() => resolve(undefined));
+        if (this.#asked.length) this.#wake();
+      }),
+    ]);
+    this.#wake = undefined;
+    // Progress and log lines sent so far go out before the answer.
+    await this.context.settled();
+    if (outcome) {
+      this.#detach();
+      return outcome.result;
+    }
+    const inputRequests: Record<string, { method: string; params?: Record<string, unknown> }> = {};
+    for (const question of this.#asked.splice(0)) {
+      const key = `q${++this.#next}`;
+      this.#sent.set(key, question);
+      inputRequests[key] = question.request;
+    }
+    this.#detach();
+    const state = `${STATE_PREFIX}${randomUUID()}`;
+    waiting.set(state, this);
+    // A client that never comes back: the call is cancelled (nothing awaits the timer).
+    this.#expiry = setTimeout(() => {
+      waiting.delete(state);
+      this.#controller.abort(new Error('The client did not answer the input the call asked for.'));
+    }, INPUT_WAIT_MS);
+    this.#expiry.unref();
+    return inputRequired({ inputRequests: inputRequests as never, requestState: state });
+  }
+
+  /** A retry came back with the client's answers: they go to the work, which goes on. */
+  resume(leg: ServerContext): void {
+    clearTimeout(this.#expiry);
+    this.#attach(leg);
+    const responses = leg.mcpReq.inputResponses ?? {};
+    for (const [key, question] of this.#sent) {
+      const response = responses[key];
+      if (response !== null && typeof response === 'object') {
+        question.resolve(response as Record<string, unknown>);
+      } else {
+        question.reject(
+          new ProtocolError(ProtocolErrorCode.InternalError, 'The client sent no answer.'),
+        );
+      }
+    }
+    this.#sent.clear();
+  }
+}
+
+/**
+ * Serves a `tools/call` whose work may ask the client for input during the call (a peer's
+ * sampling, elicitation or roots request): in the 2025 era as requests related to the call; in
+ * the 2026-07-28 era through `input_required` (multi round-trip), the work waiting across the
+ * client's retries, found again by the `requestState` x-server minted.
+ */
+export async function serveWithClient(
+  ctx: ServerContext,
+  options: ClientOptions,
+  work: (context: CallContext) => Promise<CallToolResult>,
+): Promise<CallToolResult | ReturnType<typeof inputRequired>> {
+  const state = ctx.mcpReq.requestState();
+  if (typeof state === 'string' && state.startsWith(STATE_PREFIX)) {
+    const call = waiting.get(state);
+    if (!call) {
+      throw new ProtocolError(ProtocolErrorCode.InvalidParams, 'Invalid or expired requestState', {
+        reason: 'invalid_request_state',
+      });
+    }
+    waiting.delete(state);
+    call.resume(ctx);
+    return call.serve();
+  }
+  const call = new ClientCall(ctx, options);
+  call.done = work(call.context);
+  return call.serve();
+}
+
+/**
+ * The context of a call served in one leg (no `input_required`): a 2025-era client still gets
+ * requests related to the call; a 2026-07-28 client's are refused. `settled()` waits for the
+ * progress and log lines sent so far.
+ */
+export function callContext(
+  ctx: ServerContext,
+  sessionLevel: () => LoggingLevel | undefined = () => undefined,
+  capabilities: () => Record<string, unknown> | undefined = () => undefined,
+): CallContext & { settled(): Promise<void> } {
+  return new ClientCall(ctx, { sessionLevel, capabilities }, false).context;
+}
+
+/** Calls waiting for a 2026-07-28 client's input now (for tests and stats). */
+export function callsAwaitingInput(): number {
+  return waiting.size;
+}
