@@ -110,6 +110,41 @@ describe('peer changes reach clients of both eras', () => {
   });
 });
 
+describe('subscriptions across two x-servers (the inner one a 2026-07-28 HTTP peer)', () => {
+  it('resources/updated from server-everything reaches a client of the outer x-server', async () => {
+    const inner = await startHttp({ peers: { everything } });
+    const outer = await startHttp({ peers: { inner: { url: inner.url } } });
+    const client = await connectHttp(outer.url, {}, LEGACY);
+    const uri = 'demo://resource/dynamic/text/6';
+    // A 2026-07-28 client's listen filter does not reach x-server (the SDK applies it), so the
+    // inner one subscribes on server-everything to what is read through it: read, then subscribe.
+    await client.readResource({ uri }, { cacheMode: 'bypass' });
+    await client.subscribeResource({ uri });
+    // The outer one listens on the inner one (one stream for its URIs).
+    expect(outer.app.peers.stats().eras).toEqual({ inner: '2026-07-28' });
+    expect(features(inner.app.stats()).subscriptions.uris).toBe(1);
+    const heard = next<{ uri: string }>(client, 'notifications/resources/updated');
+    ok(
+      await client.callTool({
+        name: 'dispatch',
+        arguments: {
+          category: 'inner',
+          tool: 'dispatch',
+          params: { category: 'everything', tool: 'toggle-subscriber-updates', params: {} },
+        },
+      }),
+    );
+    expect((await heard).uri).toBe(uri);
+    await client.unsubscribeResource({ uri });
+    // The outer one's own watch (the read) stays; the client's subscription is gone.
+    expect(features(outer.app.stats()).subscriptions).toEqual({
+      uris: 1,
+      subscribers: 0,
+      watched: 1,
+    });
+  });
+});
+
 describe('caching of reads and gets', () => {
   it('resources/read and prompts/get: served from the cache within resourceCacheTtlMs, asked again after it (fake clock)', async () => {
     vi.useFakeTimers({ toFake: ['Date'] });

@@ -57,7 +57,7 @@ describe.each(ERAS)('prompts through x-server, %s', (era) => {
   });
 
   it("prompts/get with and without arguments: the peer's messages", async () => {
-    const cases = [
+    const cases: { name: string; arguments?: Record<string, string> }[] = [
       { name: 'simple-prompt' },
       { name: 'args-prompt', arguments: { city: 'Lyon', state: 'Rhône' } },
       { name: 'args-prompt', arguments: { city: 'Oslo' } },

@@ -1,4 +1,4 @@
-import type { McpSubscription } from '@modelcontextprotocol/client';
+import type { Client, McpSubscription } from '@modelcontextprotocol/client';
 import type { PeerConnection } from './connection.js';
 import type { PeerGateway } from './gateway.js';
 
@@ -8,6 +8,14 @@ interface Subscription {
   subscribers: Set<object>;
   /** Settles once the peer took the subscription; resolves with how to end it. */
   ready: Promise<() => Promise<void>>;
+}
+
+/** The `subscriptions/listen` stream of a 2026-07-28 peer for every URI subscribed on it. */
+interface ModernListen {
+  uris: Set<string>;
+  stream?: McpSubscription | undefined;
+  /** The last change of the stream: the next waits for it. */
+  chain: Promise<void>;
 }
 
 const NOBODY: ReadonlySet<object> = new Set();
@@ -28,6 +36,8 @@ export const MAX_WATCHED_RESOURCES = 256;
 export class ResourceSubscriptions {
   readonly #gateway: PeerGateway;
   readonly #byUri = new Map<string, Subscription>();
+  /** Each 2026-07-28 peer's listen stream for the URIs subscribed on it. */
+  readonly #modern = new Map<string, ModernListen>();
   /** URIs subscribed for WATCHER, least recently read first. */
   readonly #watched = new Set<string>();
 
@@ -39,7 +49,7 @@ export class ResourceSubscriptions {
     let subscription = this.#byUri.get(uri);
     if (!subscription) {
       const ready = this.#gateway.request(peer, 'resources/subscribe', (connection, options) =>
-        take(connection, uri, options),
+        this.#take(peer, connection, uri, options.timeout),
       );
       subscription = { peer, subscribers: new Set(), ready };
       this.#byUri.set(uri, subscription);
@@ -106,24 +116,51 @@ export class ResourceSubscriptions {
     }
     return { uris: this.#byUri.size, subscribers, watched: this.#watched.size };
   }
-}
 
-/** Subscribes on the peer over `connection`; resolves with how to unsubscribe there. */
-async function take(
-  connection: PeerConnection,
-  uri: string,
-  options: { timeout: number; signal: AbortSignal },
-): Promise<() => Promise<void>> {
-  const { client } = connection;
-  if (client.getProtocolEra() === 'modern') {
-    const stream: McpSubscription = await client.listen(
-      { resourceSubscriptions: [uri] },
-      { timeout: options.timeout },
-    );
-    return () => stream.close();
+  /** Subscribes on the peer over `connection`; resolves with how to unsubscribe there. */
+  async #take(
+    peer: string,
+    connection: PeerConnection,
+    uri: string,
+    timeout: number,
+  ): Promise<() => Promise<void>> {
+    const { client } = connection;
+    if (client.getProtocolEra() !== 'modern') {
+      await client.subscribeResource({ uri }, { timeout });
+      return async () => {
+        if (!connection.closed) await client.unsubscribeResource({ uri }, { timeout });
+      };
+    }
+    let listen = this.#modern.get(peer);
+    if (!listen) {
+      listen = { uris: new Set(), chain: Promise.resolve() };
+      this.#modern.set(peer, listen);
+    }
+    const state = listen;
+    state.uris.add(uri);
+    await this.#relisten(state, client, timeout);
+    return () =>
+      this.#gateway.request(peer, 'subscriptions/listen', (current, options) => {
+        state.uris.delete(uri);
+        return this.#relisten(state, current.client, options.timeout);
+      });
   }
-  await client.subscribeResource({ uri }, options);
-  return async () => {
-    if (!connection.closed) await client.unsubscribeResource({ uri }, { timeout: options.timeout });
-  };
+
+  /**
+   * A 2026-07-28 peer gets one `subscriptions/listen` stream for all the URIs subscribed on it
+   * (not one per URI: a server bounds its streams): a new one with the new set, then the old
+   * one closed. Changes run one at a time.
+   */
+  #relisten(state: ModernListen, client: Client, timeout: number): Promise<void> {
+    const run = state.chain.then(async () => {
+      const previous = state.stream;
+      state.stream =
+        state.uris.size > 0
+          ? await client.listen({ resourceSubscriptions: [...state.uris] }, { timeout })
+          : undefined;
+      await previous?.close();
+    });
+    state.chain = run.catch(() => {});
+    return run;
+  }
 }
