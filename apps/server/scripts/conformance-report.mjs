@@ -8,11 +8,15 @@ export const MISSING = {
   direct: 'peer tools are not in tools/list under their own names (`expose: "direct"`, issue 14)',
   relay:
     'requests from a peer to the client (sampling, elicitation) and log messages during a call do not reach the client (issue 14)',
+  'progress-race':
+    "intermittent: the SDK 2 client runs notification handlers a microtask late but responses at once, so a peer's last progress sent just before its result (one stdio read) finds its handler gone and is dropped",
 };
+/** Features whose failures come and go: their entries are never stale, a pass proves nothing. */
+export const INTERMITTENT = new Set(['progress-race']);
 /**
  * Scenarios x-server is known to fail while the fixture passes them, each with the missing
  * features. Shrink it as the features land: an entry whose scenario passes on every x-server
- * target fails the run (stale entry).
+ * target fails the run (stale entry), unless one of its features is INTERMITTENT.
  */
 export const EXPECTED_FAILURES = {
   'completion-complete': ['forwarding'],
@@ -33,7 +37,7 @@ export const EXPECTED_FAILURES = {
   'tools-call-embedded-resource': ['direct'],
   'tools-call-mixed-content': ['direct'],
   'tools-call-error': ['direct'],
-  'tools-call-with-progress': ['direct'],
+  'tools-call-with-progress': ['direct', 'progress-race'],
   'json-schema-2020-12': ['direct'],
   'tools-call-with-logging': ['direct', 'relay'],
   'tools-call-sampling': ['direct', 'relay'],
@@ -89,7 +93,8 @@ export function verdict({
         note = 'REGRESSION';
       }
     }
-    if (expected && via.length > 0 && failing.length === 0) {
+    const intermittent = expected?.some((feature) => INTERMITTENT.has(feature));
+    if (expected && !intermittent && via.length > 0 && failing.length === 0) {
       problems.push(`${scenario} passes through x-server now: remove it from EXPECTED_FAILURES`);
       note = 'STALE expected failure';
     }

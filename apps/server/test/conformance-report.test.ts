@@ -72,6 +72,11 @@ describe('the conformance verdict', () => {
     ]);
   });
 
+  it('never calls an entry with an intermittent feature stale, nor its failure a regression', () => {
+    expect(run(ok, ok, { s: ['progress-race'] }).problems).toEqual([]);
+    expect(run(ok, failed, { s: ['progress-race'] }).problems).toEqual([]);
+  });
+
   it('fails when the fixture itself fails an active scenario, not a pending one', () => {
     expect(run(failed, failed).problems).toEqual(['the fixture fails the active scenario s']);
     expect(run(warned, warned, {}, 'pending').problems).toEqual([]);
