@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import {
   InMemoryServerEventBus,
   type ServerEvent,
@@ -5,7 +6,7 @@ import {
 } from '@modelcontextprotocol/server';
 import type { RedisLink } from './redis-link.js';
 
-// The namespace's channel of change events: `{ from: <instance id>, event }`.
+// The namespace's channel of change events: `{ from: <instance id>#<nonce>, event }`.
 const CHANNEL = 'events';
 
 export interface RedisEventBusFigures {
@@ -44,19 +45,22 @@ function parse(message: string): { from: string; event: ServerEvent } | undefine
 export class RedisEventBus implements ServerEventBus {
   readonly #local = new InMemoryServerEventBus();
   readonly #link: RedisLink;
-  readonly #instanceId: string;
+  /** The sender of this bus's events: the instance's name and a nonce of this bus. */
+  readonly #origin: string;
   readonly #figures: RedisEventBusFigures = { published: 0, received: 0, unshared: 0 };
 
   constructor(link: RedisLink, instanceId: string) {
     this.#link = link;
-    this.#instanceId = instanceId;
+    // Two instances configured with one instanceId (a shared config file) must still hear
+    // each other: the nonce tells them apart.
+    this.#origin = `${instanceId}#${randomUUID()}`;
     link.listen(CHANNEL, (message) => {
       const parsed = parse(message);
       if (!parsed) {
         link.countError();
         return;
       }
-      if (parsed.from === instanceId) return;
+      if (parsed.from === this.#origin) return;
       this.#figures.received++;
       this.#local.publish(parsed.event);
     });
@@ -70,7 +74,7 @@ export class RedisEventBus implements ServerEventBus {
       this.#link.countError();
       return;
     }
-    this.#link.publish(CHANNEL, JSON.stringify({ from: this.#instanceId, event })).catch(() => {
+    this.#link.publish(CHANNEL, JSON.stringify({ from: this.#origin, event })).catch(() => {
       this.#figures.unshared++;
     });
   }

@@ -66,7 +66,6 @@ export class RedisLink {
     const settings = {
       url: options.url,
       disableOfflineQueue: true,
-      commandOptions: { timeout: options.commandTimeoutMs },
       socket: {
         connectTimeout: Math.max(options.commandTimeoutMs, 1_000),
         reconnectStrategy: reconnect,
@@ -106,13 +105,23 @@ export class RedisLink {
     this.#errors++;
   }
 
-  /** Runs one command; a failure (or timeout) is counted and rethrown. */
+  /** Runs one command; a failure, or no answer within `commandTimeoutMs`, is counted and thrown. */
   async command<T>(send: (client: CommandClient) => Promise<T>): Promise<T> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    // Guards a call that awaits the command: ref'd, and cleared the moment the command settles.
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`Redis did not answer within ${this.#commandTimeoutMs} ms`)),
+        this.#commandTimeoutMs,
+      );
+    });
     try {
-      return await send(this.#commands);
+      return await Promise.race([send(this.#commands), late]);
     } catch (error) {
       this.#errors++;
       throw asError(error);
+    } finally {
+      clearTimeout(timer);
     }
   }
 
