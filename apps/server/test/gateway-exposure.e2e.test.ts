@@ -254,6 +254,26 @@ describe.each(ERAS)('x-server fronting real servers, the client in $era', ({ mod
     );
   });
 
+  it('answers a direct call whose peer dies mid-request with PEER_DISCONNECTED, and the next call reconnects', async () => {
+    const gateway = await start('direct');
+    const pending = gateway.call('everything__trigger-long-running-operation', {
+      duration: 30,
+      steps: 30,
+    });
+    await expect.poll(() => gateway.app.peers.stats().inFlight).toBe(1);
+    const [pid] = gateway.app.peers.processIds();
+
+    process.kill(pid!, 'SIGKILL');
+    const answer = await pending;
+    const again = await gateway.call('everything__echo', { message: 'back' });
+
+    expect(errorText(answer)).toMatch(
+      /^\[PEER_DISCONNECTED\] The connection to peer "everything" was lost during the call to trigger-long-running-operation \(.*\)\. The call may or may not have taken effect; the next call reconnects\.$/,
+    );
+    expect(again.isError).toBeFalsy();
+    expect(gateway.app.peers.processIds()).not.toContain(pid);
+  });
+
   describe.each(['meta', 'direct', 'both'] as const)(
     'tools.allow / tools.deny, expose: %s',
     (expose) => {
