@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startInstance } from './cluster-helpers.js';
+import { freePort, startInstance, startRedis, stop } from './cluster-helpers.js';
 import { type CountingPeer, startCountingPeer } from './fixtures/counting-peer.js';
 
 const REDIS_URL = process.env.REDIS_URL;
@@ -36,7 +36,7 @@ describe.skipIf(!REDIS_URL)(
       return [a!, b!] as const;
     }
 
-    it('names each instance in server_stats and shares a result computed through one as a cache hit through the other', async () => {
+    it('names each instance in server_stats and /metrics, and shares a result computed through one as a cache hit through the other', async () => {
       const [a, b] = await pair();
       const args = { category: 'counter', tool: 'square', params: { n: 3, gate: false } };
 
@@ -50,6 +50,8 @@ describe.skipIf(!REDIS_URL)(
       expect(statsA.instance).toMatch(/:\d+$/);
       expect(statsA.instance).not.toBe(statsB.instance);
       expect(statsA.cluster).toMatchObject({ shared: true, connected: true });
+      const metrics = await (await fetch(a.url.replace(/\/mcp$/, '/metrics'))).text();
+      expect(metrics).toContain(`x_server_instance="${statsA.instance}"`);
     });
 
     it('runs four identical cacheable calls in flight on two instances once', async () => {
@@ -98,6 +100,81 @@ describe.skipIf(!REDIS_URL)(
       expect(await running).toMatchObject({ replayed: false, result: { square: 121 } });
       expect(await waiting).toMatchObject({ replayed: true, result: { square: 121 } });
       expect(peer.executions('square:11')).toBe(1);
+    });
+  },
+);
+
+// The same instances when Redis goes away mid-run: a redis-server of this test's own, killed.
+describe.skipIf(!REDIS_URL)(
+  `x-server processes when their Redis goes away${REDIS_URL ? '' : ` — ${SKIPPED_BECAUSE}`}`,
+  () => {
+    let peer: CountingPeer;
+
+    beforeEach(async () => {
+      peer = await startCountingPeer();
+    });
+    afterEach(async () => {
+      await peer.close();
+    });
+
+    it('answers every call per instance while Redis is down, counts it, and shares again once Redis is back', async () => {
+      const port = await freePort();
+      let redis = await startRedis(port);
+      const config = {
+        cache: { redisUrl: `redis://127.0.0.1:${port}`, namespace: 'down-test' },
+        peers: { counter: { url: peer.url } },
+      };
+      const [a, b] = await Promise.all([startInstance(config), startInstance(config)]);
+      const record = (id: string) => ({
+        category: 'counter',
+        tool: 'record',
+        params: { id },
+        idempotencyKey: `key-${id}`,
+      });
+      const square = (n: number) => ({
+        category: 'counter',
+        tool: 'square',
+        params: { n, gate: false },
+      });
+      await expect.poll(async () => (await b.stats()).cluster.connected).toBe(true);
+      expect(await a.dispatch<Dispatched>(record('up'))).toMatchObject({ replayed: false });
+      expect(await b.dispatch<Dispatched>(record('up'))).toMatchObject({ replayed: true });
+
+      await stop(redis, 'SIGKILL');
+      const down = await Promise.all([
+        a.dispatch<Dispatched>(record('down')),
+        b.dispatch<Dispatched>(record('down')),
+        a.dispatch<Dispatched>(square(5)),
+        b.dispatch<Dispatched>(square(5)),
+      ]);
+
+      expect(down.map((answer) => answer.result)).toEqual([
+        { id: 'down', execution: expect.any(Number) },
+        { id: 'down', execution: expect.any(Number) },
+        { n: 5, square: 25 },
+        { n: 5, square: 25 },
+      ]);
+      // Each instance ran the keyed call itself: no window was shared.
+      expect(peer.executions('record:down')).toBe(2);
+      const [statsA, statsB] = await Promise.all([a.stats(), b.stats()]);
+      for (const stats of [statsA, statsB]) {
+        expect(stats.cluster.connected).toBe(false);
+        expect(stats.cluster.runs.fallbacks).toBeGreaterThanOrEqual(2);
+        expect(stats.cluster.errors).toBeGreaterThan(0);
+      }
+
+      redis = await startRedis(port);
+      await expect
+        .poll(
+          async () => (await a.stats()).cluster.connected && (await b.stats()).cluster.connected,
+          {
+            timeout: 10_000,
+          },
+        )
+        .toBe(true);
+      expect(await a.dispatch<Dispatched>(record('back'))).toMatchObject({ replayed: false });
+      expect(await b.dispatch<Dispatched>(record('back'))).toMatchObject({ replayed: true });
+      expect(peer.executions('record:back')).toBe(1);
     });
   },
 );
