@@ -4,6 +4,7 @@ import {
   inputRequired,
   LOG_LEVEL_META_KEY,
   type LoggingLevel,
+  PROTOCOL_VERSION_META_KEY,
   ProtocolError,
   ProtocolErrorCode,
   type ServerContext,
@@ -56,9 +57,13 @@ export interface ClientOptions {
   owner?: object;
 }
 
-/** True for a request served in the 2026-07-28 era (it carries the per-request envelope). */
+/**
+ * True for a request served in the 2026-07-28 era: its envelope names its protocol version (a
+ * 2025-era request may carry other envelope keys, never that one).
+ */
 function isModern(ctx: ServerContext): boolean {
-  return (ctx.mcpReq as { envelope?: unknown }).envelope !== undefined;
+  const envelope = ctx.mcpReq.envelope as Record<string, unknown> | undefined;
+  return envelope?.[PROTOCOL_VERSION_META_KEY] !== undefined;
 }
 
 /** The capability a request to the client needs, or why the client's capabilities lack it. */
