@@ -2,12 +2,10 @@
 // scenario × target table, and the problems that fail the run. The list of scenarios x-server is
 // known to fail, with the missing features, is here too.
 
-/** The features of issue 14 whose absence makes scenarios fail through x-server. */
+/** Why scenarios fail through x-server: a feature of issue 14 not there yet, or a known bug. */
 export const MISSING = {
-  forwarding: 'resources, templates, prompts and completions of peers are not served (issue 14)',
-  direct: 'peer tools are not in tools/list under their own names (`expose: "direct"`, issue 14)',
   relay:
-    'requests from a peer to the client (sampling, elicitation) and log messages during a call do not reach the client (issue 14)',
+    "a direct-exposed tool's call has no client behind it: the peer's sampling and elicitation requests get an error, its log lines during the call reach no one (the meta path relays them)",
   'progress-race':
     "intermittent: the SDK 2 client runs notification handlers a microtask late but responses at once, so a peer's last progress sent just before its result (one stdio read) finds its handler gone and is dropped",
 };
@@ -19,31 +17,12 @@ export const INTERMITTENT = new Set(['progress-race']);
  * target fails the run (stale entry), unless one of its features is INTERMITTENT.
  */
 export const EXPECTED_FAILURES = {
-  'completion-complete': ['forwarding'],
-  'prompts-list': ['forwarding'],
-  'prompts-get-simple': ['forwarding'],
-  'prompts-get-with-args': ['forwarding'],
-  'prompts-get-embedded-resource': ['forwarding'],
-  'prompts-get-with-image': ['forwarding'],
-  'resources-list': ['forwarding'],
-  'resources-read-text': ['forwarding'],
-  'resources-read-binary': ['forwarding'],
-  'resources-templates-read': ['forwarding'],
-  'resources-subscribe': ['forwarding'],
-  'resources-unsubscribe': ['forwarding'],
-  'tools-call-simple-text': ['direct'],
-  'tools-call-image': ['direct'],
-  'tools-call-audio': ['direct'],
-  'tools-call-embedded-resource': ['direct'],
-  'tools-call-mixed-content': ['direct'],
-  'tools-call-error': ['direct'],
-  'tools-call-with-progress': ['direct', 'progress-race'],
-  'json-schema-2020-12': ['direct'],
-  'tools-call-with-logging': ['direct', 'relay'],
-  'tools-call-sampling': ['direct', 'relay'],
-  'tools-call-elicitation': ['direct', 'relay'],
-  'elicitation-sep1034-defaults': ['direct', 'relay'],
-  'elicitation-sep1330-enums': ['direct', 'relay'],
+  'tools-call-with-progress': ['progress-race'],
+  'tools-call-with-logging': ['relay'],
+  'tools-call-sampling': ['relay'],
+  'tools-call-elicitation': ['relay'],
+  'elicitation-sep1034-defaults': ['relay'],
+  'elicitation-sep1330-enums': ['relay'],
 };
 
 /** One scenario's checks on one target: passed when none is a FAILURE or a WARNING. */
