@@ -109,6 +109,7 @@ export class DirectTools {
     const options: DispatchOptions = {
       ...(ctx.progress && { onProgress: ctx.progress }),
       ...(ctx.trace && { trace: ctx.trace }),
+      ...(ctx.client && { client: ctx.client }),
     };
     try {
       const call = { category: route.peer, tool: route.tool, params: args ?? {} };
