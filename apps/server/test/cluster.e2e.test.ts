@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { freePort, startInstance, startRedis, stop } from './cluster-helpers.js';
 import { type CountingPeer, startCountingPeer } from './fixtures/counting-peer.js';
+import { connectHttp, MODERN } from './helpers.js';
 
 const REDIS_URL = process.env.REDIS_URL;
 const SKIPPED_BECAUSE =
@@ -26,11 +27,11 @@ describe.skipIf(!REDIS_URL)(
     });
 
     /** Two instances on the CI's Redis, in a namespace of this test only. */
-    async function pair() {
+    async function pair(expose: 'meta' | 'both' = 'meta') {
       const namespace = `x-server-cluster-${randomUUID()}`;
       const config = {
         cache: { redisUrl: REDIS_URL!, namespace },
-        peers: { counter: { url: peer.url } },
+        peers: { counter: { url: peer.url, expose } },
       };
       const [a, b] = await Promise.all([startInstance(config), startInstance(config)]);
       return [a!, b!] as const;
@@ -101,6 +102,29 @@ describe.skipIf(!REDIS_URL)(
       expect(await waiting).toMatchObject({ replayed: true, result: { square: 121 } });
       expect(peer.executions('square:11')).toBe(1);
     });
+
+    it('tells a subscription open on one instance of a list change another instance heard from its peer', async () => {
+      // `both`: the peer's tools are in tools/list too, so its list change is x-server's.
+      const [a, b] = await pair('both');
+      // Only A is connected to the peer (and listens to its changes); B has never called it.
+      await a.dispatch({ category: 'counter', tool: 'record', params: { id: 'connect' } });
+      const listener = await connectHttp(b.url, {}, MODERN);
+      let changed = 0;
+      listener.setNotificationHandler('notifications/tools/list_changed', () => {
+        changed++;
+      });
+      const subscription = await listener.listen({ toolsListChanged: true });
+
+      peer.changeTools();
+
+      await expect.poll(() => changed).toBe(1);
+      // B heard the change through Redis, never from the peer itself.
+      const [statsA, statsB] = await Promise.all([a.stats(), b.stats()]);
+      expect(statsA.peers).toMatchObject({ toolListChanges: 1 });
+      expect(statsB.peers).toMatchObject({ toolListChanges: 0 });
+      expect(statsB.cluster.events.received).toBe(1);
+      await subscription.close();
+    });
   },
 );
 
@@ -117,12 +141,12 @@ describe.skipIf(!REDIS_URL)(
       await peer.close();
     });
 
-    it('answers every call per instance while Redis is down, counts it, and shares again once Redis is back', async () => {
+    it('answers every call and delivers its own events per instance while Redis is down, counts it, and shares again once Redis is back', async () => {
       const port = await freePort();
       let redis = await startRedis(port);
       const config = {
         cache: { redisUrl: `redis://127.0.0.1:${port}`, namespace: 'down-test' },
-        peers: { counter: { url: peer.url } },
+        peers: { counter: { url: peer.url, expose: 'both' as const } },
       };
       const [a, b] = await Promise.all([startInstance(config), startInstance(config)]);
       const record = (id: string) => ({
@@ -139,8 +163,15 @@ describe.skipIf(!REDIS_URL)(
       await expect.poll(async () => (await b.stats()).cluster.connected).toBe(true);
       expect(await a.dispatch<Dispatched>(record('up'))).toMatchObject({ replayed: false });
       expect(await b.dispatch<Dispatched>(record('up'))).toMatchObject({ replayed: true });
+      const listener = await connectHttp(a.url, {}, MODERN);
+      let changed = 0;
+      listener.setNotificationHandler('notifications/tools/list_changed', () => {
+        changed++;
+      });
+      await listener.listen({ toolsListChanged: true });
 
       await stop(redis, 'SIGKILL');
+      peer.changeTools();
       const down = await Promise.all([
         a.dispatch<Dispatched>(record('down')),
         b.dispatch<Dispatched>(record('down')),
@@ -156,12 +187,15 @@ describe.skipIf(!REDIS_URL)(
       ]);
       // Each instance ran the keyed call itself: no window was shared.
       expect(peer.executions('record:down')).toBe(2);
+      // The list change still reached the subscription on the instance that heard it.
+      await expect.poll(() => changed).toBeGreaterThanOrEqual(1);
       const [statsA, statsB] = await Promise.all([a.stats(), b.stats()]);
       for (const stats of [statsA, statsB]) {
         expect(stats.cluster.connected).toBe(false);
         expect(stats.cluster.runs.fallbacks).toBeGreaterThanOrEqual(2);
         expect(stats.cluster.errors).toBeGreaterThan(0);
       }
+      expect(statsA.cluster.events.unshared).toBeGreaterThanOrEqual(1);
 
       redis = await startRedis(port);
       await expect
