@@ -198,7 +198,11 @@ describe('two peers, one URI; a peer down mid-request', () => {
     const resources = (await client.listResources(undefined, { cacheMode: 'bypass' })).resources;
     const prompts = (await client.listPrompts(undefined, { cacheMode: 'bypass' })).prompts;
     expect(new Set(resources.map((r) => r.uri)).size).toBe(resources.length);
-    const stats = features(gateway.app.stats());
+    // As server_stats answers it.
+    const answer = ok<{ stats: Record<string, unknown> }>(
+      await client.callTool({ name: 'server_stats', arguments: {} }),
+    );
+    const stats = features(answer.stats);
     expect(stats.shadowedUris).toBe(resources.length);
     expect(stats.shadowedPrompts).toBe(prompts.length);
     // Reads go to the owner only: the second peer has not been asked to read anything.

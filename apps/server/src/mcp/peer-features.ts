@@ -71,18 +71,18 @@ export class PeerFeatureHub implements PeerFeatureEvents {
    * Notes an instance that listed or subscribed, if it is one a notification can reach later
    * (a 2025 session, or stdio); a 2026-07-28 or stateless request's instance ends with it.
    */
-  #listening(server: Server): void {
-    if (this.#listeners.has(server)) return;
+  #listening(server: Server): boolean {
+    if (this.#listeners.has(server)) return true;
     const transport = server.transport as
       | { sessionId?: string; handleRequest?: unknown; handleMessage?: unknown }
       | undefined;
-    if (!transport) return;
+    if (!transport) return false;
     // An HTTP transport without a session serves one request (2026-07-28, or stateless 2025).
     const perRequest =
       transport.sessionId === undefined &&
       (typeof transport.handleRequest === 'function' ||
         typeof transport.handleMessage === 'function');
-    if (perRequest) return;
+    if (perRequest) return false;
     this.#listeners.add(server);
     const previous = server.onclose;
     server.onclose = () => {
@@ -90,6 +90,7 @@ export class PeerFeatureHub implements PeerFeatureEvents {
       void this.features.dropSubscriber(server);
       previous?.();
     };
+    return true;
   }
 
   /** Registers the handlers and capabilities on a fresh instance (before it connects). */
@@ -110,7 +111,13 @@ export class PeerFeatureHub implements PeerFeatureEvents {
       answer(() => features.readResource(request.params.uri, ctx.mcpReq.signal)),
     );
     server.setRequestHandler('resources/subscribe', (request) => {
-      this.#listening(server);
+      if (!this.#listening(server)) {
+        // A stateless 2025 HTTP request: no session would carry the updates.
+        throw new ProtocolError(
+          ProtocolErrorCode.InvalidRequest,
+          'resources/subscribe needs a session (Streamable HTTP with Mcp-Session-Id, or stdio) to send updates on.',
+        );
+      }
       return answer(async () => {
         await features.subscribe(request.params.uri, server);
         return {};
