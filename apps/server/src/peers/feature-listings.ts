@@ -129,12 +129,9 @@ export function page<T>(
 ): { items: T[]; nextCursor?: string } {
   let offset = 0;
   if (cursor !== undefined) {
-    const decoded = Number(Buffer.from(cursor, 'base64url').toString('utf8').replace(/^o:/, ''));
-    if (!Buffer.from(cursor, 'base64url').toString('utf8').startsWith('o:')) {
-      throw new InvalidCursorError(cursor);
-    }
-    if (!Number.isSafeInteger(decoded) || decoded < 0) throw new InvalidCursorError(cursor);
-    offset = decoded;
+    const match = /^o:(\d{1,15})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (!match) throw new InvalidCursorError(cursor);
+    offset = Number(match[1]);
   }
   const end = offset + size;
   const slice = items.slice(offset, end);
