@@ -4,8 +4,6 @@
 
 /** Why scenarios fail through x-server: a feature of issue 14 not there yet, or a known bug. */
 export const MISSING = {
-  relay:
-    "a direct-exposed tool's call has no client behind it: the peer's sampling and elicitation requests get an error, its log lines during the call reach no one (the meta path relays them)",
   'progress-race':
     "intermittent: the SDK 2 client runs notification handlers a microtask late but responses at once, so a peer's last progress sent just before its result (one stdio read) finds its handler gone and is dropped",
 };
@@ -18,11 +16,6 @@ export const INTERMITTENT = new Set(['progress-race']);
  */
 export const EXPECTED_FAILURES = {
   'tools-call-with-progress': ['progress-race'],
-  'tools-call-with-logging': ['relay'],
-  'tools-call-sampling': ['relay'],
-  'tools-call-elicitation': ['relay'],
-  'elicitation-sep1034-defaults': ['relay'],
-  'elicitation-sep1330-enums': ['relay'],
 };
 
 /** One scenario's checks on one target: passed when none is a FAILURE or a WARNING. */
