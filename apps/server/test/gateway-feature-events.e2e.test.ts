@@ -81,7 +81,7 @@ describe('peer changes reach clients of both eras', () => {
     const stream = await modern.listen({ resourceSubscriptions: [uri] });
     closeAfterTest(() => stream.close());
     let stats = features(gateway.app.stats());
-    expect(stats.subscriptions).toEqual({ uris: 1, subscribers: 1, watched: 1 });
+    expect(stats.subscriptions).toMatchObject({ uris: 1, subscribers: 1, watched: 1 });
     expect(stats.cache.entries).toBe(1);
 
     const heardLegacy = next<{ uri: string }>(legacy, 'notifications/resources/updated');
@@ -102,11 +102,39 @@ describe('peer changes reach clients of both eras', () => {
 
     // The last client leaving ends the client subscription (the gateway's own watch stays).
     await legacy.unsubscribeResource({ uri });
-    expect(features(gateway.app.stats()).subscriptions).toEqual({
+    expect(features(gateway.app.stats()).subscriptions).toMatchObject({
       uris: 1,
       subscribers: 0,
       watched: 1,
     });
+  });
+});
+
+describe('a subscription outlives its peer connection', () => {
+  it('the peer process dies: the subscription is taken again on the new one, and updates still come', async () => {
+    const gateway = await startHttp({ peers: { everything } });
+    const client = await connectHttp(gateway.url, {}, LEGACY);
+    const uri = 'demo://resource/dynamic/text/8';
+    await client.subscribeResource({ uri });
+    const [pid] = gateway.app.peers.processIds();
+    process.kill(pid!, 'SIGKILL');
+    // Taken again on a new process, without the client asking.
+    await expect
+      .poll(() => features(gateway.app.stats()).subscriptions.retakes, { timeout: 10_000 })
+      .toBe(1);
+    await expect
+      .poll(() => gateway.app.peers.processIds().filter((p) => p !== pid).length, {
+        timeout: 10_000,
+      })
+      .toBe(1);
+    const heard = next<{ uri: string }>(client, 'notifications/resources/updated');
+    ok(
+      await client.callTool({
+        name: 'dispatch',
+        arguments: { category: 'everything', tool: 'toggle-subscriber-updates', params: {} },
+      }),
+    );
+    expect((await heard).uri).toBe(uri);
   });
 });
 
@@ -137,7 +165,7 @@ describe('subscriptions across two x-servers (the inner one a 2026-07-28 HTTP pe
     expect((await heard).uri).toBe(uri);
     await client.unsubscribeResource({ uri });
     // The outer one's own watch (the read) stays; the client's subscription is gone.
-    expect(features(outer.app.stats()).subscriptions).toEqual({
+    expect(features(outer.app.stats()).subscriptions).toMatchObject({
       uris: 1,
       subscribers: 0,
       watched: 1,

@@ -51,7 +51,7 @@ export interface PeerFeatureStats {
   shadowedUris: number;
   shadowedPrompts: number;
   /** Resources subscribed to on the peers, and the client subscriptions behind them. */
-  subscriptions: { uris: number; subscribers: number; watched: number };
+  subscriptions: { uris: number; subscribers: number; watched: number; retakes: number };
   resourceListChanges: number;
   promptListChanges: number;
   resourceUpdates: number;
@@ -109,6 +109,12 @@ export class PeerFeatures {
     if (this.#wired.has(connection)) return;
     this.#wired.add(connection);
     const { client, peer } = connection;
+    // The subscriptions taken on it are taken again on a new connection once it closes.
+    const closed = client.onclose;
+    client.onclose = () => {
+      closed?.();
+      this.#subscriptions.connectionClosed(connection);
+    };
     client.setNotificationHandler('notifications/resources/list_changed', () =>
       this.#resourcesChanged(peer),
     );

@@ -1,4 +1,4 @@
-import type { Client, McpSubscription } from '@modelcontextprotocol/client';
+import type { McpSubscription } from '@modelcontextprotocol/client';
 import type { PeerConnection } from './connection.js';
 import type { PeerGateway } from './gateway.js';
 
@@ -8,15 +8,21 @@ interface Subscription {
   subscribers: Set<object>;
   /** Settles once the peer took the subscription; resolves with how to end it. */
   ready: Promise<() => Promise<void>>;
+  /** The connection it was taken on: when that closes, it is taken again on a new one. */
+  connection?: PeerConnection;
 }
 
 /** The `subscriptions/listen` stream of a 2026-07-28 peer for every URI subscribed on it. */
 interface ModernListen {
   uris: Set<string>;
   stream?: McpSubscription | undefined;
+  /** The connection the stream runs on. */
+  connection?: PeerConnection | undefined;
   /** The last change of the stream: the next waits for it. */
   chain: Promise<void>;
 }
+
+const noop = async () => {};
 
 const NOBODY: ReadonlySet<object> = new Set();
 
@@ -40,6 +46,8 @@ export class ResourceSubscriptions {
   readonly #modern = new Map<string, ModernListen>();
   /** URIs subscribed for WATCHER, least recently read first. */
   readonly #watched = new Set<string>();
+  /** Subscriptions taken again after their connection closed. */
+  #retakes = 0;
 
   constructor(gateway: PeerGateway) {
     this.#gateway = gateway;
@@ -48,13 +56,11 @@ export class ResourceSubscriptions {
   async subscribe(uri: string, peer: string, subscriber: object): Promise<void> {
     let subscription = this.#byUri.get(uri);
     if (!subscription) {
-      const ready = this.#gateway.request(peer, 'resources/subscribe', (connection, options) =>
-        this.#take(peer, connection, uri, options.timeout),
-      );
-      subscription = { peer, subscribers: new Set(), ready };
-      this.#byUri.set(uri, subscription);
-      const taken = subscription;
-      ready.catch(() => {
+      const taken: Subscription = { peer, subscribers: new Set(), ready: Promise.resolve(noop) };
+      taken.ready = this.#request(uri, taken);
+      subscription = taken;
+      this.#byUri.set(uri, taken);
+      taken.ready.catch(() => {
         if (this.#byUri.get(uri) === taken) this.#byUri.delete(uri);
       });
     }
@@ -64,6 +70,35 @@ export class ResourceSubscriptions {
     } catch (error) {
       subscription.subscribers.delete(subscriber);
       throw error;
+    }
+  }
+
+  /** Takes `subscription` of `uri` on a connection to its peer, noting which. */
+  #request(uri: string, subscription: Subscription): Promise<() => Promise<void>> {
+    const { peer } = subscription;
+    return this.#gateway.request(peer, 'resources/subscribe', (connection, options) => {
+      subscription.connection = connection;
+      return this.#take(peer, connection, uri, options.timeout);
+    });
+  }
+
+  /**
+   * A peer connection closed (the peer exited, the pool retired it): the subscriptions taken on
+   * it are taken again on a new connection (the peer forgot them), so a subscribed client keeps
+   * hearing updates. One that cannot be taken again (the peer is down) ends.
+   */
+  connectionClosed(connection: PeerConnection): void {
+    const listen = this.#modern.get(connection.peer);
+    if (listen && listen.connection === connection) listen.stream = undefined;
+    for (const [uri, subscription] of this.#byUri) {
+      if (subscription.connection !== connection || subscription.subscribers.size === 0) continue;
+      this.#retakes++;
+      subscription.connection = undefined;
+      subscription.ready = this.#request(uri, subscription);
+      subscription.ready.catch(() => {
+        if (this.#byUri.get(uri) === subscription) this.#byUri.delete(uri);
+        this.#watched.delete(uri);
+      });
     }
   }
 
@@ -108,13 +143,18 @@ export class ResourceSubscriptions {
     return new Set([...subscribers].filter((s) => s !== WATCHER));
   }
 
-  stats(): { uris: number; subscribers: number; watched: number } {
+  stats(): { uris: number; subscribers: number; watched: number; retakes: number } {
     let subscribers = 0;
     for (const subscription of this.#byUri.values()) {
       subscribers +=
         subscription.subscribers.size - (subscription.subscribers.has(WATCHER) ? 1 : 0);
     }
-    return { uris: this.#byUri.size, subscribers, watched: this.#watched.size };
+    return {
+      uris: this.#byUri.size,
+      subscribers,
+      watched: this.#watched.size,
+      retakes: this.#retakes,
+    };
   }
 
   /** Subscribes on the peer over `connection`; resolves with how to unsubscribe there. */
@@ -138,11 +178,11 @@ export class ResourceSubscriptions {
     }
     const state = listen;
     state.uris.add(uri);
-    await this.#relisten(state, client, timeout);
+    await this.#relisten(state, connection, timeout);
     return () =>
       this.#gateway.request(peer, 'subscriptions/listen', (current, options) => {
         state.uris.delete(uri);
-        return this.#relisten(state, current.client, options.timeout);
+        return this.#relisten(state, current, options.timeout);
       });
   }
 
@@ -151,13 +191,14 @@ export class ResourceSubscriptions {
    * (not one per URI: a server bounds its streams): a new one with the new set, then the old
    * one closed. Changes run one at a time.
    */
-  #relisten(state: ModernListen, client: Client, timeout: number): Promise<void> {
+  #relisten(state: ModernListen, connection: PeerConnection, timeout: number): Promise<void> {
     const run = state.chain.then(async () => {
       const previous = state.stream;
       state.stream =
         state.uris.size > 0
-          ? await client.listen({ resourceSubscriptions: [...state.uris] }, { timeout })
+          ? await connection.client.listen({ resourceSubscriptions: [...state.uris] }, { timeout })
           : undefined;
+      state.connection = connection;
       await previous?.close();
     });
     state.chain = run.catch(() => {});
