@@ -40,6 +40,7 @@ interface Stats {
 
 interface Gateway {
   app: HttpHarness['app'];
+  url: string;
   client: Client;
   call(name: string, args?: Record<string, unknown>): Promise<CallToolResult>;
 }
@@ -113,6 +114,7 @@ describe.each(ERAS)('x-server fronting real servers, the client in $era', ({ mod
     const client = await connectHttp(server.url, {}, mode);
     return {
       app: server.app,
+      url: server.url,
       client,
       call: async (name, args = {}) =>
         (await client.callTool({ name, arguments: args })) as CallToolResult,
@@ -252,6 +254,50 @@ describe.each(ERAS)('x-server fronting real servers, the client in $era', ({ mod
     await expect(gateway.call('everything__echo', { message: 'x' })).rejects.toThrow(
       /Unknown tool/,
     );
+  });
+
+  it("relays the peer's sampling request during a direct call to the calling client, as directly", async () => {
+    const gateway = await start('direct');
+    /** A client that answers sampling, connected to `transport`; its answer to the call. */
+    const sampled = async (transport: StdioClientTransport | StreamableHTTPClientTransport) => {
+      const client = new Client(
+        { name: 'sampling-client', version: '1.0.0' },
+        {
+          capabilities: PEER_CLIENT_CAPABILITIES,
+          versionNegotiation: { mode: transport instanceof StdioClientTransport ? 'auto' : mode },
+        },
+      );
+      const asked: string[] = [];
+      client.setRequestHandler('sampling/createMessage', (request) => {
+        asked.push(request.method);
+        return {
+          role: 'assistant',
+          content: { type: 'text', text: 'a sampled answer' },
+          model: 'test-model',
+          stopReason: 'endTurn',
+        };
+      });
+      client.setRequestHandler('elicitation/create', () => ({ action: 'decline' }));
+      client.setRequestHandler('roots/list', () => ({ roots: [] }));
+      try {
+        await client.connect(transport);
+        const name = transport instanceof StdioClientTransport ? '' : 'everything__';
+        const result = await client.callTool({
+          name: `${name}trigger-sampling-request`,
+          arguments: { prompt: 'Say hi', maxTokens: 7 },
+        });
+        return { asked, result: answer(result) };
+      } finally {
+        await client.close();
+      }
+    };
+
+    const expected = await sampled(new StdioClientTransport({ ...everything, stderr: 'pipe' }));
+    const through = await sampled(new StreamableHTTPClientTransport(new URL(gateway.url)));
+
+    expect(through.asked).toEqual(['sampling/createMessage']);
+    expect(through.result).toEqual(expected.result);
+    expect(JSON.stringify(through.result.content)).toContain('a sampled answer');
   });
 
   it('answers a direct call whose peer dies mid-request with PEER_DISCONNECTED, and the next call reconnects', async () => {

@@ -58,7 +58,7 @@ function memoryPeers(tools: Record<string, string[]>, special?: (server: McpServ
   return { transport, servers };
 }
 
-const unused = (expose: string, prefix?: string) => ({
+const unused = (expose: 'meta' | 'direct' | 'both', prefix?: string) => ({
   url: 'http://127.0.0.1:9/in-memory',
   expose,
   ...(prefix === undefined ? {} : { prefix }),
