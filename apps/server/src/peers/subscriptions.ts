@@ -76,9 +76,11 @@ export class ResourceSubscriptions {
   /** Takes `subscription` of `uri` on a connection to its peer, noting which. */
   #request(uri: string, subscription: Subscription): Promise<() => Promise<void>> {
     const { peer } = subscription;
-    return this.#gateway.request(peer, 'resources/subscribe', (connection, options) => {
+    return this.#gateway.request(peer, 'resources/subscribe', async (connection, options) => {
+      const end = await this.#take(peer, connection, uri, options.timeout);
+      // Noted once taken: a connection lost while subscribing fails it (no retake loop).
       subscription.connection = connection;
-      return this.#take(peer, connection, uri, options.timeout);
+      return end;
     });
   }
 
