@@ -52,8 +52,9 @@ describe.skipIf(!REDIS_URL)(
       const ns = fresh();
       const [dying, alive] = [link(REDIS_URL!, ns), link(REDIS_URL!, ns)];
       await Promise.all([connected(dying), connected(alive)]);
-      const first = new LeasedRuns(dying, 200);
-      const second = new LeasedRuns(alive, 200);
+      // Long enough that a busy machine still renews it in time, short enough for a test.
+      const first = new LeasedRuns(dying, 1_000);
+      const second = new LeasedRuns(alive, 1_000);
       const hung = hanging();
 
       void first.run('job', hung.fn, { keepMs: () => 1_000 });
@@ -64,6 +65,37 @@ describe.skipIf(!REDIS_URL)(
 
       expect(await waiting).toEqual({ value: 'ran here', from: 'ran' });
       expect(second.stats()).toMatchObject({ takeovers: 1, waiting: 0 });
+    });
+
+    it('runs a failing function once, and lets a waiting instance run it after the failure', async () => {
+      const ns = fresh();
+      const [first, second] = [link(REDIS_URL!, ns), link(REDIS_URL!, ns)];
+      await Promise.all([connected(first), connected(second)]);
+      const runsA = new LeasedRuns(first, 5_000);
+      const runsB = new LeasedRuns(second, 5_000);
+      let calls = 0;
+      let fail!: () => void;
+      const failing = runsA.run(
+        'job',
+        () => {
+          calls++;
+          return new Promise<never>((_, reject) => {
+            fail = () => reject(new Error('boom'));
+          });
+        },
+        { keepMs: () => 1_000 },
+      );
+      const failed = expect(failing).rejects.toThrow('boom');
+      await expect.poll(() => calls).toBe(1);
+      const waiting = runsB.run('job', async () => 'ran on B', { keepMs: () => 1_000 });
+      await expect.poll(() => runsB.stats().waiting).toBe(1);
+
+      fail();
+
+      await failed;
+      expect(calls).toBe(1);
+      expect(await waiting).toEqual({ value: 'ran on B', from: 'ran' });
+      expect(runsB.stats()).toMatchObject({ takeovers: 1, shared: 0 });
     });
 
     it('ends a wait for another instance at the caller timeout, or at its cancel', async () => {

@@ -96,20 +96,23 @@ export class LeasedRuns {
       const wake = this.#arm(key);
       try {
         const token = `R${randomUUID()}`;
-        let record: string | null;
+        let claimed: boolean;
+        let record: string | null = null;
+        // Only Redis is tried here: an error of `fn` itself must never make it run again.
         try {
-          if (await this.#link.set(key, token, this.#leaseMs, 'NX')) {
-            wake.disarm();
-            const held = this.#hold(key, token, fn, options);
-            if (!waited) return { value: await held, from: 'ran' };
-            // Taken over after waiting: the answer still comes within the caller's timeout.
-            this.#figures.takeovers++;
-            return { value: await this.#within(held, deadline, timeout), from: 'ran' };
-          }
-          record = await this.#link.get(key);
+          claimed = await this.#link.set(key, token, this.#leaseMs, 'NX');
+          if (!claimed) record = await this.#link.get(key);
         } catch {
           wake.disarm();
           return this.#alone(fn);
+        }
+        if (claimed) {
+          wake.disarm();
+          const held = this.#hold(key, token, fn, options);
+          if (!waited) return { value: await held, from: 'ran' };
+          // Taken over after waiting: the answer still comes within the caller's timeout.
+          this.#figures.takeovers++;
+          return { value: await this.#within(held, deadline, timeout), from: 'ran' };
         }
         if (record?.startsWith('D')) {
           const parsed = this.#parse<T>(record);
