@@ -1,4 +1,6 @@
-import type { DiskEnv, Meta } from './lmdb-env.js';
+import { type DiskEnv, type Meta, setTotalBytes, totalBytes } from './lmdb-env.js';
+
+export { totalBytes };
 
 /**
  * The bookkeeping a DiskStore does inside LMDB write transactions: the value, its metadata, the
@@ -8,17 +10,12 @@ import type { DiskEnv, Meta } from './lmdb-env.js';
 
 /** Fixed cost counted per entry for its metadata and index rows, so tiny values still count. */
 export const ENTRY_OVERHEAD_BYTES = 64;
-const BYTES_KEY = 'bytes';
-
-export function totalBytes(env: DiskEnv): number {
-  return env.info.get(BYTES_KEY) ?? 0;
-}
-
 export function entryCount(env: DiskEnv): number {
   return (env.entries.getStats() as { entryCount: number }).entryCount;
 }
 
-export function writeEntry(env: DiskEnv, key: string, record: Buffer, meta: Meta): void {
+/** Writes an entry and its index rows; returns the byte total after it. */
+export function writeEntry(env: DiskEnv, key: string, record: Buffer, meta: Meta): number {
   let total = totalBytes(env) + meta[2];
   const old = env.meta.get(key);
   if (old) total -= unindex(env, key, old);
@@ -26,7 +23,8 @@ export function writeEntry(env: DiskEnv, key: string, record: Buffer, meta: Meta
   env.meta.put(key, meta);
   env.byAccess.put([meta[0], key], 1);
   if (meta[1] > 0) env.byExpiry.put([meta[1], key], 1);
-  env.info.put(BYTES_KEY, total);
+  setTotalBytes(env, total);
+  return total;
 }
 
 /** Removes a key and its index rows; false if it was not there. */
@@ -36,7 +34,7 @@ export function removeEntry(env: DiskEnv, key: string): boolean {
   const bytes = unindex(env, key, meta);
   env.entries.remove(key);
   env.meta.remove(key);
-  env.info.put(BYTES_KEY, Math.max(0, totalBytes(env) - bytes));
+  setTotalBytes(env, Math.max(0, totalBytes(env) - bytes));
   return true;
 }
 

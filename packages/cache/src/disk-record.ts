@@ -21,12 +21,17 @@ export interface DecodedRecord {
 }
 
 export function encodeRecord(value: unknown, expiresAt: number): Buffer {
+  if (typeof value === 'string') {
+    // Encoded straight into the record: one buffer, one copy.
+    const record = Buffer.allocUnsafe(HEADER_BYTES + Buffer.byteLength(value, 'utf8'));
+    record[0] = KIND_STRING;
+    record.writeDoubleLE(expiresAt, 1);
+    record.write(value, HEADER_BYTES, 'utf8');
+    return record;
+  }
   let kind: number;
   let payload: Uint8Array;
-  if (typeof value === 'string') {
-    kind = KIND_STRING;
-    payload = Buffer.from(value, 'utf8');
-  } else if (Buffer.isBuffer(value)) {
+  if (Buffer.isBuffer(value)) {
     kind = KIND_BUFFER;
     payload = value;
   } else if (value instanceof Uint8Array) {

@@ -16,7 +16,7 @@ import {
 import { type DecodedRecord, decodeRecord, encodeRecord, recordExpiresAt } from './disk-record.js';
 import type { DiskEntry, DiskStoreOptions, DiskStoreStats } from './disk-store-options.js';
 import { InvalidKeyError, StoreClosedError } from './errors.js';
-import { acquireEnv, type DiskEnv } from './lmdb-env.js';
+import { acquireEnv, type DiskEnv, setTotalBytes } from './lmdb-env.js';
 import {
   assertKey,
   assertNonNegativeInteger,
@@ -131,17 +131,20 @@ export class DiskStore extends EventEmitter implements KeyvStoreAdapter {
    */
   async set(key: string, value: unknown, ttl?: number): Promise<boolean> {
     this.#assertOpen();
-    this.#assertStorableKey(key);
+    const keyBytes = this.#storableKeyBytes(key);
     assertSerializable(value);
     const ms = normalizeTtl(ttl) ?? this.#defaultTtl;
     const expiresAt = ms > 0 ? this.#clock.now() + ms : 0;
     const record = encodeRecord(value, expiresAt);
-    const bytes = ENTRY_OVERHEAD_BYTES + Buffer.byteLength(key) + record.byteLength;
+    const bytes = ENTRY_OVERHEAD_BYTES + keyBytes + record.byteLength;
     const tick = this.#nextTick();
-    this.#touched.delete(key);
-    await this.#env.write(() => writeEntry(this.#env, key, record, [tick, expiresAt, bytes]));
+    if (this.#touched.size > 0) this.#touched.delete(key);
+    const total = await this.#env.write(() =>
+      writeEntry(this.#env, key, record, [tick, expiresAt, bytes]),
+    );
     this.#sets++;
-    this.#queueBoundsCheck();
+    // The write saw the byte total: over it, or with an entry bound, check the bounds.
+    if (total > this.#maxBytes || this.#maxEntries > 0) this.#queueBoundsCheck();
     return true;
   }
 
@@ -175,6 +178,8 @@ export class DiskStore extends EventEmitter implements KeyvStoreAdapter {
       await this.#env.write(() => {
         const { entries, meta, byAccess, byExpiry, info } = this.#env;
         for (const db of [entries, meta, byAccess, byExpiry, info]) db.clearSync();
+        // A write batched before this one in the transaction left its total pending.
+        setTotalBytes(this.#env, 0);
       });
       return;
     }
@@ -387,14 +392,17 @@ export class DiskStore extends EventEmitter implements KeyvStoreAdapter {
     return evicted;
   }
 
-  #assertStorableKey(key: string): void {
+  /** The key's UTF-8 length, after checking it fits LMDB. */
+  #storableKeyBytes(key: string): number {
     assertKey(key);
-    if (Buffer.byteLength(key) > MAX_KEY_BYTES) {
+    const keyBytes = Buffer.byteLength(key);
+    if (keyBytes > MAX_KEY_BYTES) {
       throw new InvalidKeyError(
         key,
         `DiskStore keys are limited to ${MAX_KEY_BYTES} bytes (LMDB); hash long inputs with cacheKey(name, inputs).`,
       );
     }
+    return keyBytes;
   }
 
   #assertOpen(): void {

@@ -18,8 +18,57 @@ export interface DiskEnv {
   readonly info: Database<number, string>;
   /** Whether commits are fsynced (decided by the first opener in this process). */
   readonly syncWrites: boolean;
+  /** The byte total as the running write transaction sees it (see disk-index.ts). */
+  readonly tx: TxBytes;
   /** Runs `fn` in a write transaction; resolves with its result once committed. */
   write<T>(fn: () => T): Promise<T>;
+}
+
+/**
+ * The byte total inside one write transaction: read from `info` at most once and written back
+ * once at its end, instead of a read and a write per entry changed. Outside a transaction,
+ * `active` is false and readers go to `info` itself.
+ */
+export interface TxBytes {
+  active: boolean;
+  /** The total as of the last change in this transaction; undefined until first read. */
+  bytes: number | undefined;
+  dirty: boolean;
+}
+
+const BYTES_KEY = 'bytes';
+
+/** Runs `fn` with the transaction's byte total cached; must be called inside a transaction. */
+export function inTransaction<T>(env: DiskEnv, fn: () => T): T {
+  const tx = env.tx;
+  tx.active = true;
+  tx.bytes = undefined;
+  tx.dirty = false;
+  try {
+    const result = fn();
+    if (tx.dirty) env.info.put(BYTES_KEY, tx.bytes ?? 0);
+    return result;
+  } finally {
+    tx.active = false;
+    tx.bytes = undefined;
+    tx.dirty = false;
+  }
+}
+
+/** The accounted bytes: the transaction's view inside one, the committed value outside. */
+export function totalBytes(env: DiskEnv): number {
+  const tx = env.tx;
+  if (!tx.active) return env.info.get(BYTES_KEY) ?? 0;
+  if (tx.bytes === undefined) tx.bytes = env.info.get(BYTES_KEY) ?? 0;
+  return tx.bytes;
+}
+
+/** Sets the accounted bytes; written to `info` when the transaction's work ends. */
+export function setTotalBytes(env: DiskEnv, total: number): void {
+  const tx = env.tx;
+  if (!tx.active) throw new Error('@x/cache: the byte total changes only inside a write');
+  tx.bytes = total;
+  tx.dirty = true;
 }
 
 interface Shared {
@@ -66,21 +115,21 @@ export function acquireEnv(
       prepareDataFile(path, syncWrites);
       root = openRoot(path, syncWrites);
     }
-    entry = {
-      refs: 0,
-      env: {
-        root,
-        entries: root.openDB({ name: 'entries', encoding: 'binary' }),
-        meta: root.openDB({ name: 'meta' }),
-        byAccess: root.openDB({ name: 'by-access' }),
-        byExpiry: root.openDB({ name: 'by-expiry' }),
-        info: root.openDB({ name: 'info' }),
-        syncWrites,
-        write: syncWrites
-          ? <T>(fn: () => T) => root.transaction(fn) as Promise<T>
-          : batchedSyncWriter(root),
-      },
-    };
+    const tx: TxBytes = { active: false, bytes: undefined, dirty: false };
+    const env = {
+      root,
+      entries: root.openDB({ name: 'entries', encoding: 'binary' }),
+      meta: root.openDB({ name: 'meta' }),
+      byAccess: root.openDB({ name: 'by-access' }),
+      byExpiry: root.openDB({ name: 'by-expiry' }),
+      info: root.openDB({ name: 'info' }),
+      syncWrites,
+      tx,
+    } as Omit<DiskEnv, 'write'> as DiskEnv;
+    (env as { write: DiskEnv['write'] }).write = syncWrites
+      ? <T>(fn: () => T) => root.transaction(() => inTransaction(env, fn)) as Promise<T>
+      : batchedSyncWriter(root, env);
+    entry = { refs: 0, env };
     shared.set(path, entry);
     if (!syncWrites) {
       if (unsynced.size === 0) process.on('exit', finishAllUnsynced);
@@ -124,19 +173,25 @@ interface QueuedWrite {
  * transaction. That skips lmdb-js's hand-off to its write thread and back, which costs far more
  * than the commit itself when writes are awaited one at a time.
  */
-function batchedSyncWriter(root: RootDatabase): <T>(fn: () => T) => Promise<T> {
+function batchedSyncWriter(root: RootDatabase, env: DiskEnv): <T>(fn: () => T) => Promise<T> {
   let queue: QueuedWrite[] = [];
+  const runBatch = (batch: QueuedWrite[]) => () =>
+    inTransaction(env, () => {
+      const results = new Array<unknown>(batch.length);
+      for (let i = 0; i < batch.length; i++) results[i] = batch[i]!.fn();
+      return results;
+    });
   const flush = () => {
     const batch = queue;
     queue = [];
     let results: unknown[];
     try {
-      results = root.transactionSync(() => batch.map((op) => op.fn()));
+      results = root.transactionSync(runBatch(batch));
     } catch {
       // One failing write aborted the whole transaction: commit each alone, so only it fails.
       for (const op of batch) {
         try {
-          op.resolve(root.transactionSync(op.fn));
+          op.resolve(root.transactionSync(() => inTransaction(env, op.fn)));
         } catch (error) {
           op.reject(error);
         }

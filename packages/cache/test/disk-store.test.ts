@@ -150,6 +150,33 @@ describe('DiskStore', () => {
     expect(await store.get('key-399')).toBe(value);
   });
 
+  it('accounts the bytes of writes batched in one turn like the same writes one by one', async () => {
+    const batched = setup().store;
+    const serial = setup().store;
+    const writes: Array<[string, string]> = [
+      ['a', 'x'.repeat(100)],
+      ['b', 'y'.repeat(300)],
+      ['a', 'z'.repeat(50)],
+    ];
+
+    await Promise.all(writes.map(([key, value]) => batched.set(key, value)));
+    for (const [key, value] of writes) await serial.set(key, value);
+    await Promise.all([batched.delete('b'), batched.set('c', 'w')]);
+    await serial.delete('b');
+    await serial.set('c', 'w');
+
+    expect(batched.stats().bytes).toBeGreaterThan(0);
+    expect(batched.stats()).toMatchObject({ bytes: serial.stats().bytes, entries: 2 });
+  });
+
+  it('counts zero bytes after a clear() batched behind a set in the same turn', async () => {
+    const { store } = setup();
+
+    await Promise.all([store.set('a', 'x'.repeat(100)), store.clear()]);
+
+    expect(store.stats()).toMatchObject({ bytes: 0, entries: 0 });
+  });
+
   it('deletes one or many keys and tells whether any existed', async () => {
     const { store } = setup();
     await store.set('a', 1);

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { acquireEnv } from '../src/lmdb-env.js';
+import { acquireEnv, setTotalBytes, totalBytes } from '../src/lmdb-env.js';
 import { tempDir } from './helpers.js';
 
 const cleanups: Array<() => unknown> = [];
@@ -50,5 +50,48 @@ describe('DiskEnv.write without fsync', () => {
     expect(env.info.get('good')).toBe(1);
     expect(env.info.get('bad')).toBeUndefined(); // its transaction was rolled back
     expect(env.info.get('after')).toBe(3);
+  });
+});
+
+describe.each([false, true])('the byte total inside a write (syncWrites: %s)', (syncWrites) => {
+  it('is read once, carried across the writes of one transaction and committed at its end', async () => {
+    const env = openEnv(syncWrites);
+    await env.write(() => setTotalBytes(env, 100));
+
+    const seen = await Promise.all([
+      env.write(() => {
+        setTotalBytes(env, totalBytes(env) + 10);
+        return totalBytes(env);
+      }),
+      env.write(() => {
+        setTotalBytes(env, totalBytes(env) + 5);
+        return totalBytes(env);
+      }),
+    ]);
+
+    expect(seen).toEqual([110, 115]);
+    expect(totalBytes(env)).toBe(115);
+    expect(env.info.get('bytes')).toBe(115);
+  });
+
+  it('rolls back with a write that threw', async () => {
+    const env = openEnv(syncWrites);
+    await env.write(() => setTotalBytes(env, 100));
+
+    const outcome = await Promise.allSettled([
+      env.write(() => {
+        setTotalBytes(env, 999);
+        throw new Error('boom');
+      }),
+    ]);
+
+    expect(outcome[0]?.status).toBe('rejected');
+    expect(totalBytes(env)).toBe(100);
+  });
+
+  it('cannot be changed outside a write', () => {
+    const env = openEnv(syncWrites);
+
+    expect(() => setTotalBytes(env, 1)).toThrow(/only inside a write/);
   });
 });
