@@ -54,6 +54,7 @@ export {
   UnknownToolError,
   XServerError,
 } from './errors.js';
+export type { PeerFeatureStats, PeerFeatures } from './peers/features.js';
 export type { PeerTransport, PeerTransportFactory } from './peers/index.js';
 export type { DispatchCall, DispatchResult } from './pipeline/index.js';
 export { SERVER_NAME, SERVER_VERSION, XServer, type XServerOptions } from './server.js';
