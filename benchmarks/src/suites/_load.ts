@@ -3,6 +3,7 @@
  * with calls/s, p99 latency and the heap growth of this process (where the servers under load run
  * in-process) after GC. Not a suite: the file name starts with `_`.
  */
+import { type Agent, request } from 'node:http';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 
@@ -32,7 +33,15 @@ export interface LoadFigures {
 export class RawSession {
   #id = '';
   #next = 1;
-  constructor(readonly url: string) {}
+  /**
+   * With `agent` (a keep-alive `http.Agent` with `maxSockets`), requests go through node:http on
+   * that agent's bounded pool of connections instead of fetch, which opens a connection per
+   * request in flight: hundreds of requests at once would overflow the server's listen backlog.
+   */
+  constructor(
+    readonly url: string,
+    readonly agent?: Agent,
+  ) {}
 
   async #post(body: object): Promise<Response> {
     const headers: Record<string, string> = {
@@ -41,7 +50,29 @@ export class RawSession {
       'mcp-protocol-version': '2025-06-18',
     };
     if (this.#id) headers['mcp-session-id'] = this.#id;
-    return fetch(this.url, { method: 'POST', headers, body: JSON.stringify(body) });
+    const payload = JSON.stringify(body);
+    if (this.agent === undefined) {
+      return fetch(this.url, { method: 'POST', headers, body: payload });
+    }
+    const agent = this.agent;
+    return new Promise<Response>((resolve, reject) => {
+      const req = request(this.url, { method: 'POST', headers, agent }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('error', reject);
+        res.on('end', () => {
+          const answer = new Headers();
+          for (const [name, value] of Object.entries(res.headers)) {
+            if (typeof value === 'string') answer.set(name, value);
+          }
+          const status = res.statusCode ?? 500;
+          const text = status === 202 || status === 204 ? null : Buffer.concat(chunks);
+          resolve(new Response(text, { status, headers: answer }));
+        });
+      });
+      req.on('error', reject);
+      req.end(payload);
+    });
   }
 
   async open(): Promise<this> {
@@ -61,14 +92,31 @@ export class RawSession {
     return this;
   }
 
+  /**
+   * POSTs that failed with ECONNRESET and were sent again, across all sessions: a keep-alive
+   * connection the server closed for idleness just as the client reused it (the server never
+   * read the request). Suites report the count.
+   */
+  static resets = 0;
+
   /** Calls a tool; resolves with the response body (JSON, or the SSE stream's text). */
   async call(name: string, args: object): Promise<string> {
-    const response = await this.#post({
+    const body = {
       jsonrpc: '2.0',
       id: this.#next++,
       method: 'tools/call',
       params: { name, arguments: args },
-    });
+    };
+    let response: Response;
+    try {
+      response = await this.#post(body);
+    } catch (error) {
+      // fetch wraps the socket's error as `cause`; node:http rejects with it.
+      const failure = error as { code?: string; cause?: { code?: string } };
+      if ((failure.cause?.code ?? failure.code) !== 'ECONNRESET') throw error;
+      RawSession.resets++;
+      response = await this.#post(body);
+    }
     const text = await response.text();
     if (!response.ok || !text.includes('"result"')) throw new Error(`call failed: ${text}`);
     return text;
