@@ -174,3 +174,15 @@ describe.each(ERAS)('resources through x-server, %s', (era) => {
     ).toEqual(untimed((await direct.readResource({ uri })).contents));
   });
 });
+
+describe('without peers', () => {
+  it.each(ERAS)('advertises no resources, prompts or completions (%s)', async (_era, mode) => {
+    const bare = await startHttp({});
+    const client = await connectHttp(bare.url, {}, mode);
+    const capabilities = client.getServerCapabilities();
+    expect(capabilities?.tools).toBeDefined();
+    expect(capabilities?.resources).toBeUndefined();
+    expect(capabilities?.prompts).toBeUndefined();
+    expect(capabilities?.completions).toBeUndefined();
+  });
+});
