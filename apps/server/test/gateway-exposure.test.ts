@@ -318,7 +318,9 @@ describe('direct exposure: tools/list_changed', () => {
     });
     const subscription = await client.listen({ toolsListChanged: true });
     closeAfterTest(() => subscription.close());
-    await client.listTools();
+    const first = await client.listTools();
+    // The list follows the peers': no promise that it stays (without direct peers: 1 h).
+    expect(first).toMatchObject({ ttlMs: 0, cacheScope: 'public' });
 
     peers.servers[0]!.registerTool('late', { description: 'Added later' }, () => ({
       content: [{ type: 'text', text: 'late ran' }],

@@ -37,6 +37,7 @@ const MEMORY = join(serverModules, 'server-memory', 'dist', 'index.js');
 const GATEWAY = 'x-server gateway';
 const CACHED = 'x-server gateway (cached)';
 const DIRECT = 'SDK Client direct';
+const DIRECT_EXPOSED = 'x-server gateway, tool exposed directly';
 
 const closers = new Closers();
 
@@ -274,17 +275,22 @@ async function crossProcessPeerCalls(dir: string): Promise<Workload[]> {
         cache: { dir: join(dir, 'cache') },
         telemetry: { dir: join(dir, 'telemetry') },
         shutdownGraceMs: 2_000,
-        peers: { [peer.category]: direct.config },
+        // `both`: the same x-server serves the peer's tools by dispatch and by their own names.
+        peers: { [peer.category]: { ...direct.config, expose: 'both' } },
       }),
     );
     const call = { category: peer.category, tool: peer.tool, params: peer.params };
-    {
-      const gateway = await stdioClient('2025-11-25', {
+    const xServer = async (era: Era) => {
+      const gateway = await stdioClient(era, {
         command: process.execPath,
         args: [X_SERVER_CLI, '--stdio', '--config', config],
         cwd: dir,
       });
       closers.push(() => gateway.close());
+      return gateway;
+    };
+    {
+      const gateway = await xServer('2025-11-25');
       const probe = await gateway.client.callTool({ name: 'dispatch', arguments: call });
       if (probe.isError) throw new Error(JSON.stringify(probe.content));
       workloads.push({
@@ -294,6 +300,46 @@ async function crossProcessPeerCalls(dir: string): Promise<Workload[]> {
         goal: 'at most 20% overhead (ratio >= 0.83×)',
         contenders: [
           {
+            name: GATEWAY,
+            run: async () => {
+              const answer = await gateway.client.callTool({ name: 'dispatch', arguments: call });
+              if (answer.isError)
+                throw new Error(`dispatch failed: ${JSON.stringify(answer.content)}`);
+            },
+          },
+          {
+            name: DIRECT,
+            run: () => direct.client.callTool({ name: peer.tool, arguments: peer.params }),
+          },
+        ],
+      });
+    }
+    {
+      // The peer's tool by its own prefixed name in x-server's tools/list, the client in the
+      // peer's era: the same call through the dispatcher, answered with the peer's content.
+      const gateway = await xServer(peer.era);
+      const name = `${peer.category}__${peer.tool}`;
+      const listed = await gateway.client.listTools();
+      if (!listed.tools.some((tool) => tool.name === name)) {
+        throw new Error(`x-server does not list ${name}: ${listed.tools.map((t) => t.name)}`);
+      }
+      workloads.push({
+        name: `direct-exposed tool call (expose: both), uncached, separate processes (client → x-server → peer): ${peer.label} over ${peer.transport}, client in ${peer.era}`,
+        ours: DIRECT_EXPOSED,
+        latency: true,
+        goal: 'at most 20% overhead over SDK Client direct (ratio >= 0.83×)',
+        contenders: [
+          {
+            name: DIRECT_EXPOSED,
+            run: async () => {
+              const answer = await gateway.client.callTool({ name, arguments: peer.params });
+              if (answer.isError)
+                throw new Error(`${name} failed: ${JSON.stringify(answer.content)}`);
+            },
+          },
+          {
+            // The same call by `dispatch` on the same x-server, interleaved: what the direct
+            // name costs or saves against the meta-tool path.
             name: GATEWAY,
             run: async () => {
               const answer = await gateway.client.callTool({ name: 'dispatch', arguments: call });
