@@ -3,6 +3,7 @@ import {
   type Client,
   type McpSubscription,
   ProtocolError,
+  ResourceNotFoundError,
   type VersionNegotiationMode,
 } from '@modelcontextprotocol/client';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -233,6 +234,12 @@ describe('two peers, one URI; a peer down mid-request', () => {
     const stats = features(answer.stats);
     expect(stats.shadowedUris).toBe(resources.length);
     expect(stats.shadowedPrompts).toBe(prompts.length);
+    // Two peers with resources: a URI neither lists nor matches is x-server's not-found.
+    const unknown = await client
+      .readResource({ uri: 'nowhere://nothing' }, { cacheMode: 'bypass' })
+      .catch((e: unknown) => e);
+    expect(unknown).toBeInstanceOf(ResourceNotFoundError);
+    expect((unknown as ResourceNotFoundError).uri).toBe('nowhere://nothing');
     // Reads go to the owner only: the second peer has not been asked to read anything.
     await client.readResource({ uri: resources[0]!.uri }, { cacheMode: 'bypass' });
     expect(gateway.app.peers.stats().eras).toHaveProperty('first');

@@ -228,7 +228,7 @@ export class PeerFeatures {
 
   /**
    * The peer serving `uri`: the first in config order that listed it, else the first whose
-   * template matches it. A URI nobody listed or matches is the caller's mistake.
+   * template matches it, else the only peer with resources. Otherwise, the caller's mistake.
    */
   async ownerOf(uri: string): Promise<string> {
     const [resources, templates] = await Promise.all([
@@ -237,6 +237,9 @@ export class PeerFeatures {
     ]);
     const owner = resources.owners.get(uri) ?? templates.find((t) => t.match(uri))?.peer;
     if (owner !== undefined) return owner;
+    // One peer with resources (every peer is listed by now): it may serve URIs it does not list.
+    const resourceful = this.#order.filter((peer) => this.#lists.hasResources(peer));
+    if (resourceful.length === 1) return resourceful[0]!;
     throw new PeerFeatureNotFoundError(
       'resource',
       uri,

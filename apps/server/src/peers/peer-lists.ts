@@ -11,9 +11,16 @@ import type { PeerGateway } from './gateway.js';
 export class PeerLists {
   readonly #gateway: PeerGateway;
   readonly #listings = new Map<string, PeerListing>();
+  /** Whether each peer listed so far has the `resources` capability. */
+  readonly #resourceful = new Map<string, boolean>();
 
   constructor(gateway: PeerGateway) {
     this.#gateway = gateway;
+  }
+
+  /** True once `peer` listed its resources and has the `resources` capability. */
+  hasResources(peer: string): boolean {
+    return this.#resourceful.get(peer) === true;
   }
 
   /** Drops the kept lists of `peer`: the next use lists again. */
@@ -55,11 +62,13 @@ export class PeerLists {
 
   resources(peer: string): Promise<Resource[]> {
     // Without a cursor the SDK walks every page of the peer; `bypass`: this class caches.
-    return this.#list(peer, 'resources', async ({ client }, options) =>
-      client.getServerCapabilities()?.resources
+    return this.#list(peer, 'resources', async ({ client }, options) => {
+      const resourceful = client.getServerCapabilities()?.resources !== undefined;
+      this.#resourceful.set(peer, resourceful);
+      return resourceful
         ? (await client.listResources(undefined, { ...options, cacheMode: 'bypass' })).resources
-        : [],
-    );
+        : [];
+    });
   }
 
   templates(peer: string): Promise<ResourceTemplateType[]> {
