@@ -306,7 +306,8 @@ describe.each(ERAS)('x-server fronting real servers, the client in $era', ({ mod
       duration: 30,
       steps: 30,
     });
-    await expect.poll(() => gateway.app.peers.stats().inFlight).toBe(1);
+    // The first call starts the peer (a child process): on a busy machine that takes seconds.
+    await expect.poll(() => gateway.app.peers.stats().inFlight, { timeout: 20_000 }).toBe(1);
     const [pid] = gateway.app.peers.processIds();
 
     process.kill(pid!, 'SIGKILL');
