@@ -106,7 +106,12 @@ const waiting = new Map<string, ClientCall>();
 class ClientCall {
   #leg: ServerContext | undefined;
   readonly #options: ClientOptions;
-  readonly #controller = new AbortController();
+  /**
+   * Aborts the work when the leg being served is cancelled, or when the client never comes back:
+   * made for a 2026-07-28 call only, whose legs come and go (a 2025 call follows its request's
+   * own signal; an AbortController is a call's dearest object).
+   */
+  readonly #controller: AbortController | undefined;
   #onLegAbort: (() => void) | undefined;
   #sending: Promise<unknown> = Promise.resolve();
   /** Asked by the work and not yet sent to the client. */
@@ -125,6 +130,7 @@ class ClientCall {
   constructor(leg: ServerContext, options: ClientOptions, canPark = true) {
     this.#options = options;
     this.#canPark = canPark;
+    this.#controller = canPark && isModern(leg) ? new AbortController() : undefined;
     this.#attach(leg);
     const meta = leg.mcpReq._meta as Record<string, unknown> | undefined;
     const traceparent = meta?.[TRACEPARENT_META_KEY];
@@ -138,7 +144,7 @@ class ClientCall {
     };
     const progressToken = meta?.progressToken;
     this.context = {
-      signal: this.#controller.signal,
+      signal: this.#controller?.signal ?? leg.mcpReq.signal,
       // Asked for on the first leg: a retry's own token carries the later reports.
       progress: progressToken === undefined ? undefined : (progress) => this.#progress(progress),
       trace:
@@ -155,10 +161,12 @@ class ClientCall {
 
   #attach(leg: ServerContext): void {
     this.#leg = leg;
+    const controller = this.#controller;
+    if (!controller) return;
     const { signal } = leg.mcpReq;
-    if (signal.aborted) this.#controller.abort(signal.reason);
+    if (signal.aborted) controller.abort(signal.reason);
     else {
-      this.#onLegAbort = () => this.#controller.abort(signal.reason);
+      this.#onLegAbort = () => controller.abort(signal.reason);
       signal.addEventListener('abort', this.#onLegAbort, { once: true });
     }
   }
@@ -242,6 +250,12 @@ class ClientCall {
   /** Serves one leg: the work's answer, or `input_required` with what it asks of the client. */
   async serve(): Promise<CallToolResult | ReturnType<typeof inputRequired>> {
     const done = this.done!;
+    if (!this.#controller) {
+      // A 2025-era call asks its client directly: it never answers input_required.
+      const result = await done;
+      await this.context.settled();
+      return result;
+    }
     const outcome = await Promise.race([
       done.then((result) => ({ result })),
       new Promise<undefined>((resolve) => {
@@ -268,7 +282,7 @@ class ClientCall {
     // A client that never comes back: the call is cancelled (nothing awaits the timer).
     this.#expiry = setTimeout(() => {
       waiting.delete(state);
-      this.#controller.abort(new Error('The client did not answer the input the call asked for.'));
+      this.#controller?.abort(new Error('The client did not answer the input the call asked for.'));
     }, INPUT_WAIT_MS);
     this.#expiry.unref();
     return inputRequired({ inputRequests: inputRequests as never, requestState: state });
