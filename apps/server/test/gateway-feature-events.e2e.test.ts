@@ -249,7 +249,7 @@ describe('two peers, one URI; a peer down mid-request', () => {
     const dying = {
       command: process.execPath,
       args: [join(import.meta.dirname, 'fixtures', 'dies-on-read.mjs')],
-      timeoutMs: 60_000,
+      timeoutMs: 120_000,
     };
     const gateway = await startHttp({ peers: { dying } });
     for (const mode of [LEGACY, MODERN]) {
@@ -261,8 +261,9 @@ describe('two peers, one URI; a peer down mid-request', () => {
       expect(error).toBeInstanceOf(ProtocolError);
       expect((error as Error).message).toMatch(/PEER_(DISCONNECTED|UNAVAILABLE)/);
       expect((error as Error).message).toContain('"dying"');
-      // Far below the peer's 60 s timeout: the loss is noticed, not waited out.
-      expect(performance.now() - started).toBeLessThan(15_000);
+      // Far below the peer's 120 s timeout (the process start included, seconds on a busy
+      // machine): the loss is noticed, not waited out.
+      expect(performance.now() - started).toBeLessThan(30_000);
     }
-  });
+  }, 90_000);
 });
