@@ -39,7 +39,13 @@ export interface Instance {
   url: string;
   child: ChildProcessWithoutNullStreams;
   /** `server_stats` of this instance. */
-  stats(): Promise<Record<string, unknown> & { cluster: ClusterStats; instance: string }>;
+  stats(): Promise<
+    Record<string, unknown> & {
+      cluster: ClusterStats;
+      instance: string;
+      cache: { pendingWrites: number };
+    }
+  >;
   dispatch<T = Record<string, unknown>>(args: Record<string, unknown>): Promise<T>;
 }
 

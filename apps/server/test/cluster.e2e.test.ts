@@ -11,11 +11,14 @@ const SKIPPED_BECAUSE =
 if (!REDIS_URL) console.warn(`x-server cluster e2e test ${SKIPPED_BECAUSE}`);
 
 type Dispatched = { result: Record<string, unknown>; cached: boolean; replayed: boolean };
+// Each test starts two or three processes from source: on a busy machine that alone takes seconds.
+const PROCESSES = { timeout: 90_000 };
 
 // Many machines: stateless x-server processes on one Redis, in front of one peer that counts
 // how often each call really ran.
 describe.skipIf(!REDIS_URL)(
   `x-server processes on one Redis behave as one server${REDIS_URL ? '' : ` — ${SKIPPED_BECAUSE}`}`,
+  PROCESSES,
   () => {
     let peer: CountingPeer;
 
@@ -42,6 +45,8 @@ describe.skipIf(!REDIS_URL)(
       const args = { category: 'counter', tool: 'square', params: { n: 3, gate: false } };
 
       const viaA = await a.dispatch<Dispatched>(args);
+      // A writes Redis behind its answer: once the write is out, B's lookup must find it.
+      await expect.poll(async () => (await a.stats()).cache).toMatchObject({ pendingWrites: 0 });
       const viaB = await b.dispatch<Dispatched>(args);
 
       expect(viaA).toMatchObject({ cached: false, result: { square: 9 } });
@@ -131,6 +136,7 @@ describe.skipIf(!REDIS_URL)(
 // The same instances when Redis goes away mid-run: a redis-server of this test's own, killed.
 describe.skipIf(!REDIS_URL)(
   `x-server processes when their Redis goes away${REDIS_URL ? '' : ` — ${SKIPPED_BECAUSE}`}`,
+  PROCESSES,
   () => {
     let peer: CountingPeer;
 
