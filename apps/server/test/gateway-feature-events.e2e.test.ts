@@ -11,6 +11,9 @@ import type { PeerFeatureStats } from '../src/peers/features.js';
 import { EVERYTHING_BIN } from './gateway-helpers.js';
 import { closeAfterTest, connectHttp, MODERN, ok, startHttp } from './helpers.js';
 
+// Real peers are child processes: on a busy machine starting them takes seconds.
+vi.setConfig({ testTimeout: 60_000 });
+
 // What changes on a real peer (server-everything over stdio) reaches clients of both eras:
 // list changes, resource updates; cached reads and gets, their TTL (fake clock), their drop on
 // an update; shadowed URIs; a peer that dies during a read.

@@ -2,9 +2,12 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Client, type VersionNegotiationMode } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { EVERYTHING_BIN } from './gateway-helpers.js';
 import { closeAfterTest, connectStdio, MODERN, ok, workdir } from './helpers.js';
+
+// Real peers are child processes: on a busy machine starting them takes seconds.
+vi.setConfig({ testTimeout: 60_000 });
 
 // x-server's CLI over stdio (its own serving path: one pinned instance per connection) in front
 // of server-everything: resources and prompts as the peer answers, and a peer's list change to

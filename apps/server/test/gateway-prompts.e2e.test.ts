@@ -1,8 +1,11 @@
 import { Client, ProtocolError, type VersionNegotiationMode } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { EVERYTHING_BIN } from './gateway-helpers.js';
 import { connectHttp, type HttpHarness, MODERN, startHttp } from './helpers.js';
+
+// Real peers are child processes: on a busy machine starting them takes seconds.
+vi.setConfig({ testTimeout: 60_000 });
 
 // Prompts and their completions of a real peer (server-everything over stdio; behind a second
 // x-server over HTTP too), straight from the peer and through x-server, in both eras: the same

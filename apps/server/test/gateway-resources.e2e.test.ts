@@ -8,9 +8,12 @@ import {
   type VersionNegotiationMode,
 } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { EVERYTHING_BIN } from './gateway-helpers.js';
 import { connectHttp, type HttpHarness, MODERN, startHttp } from './helpers.js';
+
+// Real peers are child processes: on a busy machine starting them takes seconds.
+vi.setConfig({ testTimeout: 60_000 });
 
 // Resources and resource templates of real peers (server-everything, server-filesystem over
 // stdio; a second x-server over HTTP), read straight from the peer and through x-server, in
