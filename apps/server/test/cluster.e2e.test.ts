@@ -57,7 +57,7 @@ describe.skipIf(!REDIS_URL)(
       expect(statsA.instance).not.toBe(statsB.instance);
       expect(statsA.cluster).toMatchObject({ shared: true, connected: true });
       const metrics = await (await fetch(a.url.replace(/\/mcp$/, '/metrics'))).text();
-      expect(metrics).toContain(`x_server_instance="${statsA.instance}"`);
+      expect(metrics).toContain(`x_server_instance_info{instance_id="${statsA.instance}"} 1`);
     });
 
     it('runs four identical cacheable calls in flight on two instances once', async () => {

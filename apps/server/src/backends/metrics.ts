@@ -15,8 +15,8 @@ export interface ServerMetricsOptions {
   /** Also export Node.js process metrics. @default false */
   defaultMetrics?: boolean;
   /**
-   * The instance's name: every series carries it as the `x_server_instance` label (Prometheus
-   * keeps its own `instance` label for the scrape target). @default no such label
+   * The instance's name, exported as `x_server_instance_info{instance_id="…"} 1` (Prometheus
+   * keeps its own `instance` label for the scrape target). @default no such series
    */
   instanceId?: string;
 }
@@ -50,7 +50,12 @@ export class ServerMetrics implements CallObserver {
   constructor(sources: MetricsSources, options: ServerMetricsOptions = {}) {
     const registers = [this.registry];
     if (options.instanceId !== undefined) {
-      this.registry.setDefaultLabels({ x_server_instance: options.instanceId });
+      new Gauge({
+        name: 'x_server_instance_info',
+        help: 'The name of this x-server instance (cluster.instanceId), always 1.',
+        labelNames: ['instance_id'],
+        registers,
+      }).set({ instance_id: options.instanceId }, 1);
     }
     this.#calls = new Counter({
       name: 'x_server_calls_total',

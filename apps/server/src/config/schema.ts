@@ -162,7 +162,7 @@ const cluster = z
       .max(128)
       .optional()
       .describe(
-        "this instance's name in `server_stats`, `/metrics` (label `x_server_instance`) and the events it shares (default: `<hostname>:<pid>`)",
+        "this instance's name in `server_stats`, `/metrics` (`x_server_instance_info{instance_id}`) and the events it shares (default: `<hostname>:<pid>`)",
       ),
     shared: z
       .boolean()
