@@ -149,6 +149,56 @@ class PlainFifoEntry implements SchedulerEntry {
 }
 
 /**
+ * A plain task's entry in the Scheduler's heap queues: like {@link PlainFifoEntry}, only what
+ * varies (aging makes a plain task's rank vary too), the constants read from the class.
+ */
+class PlainHeapEntry implements SchedulerEntry {
+  readonly run: RunFunction;
+  task: Task<unknown> | undefined;
+  priority: number;
+  readonly rankPriority: number;
+  readonly agingOffset: number;
+  readonly seq: number;
+  heapIndex = -1;
+  addedAt: number;
+  readonly sampleWeight: number;
+  promise: Promise<unknown> | undefined = undefined;
+  resolve: Settle = unset;
+  reject: Settle = unset;
+
+  constructor(run: RunFunction, handoff: Handoff, seq: number, agingOffset: number) {
+    this.run = run;
+    this.task = handoff.task;
+    this.priority = handoff.priority;
+    this.rankPriority = handoff.priority - agingOffset;
+    this.agingOffset = agingOffset;
+    this.seq = seq;
+    this.addedAt = handoff.addedAt;
+    this.sampleWeight = handoff.sampleWeight;
+  }
+
+  get id(): string {
+    return '';
+  }
+
+  get deadline(): number {
+    return Number.POSITIVE_INFINITY;
+  }
+
+  get rankDeadline(): number {
+    return Number.POSITIVE_INFINITY;
+  }
+
+  get boost(): Rank | undefined {
+    return undefined;
+  }
+
+  get record(): undefined {
+    return undefined;
+  }
+}
+
+/**
  * The Scheduler's FIFO queue: builds its entries from the handoff, a slim one for a plain task.
  */
 class HandoffFifoQueue extends FifoQueue {
@@ -188,7 +238,11 @@ class HandoffHeapQueue extends HeapQueue {
     seq: number,
     agingOffset: number,
   ): QueueEntry {
-    return createSchedulerEntry(run, this.#handoff, seq, agingOffset);
+    const handoff = this.#handoff;
+    if (handoff.record !== undefined) return createSchedulerEntry(run, handoff, seq, agingOffset);
+    const entry = new PlainHeapEntry(run, handoff, seq, agingOffset);
+    handoff.task = undefined;
+    return entry;
   }
 }
 

@@ -466,12 +466,18 @@ export class Scheduler<Miss extends DeadlineMissPolicy = 'run'> {
   }
 }
 
+/** The entry `promiseOf` is making a promise for; one shared executor instead of a closure each. */
+let making: SchedulerEntry | undefined;
+const executor = (resolve: (value: unknown) => void, reject: (reason: unknown) => void): void => {
+  making!.resolve = resolve;
+  making!.reject = reject;
+};
+
 /** Makes the promise `add()` returns, settled through the entry. */
 function promiseOf(entry: SchedulerEntry): Promise<unknown> {
-  const promise = new Promise<unknown>((resolve, reject) => {
-    entry.resolve = resolve;
-    entry.reject = reject;
-  });
+  making = entry;
+  const promise = new Promise<unknown>(executor);
+  making = undefined;
   entry.promise = promise;
   return promise;
 }
