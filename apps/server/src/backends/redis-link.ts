@@ -34,6 +34,10 @@ export interface RedisLinkFigures {
   errors: number;
 }
 
+// After a command that got no answer in time, Redis is left alone this long: a stalled Redis
+// (its connection still open) costs one call a timeout, not every call.
+const STALL_PAUSE_MS = 1_000;
+
 // Reconnects back off to at most a second: Redis coming back is noticed within about a second.
 const reconnect = (retries: number) => Math.min(50 * 2 ** retries, 1_000);
 
@@ -59,6 +63,8 @@ export class RedisLink {
   readonly #unsubscribed = new Set<string>();
   #errors = 0;
   #closed = false;
+  /** Until when (epoch ms) Redis is left alone after a stalled command. */
+  #pausedUntil = 0;
 
   constructor(options: RedisLinkOptions) {
     this.namespace = options.namespace;
@@ -90,9 +96,9 @@ export class RedisLink {
     return `${this.namespace}:x:${name}`;
   }
 
-  /** Whether commands can be sent now (false while Redis is away). */
+  /** Whether commands can be sent now (false while Redis is away, or just stalled). */
   get ready(): boolean {
-    return !this.#closed && this.#commands.isReady;
+    return !this.#closed && this.#commands.isReady && Date.now() >= this.#pausedUntil;
   }
 
   /** Whether published messages reach this instance now. */
@@ -110,10 +116,10 @@ export class RedisLink {
     let timer: ReturnType<typeof setTimeout> | undefined;
     // Guards a call that awaits the command: ref'd, and cleared the moment the command settles.
     const late = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new Error(`Redis did not answer within ${this.#commandTimeoutMs} ms`)),
-        this.#commandTimeoutMs,
-      );
+      timer = setTimeout(() => {
+        this.#pausedUntil = Date.now() + STALL_PAUSE_MS;
+        reject(new Error(`Redis did not answer within ${this.#commandTimeoutMs} ms`));
+      }, this.#commandTimeoutMs);
     });
     try {
       return await Promise.race([send(this.#commands), late]);
