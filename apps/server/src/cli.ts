@@ -4,12 +4,17 @@ import { envOverrides, loadConfig } from './config/index.js';
 import { errorMessage } from './errors.js';
 import { SERVER_VERSION, XServer } from './server.js';
 
+const DASHBOARD_PORT = 3030;
+
 const HELP = `x-server ${SERVER_VERSION} — an MCP server with lazy tool categories
 
 Usage:
   x-server [--stdio]                         serve one client over stdin/stdout (default)
   x-server --http [--port 3000] [--host 127.0.0.1] [--stateless]
-                                             serve Streamable HTTP at /mcp, plus /health, /metrics
+                                             serve Streamable HTTP at /mcp, plus /health, /metrics,
+                                             and the live dashboard page at /
+  x-server --dashboard[=port]                also serve the dashboard page on 127.0.0.1 (default
+                                             port ${DASHBOARD_PORT}; 0: any free port), e.g. beside stdio
 Both MCP eras are served: 2026-07-28 requests (no session) and 2025 clients (initialize; over HTTP
 a session each, or per request with --stateless).
 Options:
@@ -22,9 +27,13 @@ Environment: ${envOverrides.map((override) => override.name).join(', ')}
 // Logs go to stderr: in stdio mode stdout carries the protocol.
 const log = (message: string) => process.stderr.write(`[x-server] ${message}\n`);
 
+/** `--dashboard` alone means the default port (parseArgs wants a value for a string option). */
+const withDashboardDefault = (argv: string[]) =>
+  argv.map((arg) => (arg === '--dashboard' ? `--dashboard=${DASHBOARD_PORT}` : arg));
+
 async function main(argv: string[]): Promise<void> {
   const { values } = parseArgs({
-    args: argv,
+    args: withDashboardDefault(argv),
     options: {
       stdio: { type: 'boolean' },
       http: { type: 'boolean' },
@@ -33,6 +42,7 @@ async function main(argv: string[]): Promise<void> {
       stateless: { type: 'boolean' },
       config: { type: 'string' },
       redis: { type: 'string' },
+      dashboard: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
       version: { type: 'boolean', short: 'v' },
     },
@@ -44,6 +54,18 @@ async function main(argv: string[]): Promise<void> {
   const port = values.port === undefined ? undefined : Number(values.port);
   if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65_535)) {
     throw new RangeError(`--port must be an integer 0..65535; got "${values.port}".`);
+  }
+  const dashboardPort = values.dashboard === undefined ? undefined : Number(values.dashboard);
+  if (
+    dashboardPort !== undefined &&
+    (values.dashboard === '' ||
+      !Number.isInteger(dashboardPort) ||
+      dashboardPort < 0 ||
+      dashboardPort > 65_535)
+  ) {
+    throw new RangeError(
+      `--dashboard port must be an integer 0..65535; got "${values.dashboard}".`,
+    );
   }
   const { config, baseDir } = await loadConfig({
     file: values.config ?? process.env.X_SERVER_CONFIG,
@@ -84,6 +106,10 @@ async function main(argv: string[]): Promise<void> {
   } else {
     await server.serveStdio({ onDisconnect: () => void shutdown('stdin closed') });
     log('serving over stdio');
+  }
+  if (dashboardPort !== undefined) {
+    const { url } = await server.serveDashboard(dashboardPort);
+    log(`dashboard on ${url}${config.http.token ? ' (open it once as /?token=<token>)' : ''}`);
   }
 }
 

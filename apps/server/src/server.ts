@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   InMemoryServerEventBus,
   type Server,
@@ -18,6 +19,7 @@ import {
   SchemaCache,
 } from './catalog/index.js';
 import type { XServerConfig } from './config/index.js';
+import { Dashboard, DashboardServer, dashboardSource } from './dashboard/index.js';
 import {
   buildMcpDefinitions,
   createMcpServer,
@@ -89,6 +91,8 @@ export class XServer implements McpHost {
   readonly #peerFeatureHub: PeerFeatureHub;
   readonly templates: TemplateLibrary;
   readonly workflows: WorkflowRunner;
+  /** The live page (`GET /` over HTTP, or `serveDashboard()`): rolling figures per tool, runs. */
+  readonly dashboard: Dashboard;
   /**
    * The change events every `subscriptions/listen` stream (2026-07-28) receives, shared by all
    * HTTP requests (and, with Redis, by every instance of the namespace). x-server publishes
@@ -232,6 +236,18 @@ export class XServer implements McpHost {
       hasCategory: (category) => this.registry.has(category),
       ...(options.workflowClock ? { clock: options.workflowClock } : {}),
     });
+    this.dashboard = new Dashboard({
+      token: config.http.token,
+      source: dashboardSource({
+        ...{ instance: this.instanceId, version: SERVER_VERSION, peers: config.peers },
+        ...{ stats: () => this.stats(), guard: backends.guard, transports: () => this.#transports },
+        registries: [this.registry, this.#directRegistry],
+      }),
+    });
+    for (const dispatcher of [this.dispatcher, this.#direct?.dispatcher]) {
+      dispatcher?.observe(this.dashboard.windows);
+    }
+    this.workflows.observe((report) => this.dashboard.runs.add(report));
     // Names, descriptions, JSON Schemas: converted once, shared by every server instance.
     this.#definitions = buildMcpDefinitions({
       info: { name: SERVER_NAME, version: SERVER_VERSION },
@@ -276,6 +292,20 @@ export class XServer implements McpHost {
       return metrics;
     });
     return this.#metrics;
+  }
+
+  /** The dashboard's routes (`/`, `/dashboard/…`) for the HTTP transport. */
+  route(req: IncomingMessage, res: ServerResponse, path: string): Promise<boolean> {
+    return this.dashboard.handle(req, res, path);
+  }
+
+  /** Serves the dashboard alone on 127.0.0.1:`port` (beside stdio); resolves with its URL. */
+  async serveDashboard(port = 0): Promise<{ port: number; url: string }> {
+    const { token, allowedHosts, allowedOrigins } = this.config.http;
+    const options = { port, token, allowedHosts, allowedOrigins };
+    const server = new DashboardServer(this.dashboard.routes, options);
+    this.attach(server);
+    return server.listen();
   }
 
   /** Registers a transport, so that `close()` stops and closes it in order. */
@@ -342,6 +372,7 @@ export class XServer implements McpHost {
     this.#closing ??= (async () => {
       const graceMs = this.config.shutdownGraceMs;
       const startedAt = this.#monotonic();
+      this.dashboard.close();
       for (const transport of this.#transports) transport.stopAccepting();
       await Promise.all([this.dispatcher.drain(graceMs), this.#direct?.dispatcher.drain(graceMs)]);
       if (this.#transports.size > 0) {

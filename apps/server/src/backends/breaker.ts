@@ -1,6 +1,6 @@
 import { CircuitBreaker, type Clock, isBreakerError } from '@x/breaker';
 import { CircuitOpenError, isCallerFault, isCancellation } from '../errors.js';
-import type { CategoryGuard, GuardState } from './types.js';
+import type { CategoryGuard, CircuitDetail, GuardState } from './types.js';
 
 export interface BreakerGuardOptions {
   /** Consecutive failures that open a category's circuit (`breaker.failureThreshold`). */
@@ -103,6 +103,19 @@ export class BreakerGuard implements CategoryGuard {
       totals.opens += figures.opens;
     }
     return totals;
+  }
+
+  /** Each category's circuit, with when an open one lets a trial call through (epoch ms). */
+  circuits(): Record<string, CircuitDetail> {
+    const circuits: Record<string, CircuitDetail> = {};
+    for (const [category, breaker] of this.#breakers) {
+      const state = breaker.circuitState;
+      circuits[category] =
+        state.name === 'open'
+          ? { state: 'open', retryAt: state.retryAt }
+          : { state: breaker.state };
+    }
+    return circuits;
   }
 
   states(): Record<string, GuardState> {

@@ -94,6 +94,8 @@ export class TieredResultCache implements ResultCache {
     tiers: string[];
     pendingWrites: number;
     droppedWrites: number;
+    /** Hits and misses of each tier, top first (a lower tier is read only on a miss above). */
+    tierHits: { name: string; hits: number; misses: number }[];
   } {
     const stats = this.#cache.stats();
     return {
@@ -105,6 +107,7 @@ export class TieredResultCache implements ResultCache {
       tiers: stats.tiers.map((tier) => tier.name),
       pendingWrites: stats.writeBehind?.pending ?? 0,
       droppedWrites: stats.writeBehind?.dropped ?? 0,
+      tierHits: stats.tiers.map(({ name, hits, misses }) => ({ name, hits, misses })),
     };
   }
 

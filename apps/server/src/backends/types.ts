@@ -66,6 +66,15 @@ export interface CategoryGuard {
     signal?: AbortSignal,
   ): Promise<T>;
   states(): Record<string, GuardState>;
+  /** Each circuit with, when open, the time (epoch ms) it lets a trial call through. */
+  circuits?(): Record<string, CircuitDetail>;
+}
+
+/** A circuit as the dashboard shows it. */
+export interface CircuitDetail {
+  state: GuardState;
+  /** Set while open: when the circuit lets a trial call through (epoch ms). */
+  retryAt?: number;
 }
 
 export interface ResultCacheFigures {

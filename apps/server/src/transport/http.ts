@@ -12,6 +12,7 @@ import {
   isLegacyRequest,
   type McpHttpHandler,
 } from '@modelcontextprotocol/server';
+import { ResourceServer } from '../auth/index.js';
 import type { HttpConfig } from '../config/index.js';
 import { ConfigError } from '../errors.js';
 import {
@@ -83,6 +84,8 @@ export class HttpTransport implements ServerTransport {
   readonly #policy: RequestPolicy;
   readonly #server: Server;
   readonly #sessions: SessionTable;
+  /** `http.auth`: OAuth access tokens instead of the static token. */
+  readonly #auth: ResourceServer | undefined;
   /** The 2026-07-28 leg: one server instance per request, `subscriptions/listen` on the host's bus. */
   readonly #modern: McpHttpHandler;
   readonly #serveModern: NodeMcpRequestHandler;
@@ -96,10 +99,10 @@ export class HttpTransport implements ServerTransport {
   #closing: Promise<void> | undefined;
 
   constructor(host: McpHost, options: HttpConfig) {
-    if (!isLoopback(options.host) && options.token === undefined) {
+    if (!isLoopback(options.host) && options.token === undefined && options.auth === undefined) {
       throw new ConfigError(
         'http.token',
-        `binding ${options.host} (not loopback) requires a bearer token: set X_SERVER_TOKEN or http.token`,
+        `binding ${options.host} (not loopback) requires a bearer token: set X_SERVER_TOKEN or http.token, or OAuth with http.auth`,
         'http',
       );
     }
@@ -112,6 +115,7 @@ export class HttpTransport implements ServerTransport {
       allowedOrigins: options.allowedOrigins,
     };
     this.#sessions = new SessionTable({ idleMs: options.sessionIdleMs });
+    this.#auth = options.auth ? new ResourceServer(options.auth) : undefined;
     // Legacy traffic never reaches it (`reject`): it is routed below, to sessions or stateless.
     this.#modern = createMcpHandler(() => host.createMcpServer(), {
       legacy: 'reject',
@@ -160,6 +164,16 @@ export class HttpTransport implements ServerTransport {
       });
       return;
     }
+    if (this.#auth?.serveMetadata(req, res, path ?? '/')) return;
+    if (this.#auth && (path === '/mcp' || path === '/metrics')) {
+      // The verified token rides on the request: the SDK hands it to handlers as `authInfo`.
+      const auth = await this.#auth.authenticate(req, res);
+      if (!auth) {
+        this.#rejected++;
+        return;
+      }
+      (req as IncomingMessage & { auth?: typeof auth }).auth = auth;
+    }
     const unauthorized = checkToken(req, this.#policy.token);
     if (unauthorized && (path === '/mcp' || path === '/metrics')) {
       this.#rejected++;
@@ -171,6 +185,9 @@ export class HttpTransport implements ServerTransport {
       const text = await metrics.text();
       res.writeHead(200, { 'content-type': metrics.contentType });
       res.end(text);
+      return;
+    }
+    if (path !== '/mcp' && this.#host.route && (await this.#host.route(req, res, path ?? '/'))) {
       return;
     }
     if (path !== '/mcp') {

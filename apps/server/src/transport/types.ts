@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Server, ServerEventBus } from '@modelcontextprotocol/server';
 
 /** What a transport needs from the server it carries (an `XServer` is one). */
@@ -11,6 +12,12 @@ export interface McpHost {
   readonly events: ServerEventBus;
   /** Prometheus metrics for `/metrics`, started on first use. */
   metrics(): Promise<{ text(): Promise<string>; readonly contentType: string }>;
+  /**
+   * Other routes of the host (the dashboard: `/`, `/dashboard/…`), offered every request that
+   * passed the Host and Origin checks and is not `/mcp`, `/health` or `/metrics`; they check the
+   * token themselves. Resolves `true` when it answered the request.
+   */
+  route?(req: IncomingMessage, res: ServerResponse, path: string): Promise<boolean>;
 }
 
 /**

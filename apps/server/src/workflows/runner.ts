@@ -82,6 +82,7 @@ const FINAL: ReadonlySet<string> = new Set(['succeeded', 'failed', 'skipped', 'c
 /** Runs DAGs of dispatch calls on @x/dag: each step is one call through the dispatcher. */
 export class WorkflowRunner {
   readonly #options: WorkflowRunnerOptions;
+  readonly #listeners: Array<(report: WorkflowReport) => void> = [];
   readonly #stats: WorkflowRunnerStats = {
     runs: 0,
     running: 0,
@@ -201,7 +202,20 @@ export class WorkflowRunner {
     }
     this.#stats[result.status]++;
     this.#stats.steps += steps.length;
-    return this.#report(steps, workflow, result, input.template);
+    const report = this.#report(steps, workflow, result, input.template);
+    for (const listener of this.#listeners) {
+      try {
+        listener(report);
+      } catch {
+        // A listener (the dashboard) must never turn a finished run into a failed one.
+      }
+    }
+    return report;
+  }
+
+  /** Hears every finished run's report (the dashboard's recent runs). */
+  observe(listener: (report: WorkflowReport) => void): void {
+    this.#listeners.push(listener);
   }
 
   #report(
