@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { Client } from '@modelcontextprotocol/client';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defaultAssetsDir } from '../src/dashboard/index.js';
 import { XServer } from '../src/server.js';
 import { connectHttp, ok, testConfig, workdir } from './helpers.js';
 
@@ -34,6 +35,9 @@ describe.skipIf(!HAVE_CHROMIUM && !IN_CI)('dashboard in headless chromium', () =
 
   beforeAll(async () => {
     if (!HAVE_CHROMIUM) throw new Error(MISSING);
+    if (!existsSync(join(defaultAssetsDir(), 'app.js'))) {
+      throw new Error('the dashboard page is not built: run "pnpm --filter @x/server build" first');
+    }
     const dir = await workdir();
     const config = await testConfig(dir, {
       http: { token: TOKEN },
