@@ -439,6 +439,8 @@ export class Cache extends EventEmitter {
     // it fires or the call settles (then `finally` clears it).
     let timer: TimerHandle | undefined;
     try {
+      // A read that is done before it returns cannot outlast a timer: no timer, no race.
+      if (operation === 'get' && tier.synchronousReads === true) return await call();
       const timeout = new Promise<never>((_, reject) => {
         timer = this.#clock.setTimeout(
           () => reject(new TierTimeoutError(tier.name, operation, this.#timeoutMs)),

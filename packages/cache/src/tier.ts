@@ -14,6 +14,11 @@ export interface TierEntry {
 /** The few operations `Cache` needs from a lower tier, whatever the store behind it. */
 export interface Tier {
   readonly name: string;
+  /**
+   * True when `get` does its work before it returns (the promise only carries the answer): no
+   * timeout can fire before it settles, so `Cache` sets none. @default false
+   */
+  readonly synchronousReads?: boolean;
   get(key: string): Promise<TierEntry | undefined>;
   /** `ttlMs` 0: never expires. */
   set(key: string, value: unknown, ttlMs: number): Promise<unknown>;
@@ -26,6 +31,8 @@ export interface Tier {
 
 class DiskTier implements Tier {
   readonly name = 'disk';
+  // LMDB reads are synchronous; DiskStore.getEntry only wraps the answer in a promise.
+  readonly synchronousReads = true;
   readonly #store: DiskStore;
 
   constructor(store: DiskStore) {
