@@ -8,6 +8,7 @@ export {
   categoryName,
   configSchema,
   type GatewayConfig,
+  type HttpAuthConfig,
   type HttpConfig,
   type XServerConfig,
   type XServerConfigInput,

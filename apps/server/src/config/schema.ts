@@ -13,6 +13,60 @@ export const categoryName = z
 
 const positiveInt = () => z.number().int().positive();
 
+const grant = z
+  .object({
+    categories: z.array(categoryName).optional().describe('categories this scope opens, whole'),
+    tools: z
+      .array(z.string().min(1))
+      .optional()
+      .describe('`category/tool` globs this scope opens (`*` matches any run of characters)'),
+  })
+  .strict();
+
+const httpAuth = z
+  .object({
+    issuer: z
+      .url()
+      .describe(
+        'OAuth authorization server (issuer URL): its metadata names its JWKS and endpoints',
+      ),
+    audience: z
+      .url()
+      .describe(
+        "this server's resource identifier (RFC 8707), its public `/mcp` URL: tokens must name it in `aud`",
+      ),
+    introspection: z
+      .object({
+        endpoint: z.url().optional().describe("defaults to the issuer's `introspection_endpoint`"),
+        clientId: z.string().min(1),
+        clientSecret: z.string().min(1),
+      })
+      .strict()
+      .optional()
+      .describe(
+        'check opaque (non-JWT) tokens by RFC 7662 introspection, with these client credentials',
+      ),
+    requiredScopes: z
+      .array(z.string().min(1))
+      .default([])
+      .describe('scopes every token needs for `/mcp` (else 403 `insufficient_scope`)'),
+    grants: z
+      .record(z.string().min(1), grant)
+      .optional()
+      .describe(
+        '`{ "<scope>": { categories?, tools? } }`: what each scope opens; unset, a valid token opens everything',
+      ),
+    rateLimit: z
+      .object({
+        perMinute: positiveInt().describe('calls a principal may make per category per minute'),
+        burst: positiveInt().optional().describe('calls allowed at once (default: `perMinute`)'),
+      })
+      .strict()
+      .optional()
+      .describe('token bucket per principal (token subject or client id) and category'),
+  })
+  .strict();
+
 const http = z
   .object({
     port: z
@@ -26,7 +80,7 @@ const http = z
       .string()
       .min(1)
       .default('127.0.0.1')
-      .describe('address to bind; a non-loopback address requires `http.token`'),
+      .describe('address to bind; a non-loopback address requires `http.token` or `http.auth`'),
     stateless: z
       .boolean()
       .default(false)
@@ -49,8 +103,20 @@ const http = z
       .default(15 * 60_000)
       .describe('a session without a request for this long is closed'),
     maxSessions: positiveInt().default(1000).describe('beyond it, new sessions get 503'),
+    auth: httpAuth
+      .optional()
+      .describe('OAuth 2.1 resource server: verify access tokens of `issuer` (instead of `token`)'),
   })
   .strict()
+  .superRefine((http, ctx) => {
+    if (http.auth && http.token !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['auth'],
+        message: 'set either http.token (one static token) or http.auth (OAuth), not both',
+      });
+    }
+  })
   .prefault({});
 
 const plugin = z
@@ -309,5 +375,7 @@ export type XServerConfig = z.output<typeof configSchema>;
 export type XServerConfigInput = z.input<typeof configSchema>;
 /** The `http` section, as the HTTP transport takes it. */
 export type HttpConfig = XServerConfig['http'];
+/** `http.auth`: x-server as an OAuth 2.1 resource server. */
+export type HttpAuthConfig = NonNullable<HttpConfig['auth']>;
 /** The `gateway` section: the one connection pool shared by every peer. */
 export type GatewayConfig = XServerConfig['gateway'];

@@ -1,0 +1,14 @@
+// The auth layer: x-server as an OAuth 2.1 resource server (token checks, RFC 9728 metadata),
+// what each caller may use (grants) and how often (rate limits).
+export {
+  Access,
+  accessOf,
+  attachAccess,
+  currentAccess,
+  ForbiddenError,
+  GrantTable,
+  runAs,
+} from './access.js';
+export { RateLimitedError, RateLimiter, type RateLimitOptions } from './rate-limit.js';
+export { ResourceServer, type ResourceServerOptions } from './resource-server.js';
+export { type IssuerMetadata, metadataUrls, principalOf, TokenVerifier } from './verifier.js';
