@@ -13,6 +13,8 @@ if (!REDIS_URL) console.warn(`x-server cluster e2e test ${SKIPPED_BECAUSE}`);
 type Dispatched = { result: Record<string, unknown>; cached: boolean; replayed: boolean };
 // Each test starts two or three processes from source: on a busy machine that alone takes seconds.
 const PROCESSES = { timeout: 90_000 };
+// A state of another process, read over MCP: each read can take a while on a busy machine.
+const SETTLES = { timeout: 30_000, interval: 50 };
 
 // Many machines: stateless x-server processes on one Redis, in front of one peer that counts
 // how often each call really ran.
@@ -46,7 +48,9 @@ describe.skipIf(!REDIS_URL)(
 
       const viaA = await a.dispatch<Dispatched>(args);
       // A writes Redis behind its answer: once the write is out, B's lookup must find it.
-      await expect.poll(async () => (await a.stats()).cache).toMatchObject({ pendingWrites: 0 });
+      await expect
+        .poll(async () => (await a.stats()).cache, SETTLES)
+        .toMatchObject({ pendingWrites: 0 });
       const viaB = await b.dispatch<Dispatched>(args);
 
       expect(viaA).toMatchObject({ cached: false, result: { square: 9 } });
@@ -76,7 +80,7 @@ describe.skipIf(!REDIS_URL)(
         .poll(async () => {
           const [statsA, statsB] = await Promise.all([a.stats(), b.stats()]);
           return statsA.cluster.runs.waiting + statsB.cluster.runs.waiting;
-        })
+        }, SETTLES)
         .toBe(1);
       peer.openGate();
       const answers = await Promise.all(calls);
@@ -100,7 +104,7 @@ describe.skipIf(!REDIS_URL)(
       const running = a.dispatch<Dispatched>({ ...held, idempotencyKey: 'k-held' });
       await peer.started(11);
       const waiting = b.dispatch<Dispatched>({ ...held, idempotencyKey: 'k-held' });
-      await expect.poll(async () => (await b.stats()).cluster.runs.waiting).toBe(1);
+      await expect.poll(async () => (await b.stats()).cluster.runs.waiting, SETTLES).toBe(1);
       peer.openGate();
 
       expect(await running).toMatchObject({ replayed: false, result: { square: 121 } });
@@ -122,7 +126,7 @@ describe.skipIf(!REDIS_URL)(
 
       peer.changeTools();
 
-      await expect.poll(() => changed).toBe(1);
+      await expect.poll(() => changed, SETTLES).toBe(1);
       // B heard the change through Redis, never from the peer itself.
       const [statsA, statsB] = await Promise.all([a.stats(), b.stats()]);
       expect(statsA.peers).toMatchObject({ toolListChanges: 1 });
@@ -166,7 +170,7 @@ describe.skipIf(!REDIS_URL)(
         tool: 'square',
         params: { n, gate: false },
       });
-      await expect.poll(async () => (await b.stats()).cluster.connected).toBe(true);
+      await expect.poll(async () => (await b.stats()).cluster.connected, SETTLES).toBe(true);
       expect(await a.dispatch<Dispatched>(record('up'))).toMatchObject({ replayed: false });
       expect(await b.dispatch<Dispatched>(record('up'))).toMatchObject({ replayed: true });
       const listener = await connectHttp(a.url, {}, MODERN);
@@ -194,7 +198,7 @@ describe.skipIf(!REDIS_URL)(
       // Each instance ran the keyed call itself: no window was shared.
       expect(peer.executions('record:down')).toBe(2);
       // The list change still reached the subscription on the instance that heard it.
-      await expect.poll(() => changed).toBeGreaterThanOrEqual(1);
+      await expect.poll(() => changed, SETTLES).toBeGreaterThanOrEqual(1);
       const [statsA, statsB] = await Promise.all([a.stats(), b.stats()]);
       for (const stats of [statsA, statsB]) {
         expect(stats.cluster.connected).toBe(false);
@@ -207,9 +211,7 @@ describe.skipIf(!REDIS_URL)(
       await expect
         .poll(
           async () => (await a.stats()).cluster.connected && (await b.stats()).cluster.connected,
-          {
-            timeout: 10_000,
-          },
+          SETTLES,
         )
         .toBe(true);
       expect(await a.dispatch<Dispatched>(record('back'))).toMatchObject({ replayed: false });

@@ -7,6 +7,8 @@ import { freePort, startRedis } from './cluster-helpers.js';
 import { closeAfterTest, MODERN, startHttp, testClient } from './helpers.js';
 
 const REDIS_URL = process.env.REDIS_URL;
+// What a poll waits for happens in milliseconds, but a busy machine may take seconds.
+const SETTLES = { timeout: 15_000, interval: 20 };
 const SKIPPED_BECAUSE =
   'SKIPPED because REDIS_URL is not set (e.g. REDIS_URL=redis://127.0.0.1:6379; CI sets it)';
 if (!REDIS_URL) console.warn(`x-server shared-state Redis test ${SKIPPED_BECAUSE}`);
@@ -20,7 +22,7 @@ function link(url: string, namespace: string, commandTimeoutMs = 250): RedisLink
 
 /** Resolves once the link's connections are up (the client connects in the background). */
 async function connected(made: RedisLink): Promise<void> {
-  await expect.poll(() => made.stats().connected).toBe(true);
+  await expect.poll(() => made.stats().connected, SETTLES).toBe(true);
 }
 
 /** A run that never ends, and a promise that resolves once it has started. */
@@ -60,7 +62,7 @@ describe.skipIf(!REDIS_URL)(
       void first.run('job', hung.fn, { keepMs: () => 1_000 });
       await hung.started;
       const waiting = second.run('job', async () => 'ran here', { keepMs: () => 1_000 });
-      await expect.poll(() => second.stats().waiting).toBe(1);
+      await expect.poll(() => second.stats().waiting, SETTLES).toBe(1);
       await dying.close();
 
       expect(await waiting).toEqual({ value: 'ran here', from: 'ran' });
@@ -86,9 +88,9 @@ describe.skipIf(!REDIS_URL)(
         { keepMs: () => 1_000 },
       );
       const failed = expect(failing).rejects.toThrow('boom');
-      await expect.poll(() => calls).toBe(1);
+      await expect.poll(() => calls, SETTLES).toBe(1);
       const waiting = runsB.run('job', async () => 'ran on B', { keepMs: () => 1_000 });
-      await expect.poll(() => runsB.stats().waiting).toBe(1);
+      await expect.poll(() => runsB.stats().waiting, SETTLES).toBe(1);
 
       fail();
 
@@ -118,7 +120,7 @@ describe.skipIf(!REDIS_URL)(
         signal: controller.signal,
       });
       const outcomes = Promise.allSettled([timedOut, cancelled]);
-      await expect.poll(() => waiter.stats().waiting).toBeGreaterThanOrEqual(1);
+      await expect.poll(() => waiter.stats().waiting, SETTLES).toBeGreaterThanOrEqual(1);
       controller.abort();
 
       const [timeout, cancel] = await outcomes;
@@ -169,10 +171,10 @@ describe.skipIf(!REDIS_URL)(
         changed++;
       });
       const subscription = await client.listen({ toolsListChanged: true });
-      await expect.poll(() => statsOf(a).connected && statsOf(b).connected).toBe(true);
+      await expect.poll(() => statsOf(a).connected && statsOf(b).connected, SETTLES).toBe(true);
 
       a.app.events.publish({ kind: 'tools_list_changed' });
-      await expect.poll(() => changed).toBe(1);
+      await expect.poll(() => changed, SETTLES).toBe(1);
       // B's own event, then a marker from B: once B hears its marker back from Redis, it has
       // heard its own event back too, and must not have delivered it twice.
       const probe = link(REDIS_URL!, cache.namespace);
