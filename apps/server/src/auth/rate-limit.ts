@@ -44,7 +44,7 @@ export class RateLimiter {
   constructor(options: RateLimitOptions) {
     this.#ratePerMs = options.perMinute / 60_000;
     this.#burst = options.burst ?? options.perMinute;
-    this.#now = options.now ?? Date.now;
+    this.#now = options.now ?? (() => Date.now());
     this.#max = options.maxBuckets ?? 100_000;
   }
 

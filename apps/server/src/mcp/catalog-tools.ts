@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { currentAccess, ForbiddenError } from '../auth/index.js';
 import {
   type CategoryRegistry,
   isCacheable,
@@ -6,6 +7,18 @@ import {
   searchTools,
 } from '../catalog/index.js';
 import { type MetaTool, metaTool } from './tool-kit.js';
+
+/** Refuses a category (or one tool of it) the scoped caller may not use, naming the scopes. */
+function checkVisible(category: string, tool?: string): void {
+  const access = currentAccess();
+  if (!access?.grants) return;
+  if (tool === undefined ? access.seesCategory(category) : access.mayCall(category, tool)) return;
+  const scopes =
+    tool === undefined
+      ? access.grants.scopesForCategory(category)
+      : access.grants.scopesForTool(category, tool);
+  throw new ForbiddenError(tool === undefined ? category : `${category}/${tool}`, scopes);
+}
 
 const lookup = { readOnlyHint: true, idempotentHint: true, openWorldHint: false } as const;
 
@@ -36,7 +49,13 @@ export function catalogTools(registry: CategoryRegistry, schemas: SchemaCache): 
         ),
       }),
       annotations: lookup,
-      work: () => ({ categories: registry.list() }),
+      work: () => {
+        const access = currentAccess();
+        const categories = registry.list();
+        return {
+          categories: access ? categories.filter((c) => access.seesCategory(c.name)) : categories,
+        };
+      },
     }),
 
     metaTool({
@@ -47,7 +66,11 @@ export function catalogTools(registry: CategoryRegistry, schemas: SchemaCache): 
       output: z.object({ category: z.string(), tools: z.array(toolSummary) }),
       annotations: lookup,
       work: async ({ category }) => {
-        const tools = [...(await registry.tools(category)).values()].map((tool) => ({
+        checkVisible(category);
+        const access = currentAccess();
+        const all = [...(await registry.tools(category)).values()];
+        const open = access ? all.filter((tool) => access.mayCall(category, tool.name)) : all;
+        const tools = open.map((tool) => ({
           name: tool.name,
           description: tool.description,
           readOnly: tool.hints.readOnlyHint === true,
@@ -79,7 +102,16 @@ export function catalogTools(registry: CategoryRegistry, schemas: SchemaCache): 
         unavailable: z.array(z.object({ category: z.string(), error: z.string() })),
       }),
       annotations: lookup,
-      work: async ({ query, limit }) => ({ ...(await searchTools(registry, query, limit)) }),
+      work: async ({ query, limit }) => {
+        const access = currentAccess();
+        if (!access?.grants) return { ...(await searchTools(registry, query, limit)) };
+        // A scoped caller: hits it may not call, and hidden categories that failed, are left out.
+        const found = await searchTools(registry, query, 100);
+        return {
+          hits: found.hits.filter((hit) => access.mayCall(hit.category, hit.tool)).slice(0, limit),
+          unavailable: found.unavailable.filter((u) => access.seesCategory(u.category)),
+        };
+      },
     }),
 
     metaTool({
@@ -95,7 +127,10 @@ export function catalogTools(registry: CategoryRegistry, schemas: SchemaCache): 
         annotations: z.record(z.string(), z.unknown()),
       }),
       annotations: lookup,
-      work: ({ category, tool }) => schemas.get(registry, category, tool),
+      work: ({ category, tool }) => {
+        checkVisible(category, tool);
+        return schemas.get(registry, category, tool);
+      },
     }),
   ];
 }

@@ -7,6 +7,7 @@ import {
   Server,
   type ServerOptions,
 } from '@modelcontextprotocol/server';
+import { accessOf, runAs } from '../auth/index.js';
 import type { CategoryRegistry, SchemaCache } from '../catalog/index.js';
 import type { Dispatcher } from '../pipeline/index.js';
 import type { TemplateLibrary, WorkflowRunner } from '../workflows/index.js';
@@ -109,10 +110,29 @@ export function createMcpServer(definitions: McpDefinitions): Server {
   server.setRequestHandler(
     'tools/list',
     direct
-      ? async () => ({ tools: [...tools.list.tools, ...(await direct.list())] })
+      ? async (_request, ctx) => {
+          const access = accessOf(ctx.http?.authInfo);
+          const listed = await direct.list();
+          if (!access) return { tools: [...tools.list.tools, ...listed] };
+          // A scoped caller sees only the direct tools its grants open.
+          const open = await Promise.all(
+            listed.map(async (tool) => {
+              const route = await direct.route(tool.name);
+              return route !== undefined && access.mayCall(route.peer, route.tool);
+            }),
+          );
+          return { tools: [...tools.list.tools, ...listed.filter((_tool, i) => open[i])] };
+        }
       : () => tools.list,
   );
-  server.setRequestHandler('tools/call', async (request, ctx): Promise<CallToolResult> => {
+  server.setRequestHandler('tools/call', (request, ctx) =>
+    // A scoped caller (http.auth): every dispatch of this call, however nested, is checked.
+    runAs(accessOf(ctx.http?.authInfo), () => callTool(request, ctx)),
+  );
+  const callTool = async (
+    request: { params: { name: string; arguments?: Record<string, unknown> | undefined } },
+    ctx: Parameters<typeof serveWithClient>[0],
+  ): Promise<CallToolResult> => {
     const { name, arguments: args } = request.params;
     const built = tools.byName.get(name);
     const route = built || !direct ? undefined : await direct.route(name);
@@ -152,7 +172,7 @@ export function createMcpServer(definitions: McpDefinitions): Server {
     if (isInputRequiredResult(result)) return result as never;
     // Progress and log lines the call sent went out before its answer.
     return server.projectCallToolResult(result, built.outputSchema);
-  });
+  };
   definitions.peerFeatures?.serve(server);
   return server;
 }

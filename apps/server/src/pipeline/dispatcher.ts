@@ -1,3 +1,4 @@
+import { currentAccess } from '../auth/index.js';
 import {
   type CallObserver,
   type CallScheduler,
@@ -153,6 +154,8 @@ export class Dispatcher {
     let context: CallContext | undefined;
     try {
       if (this.#closed) throw new ServerClosedError();
+      // A scoped caller (http.auth): its grants and rate limit, before the category loads.
+      currentAccess()?.admit(call.category, call.tool);
       const tool = await this.#deps.registry.tool(call.category, call.tool);
       const valid = tool.validate(call.params ?? {});
       if (!valid.ok) throw new InvalidParamsError(call.category, call.tool, valid.message);
