@@ -14,9 +14,7 @@ export const INTERMITTENT = new Set(['progress-race']);
  * features. Shrink it as the features land: an entry whose scenario passes on every x-server
  * target fails the run (stale entry), unless one of its features is INTERMITTENT.
  */
-export const EXPECTED_FAILURES = {
-  'tools-call-with-progress': ['progress-race'],
-};
+export const EXPECTED_FAILURES = {};
 
 /** One scenario's checks on one target: passed when none is a FAILURE or a WARNING. */
 export function summarize(checks) {

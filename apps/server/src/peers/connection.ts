@@ -2,6 +2,7 @@ import type { Client, ConnectOptions, Transport } from '@modelcontextprotocol/cl
 import type { PeerConfig } from '../config/index.js';
 import { InFlight } from '../in-flight.js';
 import { ownSignalFetch } from './own-signal-fetch.js';
+import { PeerProgress } from './peer-progress.js';
 import { PeerRelay, RELAYED_CAPABILITIES } from './relay.js';
 
 /** A transport to one peer, plus what a stdio peer can tell about its process. */
@@ -135,6 +136,8 @@ export class PeerConnection {
   readonly client: Client;
   /** Where the peer's requests to the client and its log lines go: the caller of the call. */
   readonly relay = new PeerRelay();
+  /** Progress listeners of the calls in flight, under x-server's own tokens (peer-progress.ts). */
+  readonly progress = new PeerProgress();
   /** The log level last set on a 2025-era peer (`logging/setLevel`), if any. */
   logLevel: string | undefined;
   readonly #source: PeerTransport;
@@ -247,6 +250,11 @@ export class PeerConnection {
     }
     client.setNotificationHandler('notifications/message', (notification) => {
       relay.log(notification.params, peer);
+    });
+    // Replaces the SDK's own handler: calls register their listeners here, not with the SDK.
+    const { progress } = this;
+    client.setNotificationHandler('notifications/progress', (notification) => {
+      progress.deliver(notification.params);
     });
   }
 

@@ -50,21 +50,20 @@ export async function callPeerTool(
       await client.setLoggingLevel(level as never, { timeout: timeoutMs, signal: ctx.signal });
     }
   }
+  // x-server's own token and listener (peer-progress.ts), not the SDK's `onprogress`: the SDK
+  // drops its listener with the response, losing a last progress read in the same chunk.
   const onProgress = ctx.onProgress;
-  const options = {
-    signal: ctx.signal,
-    timeout: timeoutMs,
-    ...(onProgress
-      ? {
-          onprogress: ({ progress, total, message }: Record<string, unknown>) =>
-            onProgress({
-              progress: progress as number,
-              ...(total === undefined ? {} : { total: total as number }),
-              ...(message === undefined ? {} : { message: message as string }),
-            }),
-        }
-      : {}),
-  };
+  const progress = onProgress
+    ? connection.progress.add(({ progress, total, message }) =>
+        onProgress({
+          progress: progress as number,
+          ...(total === undefined ? {} : { total: total as number }),
+          ...(message === undefined ? {} : { message: message as string }),
+        }),
+      )
+    : undefined;
+  if (progress) meta.progressToken = progress.token;
+  const options = { signal: ctx.signal, timeout: timeoutMs };
   const params = {
     name: call.tool,
     arguments: (call.params ?? {}) as Record<string, unknown>,
@@ -76,6 +75,7 @@ export async function callPeerTool(
     return await callWithInput(connection, params, options, ctx);
   } finally {
     done();
+    progress?.release();
   }
 }
 
