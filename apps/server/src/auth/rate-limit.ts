@@ -57,7 +57,9 @@ export class RateLimiter {
     const tokens = Math.min(this.#burst, bucket.tokens + (now - bucket.at) * this.#ratePerMs);
     if (tokens < 1) {
       this.#buckets.set(key, { tokens, at: now });
-      throw new RateLimitedError(category, Math.ceil((1 - tokens) / this.#ratePerMs));
+      // Whole milliseconds, rounded up (less a hair of floating-point noise).
+      const waitMs = Math.max(1, Math.ceil((1 - tokens) / this.#ratePerMs - 1e-6));
+      throw new RateLimitedError(category, waitMs);
     }
     this.#buckets.set(key, { tokens: tokens - 1, at: now });
     if (this.#buckets.size > this.#max) {

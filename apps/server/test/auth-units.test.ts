@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest';
+import { Access, GrantTable, metadataUrls, RateLimiter } from '../src/auth/index.js';
+import { parseConfig } from '../src/config/index.js';
+import { ConfigError } from '../src/errors.js';
+
+const auth = {
+  issuer: 'https://login.example.com/realms/a',
+  audience: 'https://mcp.example.com/mcp',
+};
+
+describe('http.auth config', () => {
+  it('refuses http.token and http.auth together', () => {
+    const both = () => parseConfig({ http: { token: 'a-static-token-0123456789', auth } });
+    expect(both).toThrow(ConfigError);
+    expect(both).toThrow(/http\.auth.*either http\.token.*or http\.auth/);
+  });
+
+  it('accepts http.auth alone, with defaults', () => {
+    expect(parseConfig({ http: { auth } }).http.auth).toEqual({ ...auth, requiredScopes: [] });
+  });
+
+  it('finds issuer metadata where RFC 8414 and OpenID Connect discovery put it', () => {
+    expect(metadataUrls(auth.issuer)).toEqual([
+      'https://login.example.com/.well-known/oauth-authorization-server/realms/a',
+      'https://login.example.com/realms/a/.well-known/openid-configuration',
+    ]);
+  });
+});
+
+describe('grants', () => {
+  const grants = new GrantTable({
+    'tools:text': { categories: ['text'] },
+    'gh:read': { tools: ['github/get_*', 'github/list_*'] },
+  });
+
+  it('opens whole categories and tool globs, and names the scopes that would open a tool', () => {
+    const reader = new Access('alice', ['gh:read'], grants, undefined);
+    expect(reader.seesCategory('github')).toBe(true);
+    expect(reader.seesCategory('text')).toBe(false);
+    expect(reader.mayCall('github', 'get_issue')).toBe(true);
+    expect(reader.mayCall('github', 'create_issue')).toBe(false);
+    expect(() => reader.admit('github', 'create_issue')).toThrow(/\[?FORBIDDEN|no scope/);
+    expect(() => reader.admit('text', 'hash')).toThrow(
+      '"text/hash" needs a token with scope "tools:text"',
+    );
+  });
+
+  it('a glob matches literally outside its stars', () => {
+    const reader = new Access('alice', ['gh:read'], grants, undefined);
+    expect(reader.mayCall('github', 'get_')).toBe(true);
+    expect(reader.mayCall('github', 'getXissue')).toBe(false);
+    expect(reader.mayCall('githubx', 'get_issue')).toBe(false);
+  });
+
+  it('without grants, a valid token opens everything', () => {
+    const anyone = new Access('bob', [], undefined, undefined);
+    expect(anyone.seesCategory('text')).toBe(true);
+    expect(() => anyone.admit('text', 'hash')).not.toThrow();
+  });
+});
+
+describe('rate limit', () => {
+  it('lets a burst through, then one call per refill interval, per principal and category', () => {
+    let now = 0;
+    const limiter = new RateLimiter({ perMinute: 60, burst: 2, now: () => now });
+    limiter.take('alice', 'text');
+    limiter.take('alice', 'text');
+    expect(() => limiter.take('alice', 'text')).toThrow('retry in 1 s (after 1000 ms)');
+    limiter.take('alice', 'time');
+    limiter.take('bob', 'text');
+    now += 999;
+    expect(() => limiter.take('alice', 'text')).toThrow('after 1 ms');
+    now += 1;
+    limiter.take('alice', 'text');
+  });
+
+  it('keeps at most maxBuckets buckets', () => {
+    const limiter = new RateLimiter({ perMinute: 1, maxBuckets: 2, now: () => 0 });
+    for (const who of ['a', 'b', 'c']) limiter.take(who, 'text');
+    expect(limiter.size).toBe(2);
+  });
+});
