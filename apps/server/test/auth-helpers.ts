@@ -37,6 +37,12 @@ export const CLIENTS = {
     client_secret: 'secret-of-team-all',
     scope: 'mcp tools:text tools:time',
   },
+  /** The `everything` peer only (its tools, resources and prompts). */
+  peer: {
+    client_id: 'team-peer',
+    client_secret: 'secret-of-team-peer',
+    scope: 'mcp tools:everything',
+  },
   /** No `mcp` scope: refused with insufficient_scope where it is required. */
   noMcp: { client_id: 'team-none', client_secret: 'secret-of-team-none', scope: 'tools:text' },
   /** Gets opaque access tokens (checked by introspection), for every resource. */
@@ -72,7 +78,7 @@ export async function startIssuer(options: {
   }));
   const provider = new Provider(issuer, {
     clients,
-    scopes: ['mcp', 'tools:text', 'tools:time'],
+    scopes: ['mcp', 'tools:text', 'tools:time', 'tools:everything'],
     features: {
       devInteractions: { enabled: false },
       clientCredentials: { enabled: true },
@@ -91,7 +97,7 @@ export async function startIssuer(options: {
           )
             throw new errors.InvalidTarget();
           return {
-            scope: 'mcp tools:text tools:time',
+            scope: 'mcp tools:text tools:time tools:everything',
             audience: resource,
             accessTokenTTL: options.ttlSeconds ?? 600,
             accessTokenFormat: jwt ? 'jwt' : 'opaque',

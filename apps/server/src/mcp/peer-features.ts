@@ -1,10 +1,12 @@
 import {
+  type AuthInfo,
   ProtocolError,
   ProtocolErrorCode,
   ResourceNotFoundError,
   type Server,
   type ServerEventBus,
 } from '@modelcontextprotocol/server';
+import { type Access, accessOf, ForbiddenError } from '../auth/index.js';
 import { XServerError } from '../errors.js';
 import { InvalidCursorError, PeerFeatureNotFoundError } from '../peers/feature-listings.js';
 import type { PeerFeatureEvents, PeerFeatures } from '../peers/features.js';
@@ -99,18 +101,60 @@ export class PeerFeatureHub implements PeerFeatureEvents {
     if (!capabilities) return;
     server.registerCapabilities(capabilities);
     const { features } = this;
-    server.setRequestHandler('resources/list', (request) => {
+    // A scoped caller (http.auth.grants) sees a peer's resources and prompts when its scopes
+    // open some tool of that peer; anything else is hidden from lists and refused.
+    const scoped = (ctx: { http?: { authInfo?: AuthInfo } }) => {
+      const access = accessOf(ctx.http?.authInfo);
+      return access?.grants ? access : undefined;
+    };
+    const seen = async <T>(
+      access: Access | undefined,
+      items: T[],
+      peer: (item: T) => Promise<string | undefined>,
+    ) => {
+      if (!access) return items;
+      const open = await Promise.all(
+        items.map(async (item) => {
+          const owner = await peer(item).catch(() => undefined);
+          return owner !== undefined && access.seesCategory(owner);
+        }),
+      );
+      return items.filter((_item, i) => open[i]);
+    };
+    const admit = (access: Access | undefined, owner: string | undefined, what: string) => {
+      if (!access || (owner !== undefined && access.seesCategory(owner))) return;
+      const scopes = owner === undefined ? [] : access.grants!.scopesForCategory(owner);
+      throw new ProtocolError(
+        ProtocolErrorCode.InvalidRequest,
+        `[FORBIDDEN] ${new ForbiddenError(what, scopes).message}`,
+      );
+    };
+    server.setRequestHandler('resources/list', (request, ctx) => {
       this.#listening(server);
-      return answer(() => features.listResources(request.params?.cursor));
+      return answer(async () => {
+        const listed = await features.listResources(request.params?.cursor);
+        const resources = await seen(scoped(ctx), listed.resources, (r) => features.ownerOf(r.uri));
+        return { ...listed, resources };
+      });
     });
-    server.setRequestHandler('resources/templates/list', (request) => {
+    server.setRequestHandler('resources/templates/list', (request, ctx) => {
       this.#listening(server);
-      return answer(() => features.listResourceTemplates(request.params?.cursor));
+      return answer(async () => {
+        const listed = await features.listResourceTemplates(request.params?.cursor);
+        const resourceTemplates = await seen(scoped(ctx), listed.resourceTemplates, (t) =>
+          features.peerOf('template', t.uriTemplate),
+        );
+        return { ...listed, resourceTemplates };
+      });
     });
     server.setRequestHandler('resources/read', (request, ctx) =>
-      answer(() => features.readResource(request.params.uri, ctx.mcpReq.signal)),
+      answer(async () => {
+        const access = scoped(ctx);
+        if (access) admit(access, await features.ownerOf(request.params.uri), request.params.uri);
+        return features.readResource(request.params.uri, ctx.mcpReq.signal);
+      }),
     );
-    server.setRequestHandler('resources/subscribe', (request) => {
+    server.setRequestHandler('resources/subscribe', (request, ctx) => {
       if (!this.#listening(server)) {
         // A stateless 2025 HTTP request: no session would carry the updates.
         throw new ProtocolError(
@@ -119,6 +163,8 @@ export class PeerFeatureHub implements PeerFeatureEvents {
         );
       }
       return answer(async () => {
+        const access = scoped(ctx);
+        if (access) admit(access, await features.ownerOf(request.params.uri), request.params.uri);
         await features.subscribe(request.params.uri, server);
         return {};
       });
@@ -129,17 +175,37 @@ export class PeerFeatureHub implements PeerFeatureEvents {
         return {};
       }),
     );
-    server.setRequestHandler('prompts/list', (request) => {
+    server.setRequestHandler('prompts/list', (request, ctx) => {
       this.#listening(server);
-      return answer(() => features.listPrompts(request.params?.cursor));
+      return answer(async () => {
+        const listed = await features.listPrompts(request.params?.cursor);
+        const prompts = await seen(scoped(ctx), listed.prompts, (p) =>
+          features.peerOf('prompt', p.name),
+        );
+        return { ...listed, prompts };
+      });
     });
     server.setRequestHandler('prompts/get', (request, ctx) =>
-      answer(() =>
-        features.getPrompt(request.params.name, request.params.arguments, ctx.mcpReq.signal),
-      ),
+      answer(async () => {
+        const access = scoped(ctx);
+        if (access)
+          admit(access, await features.peerOf('prompt', request.params.name), request.params.name);
+        return features.getPrompt(request.params.name, request.params.arguments, ctx.mcpReq.signal);
+      }),
     );
     server.setRequestHandler('completion/complete', (request, ctx) =>
-      answer(() => features.complete(request.params, ctx.mcpReq.signal)),
+      answer(async () => {
+        const access = scoped(ctx);
+        const { ref } = request.params;
+        if (access) {
+          const owner =
+            ref.type === 'ref/prompt'
+              ? await features.peerOf('prompt', ref.name)
+              : await features.peerOf('template', ref.uri);
+          admit(access, owner, ref.type === 'ref/prompt' ? ref.name : ref.uri);
+        }
+        return features.complete(request.params, ctx.mcpReq.signal);
+      }),
     );
   }
 }

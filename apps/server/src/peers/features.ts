@@ -247,6 +247,12 @@ export class PeerFeatures {
     );
   }
 
+  /** For per-caller grants: the peer of a prompt (by name) or a template (by uriTemplate). */
+  async peerOf(kind: 'prompt' | 'template', name: string): Promise<string | undefined> {
+    if (kind === 'prompt') return (await this.#mergedPrompts()).owners.get(name)?.peer;
+    return (await this.#mergedTemplates()).find((t) => t.template.uriTemplate === name)?.peer;
+  }
+
   async readResource(uri: string, signal?: AbortSignal): Promise<ReadResourceResult> {
     const peer = await this.ownerOf(uri);
     const key = `r\0${peer}\0${uri}`;
