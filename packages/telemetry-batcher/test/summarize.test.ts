@@ -153,7 +153,7 @@ describe('x-telemetry CLI', () => {
     const result = await run(['report']);
 
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain('usage: x-telemetry report FILE [--json]');
+    expect(result.stderr).toContain('usage: x-telemetry report FILE [--json | --html OUT]');
   });
 
   it('exits 1 with a clear message when the file does not exist', async () => {
