@@ -9,6 +9,11 @@ export {
   GrantTable,
   runAs,
 } from './access.js';
+export {
+  bearerFetch,
+  type ClientCredentialsOptions,
+  ClientCredentialsToken,
+} from './client-credentials.js';
 export { RateLimitedError, RateLimiter, type RateLimitOptions } from './rate-limit.js';
 export { ResourceServer, type ResourceServerOptions } from './resource-server.js';
 export { type IssuerMetadata, metadataUrls, principalOf, TokenVerifier } from './verifier.js';

@@ -30,6 +30,26 @@ export const peerSchema = z
       .record(z.string(), z.string())
       .default({})
       .describe('headers sent with every request to an HTTP peer (e.g. `Authorization`)'),
+    oauth: z
+      .object({
+        issuer: z
+          .url()
+          .optional()
+          .describe('the authorization server; its metadata names the token endpoint'),
+        tokenUrl: z.url().optional().describe('the token endpoint, when not found from `issuer`'),
+        clientId: z.string().min(1),
+        clientSecret: z.string().min(1),
+        scope: z.string().min(1).optional().describe('scopes to ask for, space-separated'),
+        resource: z
+          .url()
+          .optional()
+          .describe("the peer's resource identifier (RFC 8707; default: its `url`)"),
+      })
+      .strict()
+      .optional()
+      .describe(
+        "an HTTP peer's own OAuth client credentials: token fetched, cached, renewed before expiry",
+      ),
     description: z
       .string()
       .min(1)
@@ -107,6 +127,18 @@ export const peerSchema = z
         code: 'custom',
         message: 'a peer needs exactly one of "command" (stdio) or "url" (Streamable HTTP)',
       });
+    }
+    if (peer.oauth) {
+      const headerAuth = Object.keys(peer.headers).some((h) => h.toLowerCase() === 'authorization');
+      const problem =
+        peer.url === undefined
+          ? '"oauth" is for HTTP peers ("url")'
+          : headerAuth
+            ? 'set either an Authorization header or "oauth", not both'
+            : peer.oauth.issuer === undefined && peer.oauth.tokenUrl === undefined
+              ? '"oauth" needs "issuer" or "tokenUrl"'
+              : undefined;
+      if (problem) ctx.addIssue({ code: 'custom', path: ['oauth'], message: problem });
     }
   });
 

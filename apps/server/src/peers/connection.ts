@@ -1,4 +1,5 @@
 import type { Client, ConnectOptions, Transport } from '@modelcontextprotocol/client';
+import { bearerFetch, ClientCredentialsToken } from '../auth/index.js';
 import type { PeerConfig } from '../config/index.js';
 import { InFlight } from '../in-flight.js';
 import { ownSignalFetch } from './own-signal-fetch.js';
@@ -80,10 +81,12 @@ export const defaultPeerTransport: PeerTransportFactory = async (_peer, config) 
     };
   }
   const { StreamableHTTPClientTransport } = await import('@modelcontextprotocol/client');
+  // Credentials of the peer's own (never the caller's token): static headers, or OAuth.
+  const oauth = config.oauth && new ClientCredentialsToken(config.oauth, { peerUrl: config.url! });
   return {
     transport: new StreamableHTTPClientTransport(new URL(config.url!), {
       requestInit: { headers: new Headers(config.headers) },
-      fetch: ownSignalFetch,
+      fetch: oauth ? bearerFetch(oauth, ownSignalFetch) : ownSignalFetch,
     }),
   };
 };
