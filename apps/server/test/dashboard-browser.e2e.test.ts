@@ -173,7 +173,9 @@ describe.skipIf(!HAVE_CHROMIUM && !IN_CI)('dashboard in headless chromium', () =
     await mkdir(join(SCREENSHOT, '..'), { recursive: true });
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
 
-    const background = () => page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+    // A string: the server's tsconfig has no DOM types (the page's code runs in the browser).
+    const background = () =>
+      page.evaluate<string>('getComputedStyle(document.body).backgroundColor');
     const light = await background();
     await page.emulateMedia({ colorScheme: 'dark' });
     expect(await background()).not.toBe(light);
