@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { Access, GrantTable, metadataUrls, RateLimiter } from '../src/auth/index.js';
+import { Access, GrantTable, metadataUrls, RateLimiter, runAs } from '../src/auth/index.js';
+import { toSpan } from '../src/backends/telemetry.js';
+import { demoCategory } from '../src/catalog/builtins/demo.js';
 import { parseConfig } from '../src/config/index.js';
 import { ConfigError } from '../src/errors.js';
+import { dispatcherWith } from './fakes.js';
 
 const auth = {
   issuer: 'https://login.example.com/realms/a',
@@ -16,7 +19,11 @@ describe('http.auth config', () => {
   });
 
   it('accepts http.auth alone, with defaults', () => {
-    expect(parseConfig({ http: { auth } }).http.auth).toEqual({ ...auth, requiredScopes: [] });
+    expect(parseConfig({ http: { auth } }).http.auth).toEqual({
+      ...auth,
+      requiredScopes: [],
+      principalInSpans: false,
+    });
   });
 
   it('finds issuer metadata where RFC 8414 and OpenID Connect discovery put it', () => {
@@ -78,5 +85,32 @@ describe('rate limit', () => {
     const limiter = new RateLimiter({ perMinute: 1, maxBuckets: 2, now: () => 0 });
     for (const who of ['a', 'b', 'c']) limiter.take(who, 'text');
     expect(limiter.size).toBe(2);
+  });
+});
+
+describe('the principal in spans', () => {
+  const echo = { category: 'demo', tool: 'echo', params: { value: 1 } };
+
+  it('is named (as enduser.id) only when http.auth.principalInSpans is on', async () => {
+    const { dispatcher, spans } = dispatcherWith([demoCategory()]);
+    await runAs(new Access('alice', [], undefined, undefined, true), () =>
+      dispatcher.dispatch(echo),
+    );
+    await runAs(new Access('bob', [], undefined, undefined), () => dispatcher.dispatch(echo));
+    await dispatcher.dispatch(echo);
+    expect(spans.map((span) => span.principal)).toEqual(['alice', undefined, undefined]);
+    expect(toSpan(spans[0]!).attributes['enduser.id']).toBe('alice');
+    expect(toSpan(spans[1]!).attributes).not.toHaveProperty('enduser.id');
+  });
+
+  it('a refused call is a failed span with its FORBIDDEN code', async () => {
+    const { dispatcher, spans } = dispatcherWith([demoCategory()]);
+    const grants = new GrantTable({ 'tools:text': { categories: ['text'] } });
+    await expect(
+      runAs(new Access('carol', ['tools:text'], grants, undefined, true), () =>
+        dispatcher.dispatch(echo),
+      ),
+    ).rejects.toThrow('"demo/echo" is opened by no scope');
+    expect(spans[0]).toMatchObject({ ok: false, errorCode: 'FORBIDDEN', principal: 'carol' });
   });
 });

@@ -83,8 +83,15 @@ export class Access {
     scopes: readonly string[],
     readonly grants: GrantTable | undefined,
     readonly limiter: RateLimiter | undefined,
+    /** Whether this caller's spans name it (`http.auth.principalInSpans`). */
+    readonly principalInSpans = false,
   ) {
     this.#scopes = new Set(scopes);
+  }
+
+  /** The principal for spans, when they carry it. */
+  get spanPrincipal(): string | undefined {
+    return this.principalInSpans ? this.principal : undefined;
   }
 
   /** Whether the caller sees `category` (some of its tools are open to it). */

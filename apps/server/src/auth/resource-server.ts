@@ -94,7 +94,13 @@ export class ResourceServer {
         ...options,
         expectedResource: new URL(this.#config.audience),
       });
-      const access = new Access(principalOf(auth), auth.scopes, this.#grants, this.#limiter);
+      const access = new Access(
+        principalOf(auth),
+        auth.scopes,
+        this.#grants,
+        this.#limiter,
+        this.#config.principalInSpans,
+      );
       return attachAccess(auth, access);
     } catch (error) {
       const answer = bearerAuthChallengeResponse(error, options);

@@ -52,6 +52,7 @@ export function toSpan(call: CallSpan): Span {
   }
   if (call.errorCode !== undefined) span.errorCode = call.errorCode;
   if (call.errorMessage !== undefined) span.errorMessage = call.errorMessage;
+  if (call.principal !== undefined) span.attributes['enduser.id'] = call.principal;
   return span;
 }
 

@@ -21,6 +21,8 @@ export interface CallSpan {
   spanId?: string;
   /** The caller's span id: the parent of this call's span (set with `traceId`). */
   parentSpanId?: string;
+  /** Who called (token subject or client id), with `http.auth.principalInSpans` only. */
+  principal?: string;
 }
 
 /** Something that wants to hear about every finished call (telemetry, metrics). */

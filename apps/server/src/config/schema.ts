@@ -64,6 +64,10 @@ const httpAuth = z
       .strict()
       .optional()
       .describe('token bucket per principal (token subject or client id) and category'),
+    principalInSpans: z
+      .boolean()
+      .default(false)
+      .describe('spans name the caller (token subject or client id) as `enduser.id`'),
   })
   .strict();
 

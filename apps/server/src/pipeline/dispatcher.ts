@@ -311,6 +311,8 @@ export class Dispatcher {
       span.spanId = trace.spanId;
       span.parentSpanId = trace.parentSpanId;
     }
+    const principal = currentAccess()?.spanPrincipal;
+    if (principal !== undefined) span.principal = principal;
     for (const observer of this.#observers) {
       try {
         observer.onCall(span);
