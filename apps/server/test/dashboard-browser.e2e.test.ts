@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Client } from '@modelcontextprotocol/client';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { defaultAssetsDir } from '../src/dashboard/index.js';
 import { XServer } from '../src/server.js';
 import { connectHttp, ok, testConfig, workdir } from './helpers.js';
@@ -21,6 +21,9 @@ if (!HAVE_CHROMIUM) console.warn(IN_CI ? `FAIL: ${MISSING}` : `SKIP: ${MISSING}`
 const TOKEN = 'dashboard-test-token';
 const SCREENSHOT = join(import.meta.dirname, '..', 'docs', 'dashboard.png');
 const BREAKER_THRESHOLD = 3;
+
+// A loaded CI machine (2 cores, every test file at once) parses mermaid's 5 MB slowly.
+vi.setConfig({ testTimeout: 60_000 });
 
 describe.skipIf(!HAVE_CHROMIUM && !IN_CI)('dashboard in headless chromium', () => {
   let app: XServer;
@@ -107,7 +110,7 @@ describe.skipIf(!HAVE_CHROMIUM && !IN_CI)('dashboard in headless chromium', () =
     const cookie = cookies.find((candidate) => candidate.name === 'x_dashboard');
     expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Strict' });
     expect(cookie?.value).not.toContain(TOKEN);
-    await page.waitForSelector('[data-category="demo"]', { timeout: 10_000 });
+    await page.waitForSelector('[data-category="demo"]', { timeout: 30_000 });
     await expect.poll(() => page.textContent('.live')).toBe('live');
     expect(consoleErrors).toEqual([]);
   });
@@ -131,7 +134,7 @@ describe.skipIf(!HAVE_CHROMIUM && !IN_CI)('dashboard in headless chromium', () =
     expect(report.status).toBe('succeeded');
     expect(report.mermaid).toContain('flowchart');
     const svg = page.locator('.diagram svg');
-    await svg.waitFor({ timeout: 15_000 });
+    await svg.waitFor({ timeout: 40_000 });
     // The nodes of the run are in the picture.
     await expect.poll(() => svg.textContent()).toContain('three');
     expect(consoleErrors).toEqual([]);
@@ -169,7 +172,7 @@ describe.skipIf(!HAVE_CHROMIUM && !IN_CI)('dashboard in headless chromium', () =
     await buttons.nth(1).focus();
     await page.keyboard.press('Enter');
     await expect.poll(() => buttons.nth(1).getAttribute('aria-pressed')).toBe('true');
-    await page.locator('.diagram svg').waitFor({ timeout: 15_000 });
+    await page.locator('.diagram svg').waitFor({ timeout: 40_000 });
     await mkdir(join(SCREENSHOT, '..'), { recursive: true });
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
 
