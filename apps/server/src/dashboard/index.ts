@@ -2,7 +2,12 @@
 // snapshots, rolling per-tool windows), served by the HTTP transport or on its own beside stdio.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { DashboardRoutes } from './routes.js';
-import { buildSnapshot, type DashboardSource, RecentRuns } from './snapshot.js';
+import {
+  buildSnapshot,
+  type DashboardSnapshot,
+  type DashboardSource,
+  RecentRuns,
+} from './snapshot.js';
 import { SnapshotStream } from './stream.js';
 import { CallWindows, type CallWindowsOptions } from './windows.js';
 
@@ -31,13 +36,15 @@ export class Dashboard {
   readonly runs: RecentRuns;
   readonly stream: SnapshotStream;
   readonly routes: DashboardRoutes;
+  readonly #snapshot: () => DashboardSnapshot;
 
   constructor(options: DashboardOptions) {
     const now = options.now ?? Date.now;
     this.windows = new CallWindows(options);
     this.runs = new RecentRuns(options.maxRuns ?? 10, now);
+    this.#snapshot = () => buildSnapshot(options.source, this.windows, this.runs, now());
     this.stream = new SnapshotStream({
-      snapshot: () => buildSnapshot(options.source, this.windows, this.runs, now()),
+      snapshot: this.#snapshot,
       ...(options.intervalMs === undefined ? {} : { intervalMs: options.intervalMs }),
     });
     this.routes = new DashboardRoutes({
@@ -45,6 +52,11 @@ export class Dashboard {
       token: options.token,
       ...(options.assetsDir === undefined ? {} : { assetsDir: options.assetsDir }),
     });
+  }
+
+  /** What the page is sent now (one frame of `/dashboard/events`). */
+  snapshot(): DashboardSnapshot {
+    return this.#snapshot();
   }
 
   /** Serves the request if it is the dashboard's (`/`, `/dashboard/…`); `false` otherwise. */
