@@ -94,4 +94,24 @@ describe('CallWindows (the dashboard rolling figures)', () => {
     expect(inWindow).toBeLessThanOrEqual(30_000);
     expect(errors).toHaveLength(5);
   });
+
+  it('gives made-up names one (unknown) row, and frees the rows of tools idle for the window', () => {
+    const time = clock();
+    const windows = new CallWindows({ now: time.now, maxTools: 2, windowSeconds: 60 });
+    windows.onCall({ ...span('nope', 1, false, 'UNKNOWN_TOOL'), category: 'made-up' });
+    windows.onCall(span('a', 1));
+    expect(windows.snapshot().tools.map((tool) => tool.name)).toEqual(['(unknown)', 'cat.a']);
+
+    time.advance(61_000);
+    windows.onCall(span('b', 1));
+    // Full, but both rows were idle for the whole window: b gets a row of its own.
+    expect(windows.snapshot().tools.map((tool) => tool.name)).toEqual(['cat.b']);
+    windows.onCall(span('c', 1));
+    windows.onCall(span('d', 1));
+    expect(windows.snapshot().tools.map((tool) => tool.name)).toEqual([
+      '(other)',
+      'cat.b',
+      'cat.c',
+    ]);
+  });
 });

@@ -140,6 +140,7 @@ export interface WindowsSnapshot {
 
 const RATE_SECONDS = 10;
 const OTHER = '(other)';
+const UNKNOWN = '(unknown)';
 
 /** The dashboard's rolling figures: a `CallObserver` the dispatchers report every call to. */
 export class CallWindows implements CallObserver {
@@ -163,11 +164,16 @@ export class CallWindows implements CallObserver {
 
   onCall(span: CallSpan): void {
     const slot = Math.floor(this.#now() / 1000 / this.#slot);
-    let name = `${span.category}.${span.tool}`;
+    // Names a client made up never get a row of their own (as in /metrics).
+    const unknown = span.errorCode === 'UNKNOWN_CATEGORY' || span.errorCode === 'UNKNOWN_TOOL';
+    let name = unknown ? UNKNOWN : `${span.category}.${span.tool}`;
     let entry = this.#tools.get(name);
     if (!entry) {
+      if (this.#tools.size >= this.#maxTools) this.#forgetIdle(slot);
       if (this.#tools.size < this.#maxTools) {
-        entry = { category: span.category, tool: span.tool, ring: new Ring(this.#size) };
+        entry = unknown
+          ? { category: '', tool: UNKNOWN, ring: new Ring(this.#size) }
+          : { category: span.category, tool: span.tool, ring: new Ring(this.#size) };
       } else {
         name = OTHER;
         entry = this.#tools.get(OTHER) ?? { category: '', tool: OTHER, ring: new Ring(this.#size) };
@@ -185,6 +191,13 @@ export class CallWindows implements CallObserver {
         message: span.errorMessage ?? '',
       });
       if (this.#errors.length > this.#maxErrors) this.#errors.shift();
+    }
+  }
+
+  /** Drops the rows with no call in the window, to make room for a new tool. */
+  #forgetIdle(now: number): void {
+    for (const [name, { ring }] of this.#tools) {
+      if (name !== OTHER && ring.sum(now - this.#size, now).calls === 0) this.#tools.delete(name);
     }
   }
 
