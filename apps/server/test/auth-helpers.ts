@@ -28,6 +28,9 @@ export interface Issuer {
   close(): Promise<void>;
 }
 
+/** Where the authorization code flow sends the browser back (nothing listens: the test reads it). */
+export const REDIRECT_URI = 'http://127.0.0.1:9/callback';
+
 export const CLIENTS = {
   /** Only the text category. */
   text: { client_id: 'team-text', client_secret: 'secret-of-team-text', scope: 'mcp tools:text' },
@@ -51,6 +54,8 @@ export const CLIENTS = {
     client_secret: 'secret-of-team-opaque',
     scope: 'mcp tools:text',
   },
+  /** A person's app: authorization code with PKCE (public client), no client credentials. */
+  user: { client_id: 'team-app', client_secret: '', scope: 'mcp tools:text' },
   /** x-server itself, for introspection. */
   server: { client_id: 'x-server', client_secret: 'secret-of-x-server', scope: '' },
 } satisfies Record<string, TestClient>;
@@ -69,18 +74,29 @@ export async function startIssuer(options: {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as { port: number };
   const issuer = `http://127.0.0.1:${port}`;
-  const clients = Object.values(CLIENTS).map(({ scope, ...client }) => ({
-    ...client,
-    ...(scope && { scope }),
-    grant_types: scope ? ['client_credentials'] : [],
-    redirect_uris: [],
-    response_types: [],
-  }));
+  const clients = Object.values(CLIENTS).map(({ scope, ...client }) =>
+    client.client_id === CLIENTS.user.client_id
+      ? {
+          client_id: client.client_id,
+          scope,
+          token_endpoint_auth_method: 'none',
+          grant_types: ['authorization_code'],
+          response_types: ['code'],
+          redirect_uris: [REDIRECT_URI],
+        }
+      : {
+          ...client,
+          ...(scope && { scope }),
+          grant_types: scope ? ['client_credentials'] : [],
+          redirect_uris: [],
+          response_types: [],
+        },
+  );
   const provider = new Provider(issuer, {
     clients,
     scopes: ['mcp', 'tools:text', 'tools:time', 'tools:everything'],
     features: {
-      devInteractions: { enabled: false },
+      devInteractions: { enabled: true },
       clientCredentials: { enabled: true },
       introspection: { enabled: true },
       resourceIndicators: {
