@@ -71,12 +71,33 @@ export async function callPeerTool(
   };
   const done = connection.relay.add(caller);
   try {
-    if (!modern || !caller) return (await client.callTool(params, options)) as PeerCallResult;
+    // A 2026-07-28 call without a client keeps `callTool` (its `Mcp-Param-*` header mirroring).
+    if (modern && !caller) return (await client.callTool(params, options)) as PeerCallResult;
+    if (!modern)
+      return (await requestCall(connection, params, options)) as unknown as PeerCallResult;
     return await callWithInput(connection, params, options, ctx);
   } finally {
     done();
     progress?.release();
   }
+}
+
+/**
+ * `tools/call` checked once against the spec's `CallToolResult`. Without a schema the SDK builds a
+ * validator per request, first probing its registry with a parse of `undefined` that fails (a
+ * zod error per call); the peer tool's output schema is checked by the tool (peer-tool.ts).
+ */
+async function requestCall(
+  connection: PeerConnection,
+  params: Record<string, unknown>,
+  options: { signal: AbortSignal; timeout: number; allowInputRequired?: boolean },
+): Promise<Record<string, unknown>> {
+  const sdk = await loadClientSdk();
+  return (await connection.client.request(
+    { method: 'tools/call', params } as never,
+    sdk.specTypeSchemas.CallToolResult as never,
+    options,
+  )) as Record<string, unknown>;
 }
 
 /**
@@ -92,13 +113,7 @@ async function callWithInput(
   const caller = ctx.client!;
   let retry = params;
   for (let round = 0; ; round++) {
-    const result = (await connection.client.request(
-      { method: 'tools/call', params: retry } as never,
-      {
-        ...options,
-        allowInputRequired: true,
-      },
-    )) as Record<string, unknown>;
+    const result = await requestCall(connection, retry, { ...options, allowInputRequired: true });
     if (result.resultType !== 'input_required') return result as unknown as PeerCallResult;
     if (round >= MAX_INPUT_ROUNDS) {
       throw new RelayError(

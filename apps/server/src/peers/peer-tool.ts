@@ -106,6 +106,7 @@ export function resolvePeerTool(listing: PeerToolListing, options: PeerToolOptio
   hints.openWorldHint = true;
   const cacheable = peerCacheDecision(options.config, listing.name);
   let validate: ((params: unknown) => Validation) | undefined;
+  let checkOutput: ((answer: ContentAnswer) => void) | undefined;
   return {
     category: options.peer,
     name: listing.name,
@@ -120,7 +121,36 @@ export function resolvePeerTool(listing: PeerToolListing, options: PeerToolOptio
       return validate(params ?? {});
     },
     answersWithContent: true,
-    run: (params, ctx) => options.call(listing.name, params, ctx),
+    // The peer's output schema is checked here, once (the SDK's client is asked not to).
+    run: async (params, ctx) => {
+      const answer = await options.call(listing.name, params, ctx);
+      checkOutput ??= outputCheck(listing, options);
+      checkOutput(answer);
+      return answer;
+    },
+  };
+}
+
+/**
+ * What the SDK's `callTool` checks of a successful answer: with an output schema, structured
+ * content is there and valid against it (else `PEER_TOOL_ERROR`, as the SDK's refusal became).
+ */
+function outputCheck(
+  listing: PeerToolListing,
+  options: PeerToolOptions,
+): (answer: ContentAnswer) => void {
+  const schema = listing.outputSchema;
+  if (schema === undefined) return () => {};
+  const valid = compile(options.validator, schema as PeerToolListing['inputSchema']);
+  const fail = (details: string) => new PeerToolError(options.peer, listing.name, details);
+  return (answer) => {
+    if (answer.structuredContent === undefined) {
+      throw fail(`Tool ${listing.name} has an output schema but did not return structured content`);
+    }
+    const result = valid(answer.structuredContent);
+    if (!result.ok) {
+      throw fail(`Structured content does not match the tool's output schema: ${result.message}`);
+    }
   };
 }
 

@@ -5,7 +5,8 @@ import type { PeerConfig } from '../src/config/index.js';
 import { defaultPeerTransport, PeerConnection } from '../src/peers/connection.js';
 import { callPeerTool } from '../src/peers/peer-call.js';
 import { PeerProgress } from '../src/peers/peer-progress.js';
-import { closeAfterTest } from './helpers.js';
+import { startGateway } from './gateway-helpers.js';
+import { closeAfterTest, errorText, ok } from './helpers.js';
 
 const FIXTURE = join(import.meta.dirname, 'fixtures', 'progress-with-result.mjs');
 
@@ -58,6 +59,32 @@ describe("a stdio peer's progress", () => {
     );
 
     await expect.poll(() => connection.progress.size).toBe(0);
+  }, 60_000);
+});
+
+describe("a peer tool's output schema", () => {
+  it('is checked once by x-server: valid structured content passes, the rest is PEER_TOOL_ERROR', async () => {
+    const gateway = await startGateway({
+      builtins: [],
+      peers: { shapes: { command: process.execPath, args: [FIXTURE], cache: false } },
+    });
+    closeAfterTest(() => gateway.close());
+    const call = (params: Record<string, unknown>) =>
+      gateway.call('dispatch', { category: 'shapes', tool: 'shaped', params });
+
+    const valid = await call({ n: 2 });
+    const wrongType = errorText(await call({ n: 'two' }));
+    const missing = errorText(await call({}));
+
+    expect(ok<{ result: unknown }>(valid)).toBeDefined();
+    expect(valid.structuredContent).toEqual(expect.objectContaining({ result: { n: 2 } }));
+    expect(wrongType).toMatch(
+      /^\[PEER_TOOL_ERROR\].*Structured content does not match the tool's output schema: .*n/,
+    );
+    expect(missing).toMatch(
+      /^\[PEER_TOOL_ERROR\].*has an output schema but did not return structured content/,
+    );
+    expect(gateway.app.peers.stats().calls).toBe(3);
   }, 60_000);
 });
 
