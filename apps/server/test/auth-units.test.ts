@@ -99,7 +99,7 @@ describe('the principal in spans', () => {
     await runAs(new Access('bob', [], undefined, undefined), () => dispatcher.dispatch(echo));
     await dispatcher.dispatch(echo);
     expect(spans.map((span) => span.principal)).toEqual(['alice', undefined, undefined]);
-    expect(toSpan(spans[0]!).attributes['enduser.id']).toBe('alice');
+    expect(toSpan(spans[0]!).attributes?.['enduser.id']).toBe('alice');
     expect(toSpan(spans[1]!).attributes).not.toHaveProperty('enduser.id');
   });
 

@@ -38,12 +38,18 @@ export function unwritableDir(dir: string): string | undefined {
 }
 
 export function toSpan(call: CallSpan): Span {
+  const attributes: NonNullable<Span['attributes']> = {
+    category: call.category,
+    tool: call.tool,
+    cached: call.cached,
+  };
+  if (call.principal !== undefined) attributes['enduser.id'] = call.principal;
   const span: Span = {
     name: `${call.category}.${call.tool}`,
     startTimeMs: call.startTimeMs,
     durationMs: call.durationMs,
     ok: call.ok,
-    attributes: { category: call.category, tool: call.tool, cached: call.cached },
+    attributes,
   };
   if (call.traceId !== undefined) {
     span.traceId = call.traceId;
@@ -52,7 +58,6 @@ export function toSpan(call: CallSpan): Span {
   }
   if (call.errorCode !== undefined) span.errorCode = call.errorCode;
   if (call.errorMessage !== undefined) span.errorMessage = call.errorMessage;
-  if (call.principal !== undefined) span.attributes['enduser.id'] = call.principal;
   return span;
 }
 
