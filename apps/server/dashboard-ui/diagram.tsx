@@ -15,11 +15,12 @@ function loadMermaid(): Promise<Mermaid> {
     script.src = '/dashboard/mermaid.js';
     script.onload = () => {
       const mermaid = (globalThis as unknown as { xMermaid: Mermaid }).xMermaid;
-      const dark = matchMedia('(prefers-color-scheme: dark)').matches;
+      // The run's graph colours its nodes by status (light fills): mermaid's light theme, on a
+      // light panel in dark mode too (style.css), keeps their labels readable.
       mermaid.initialize({
         startOnLoad: false,
         securityLevel: 'strict',
-        theme: dark ? 'dark' : 'default',
+        theme: 'default',
       });
       resolve(mermaid);
     };
