@@ -21,13 +21,14 @@ const INIT = rpc(1, 'initialize', {
   clientInfo: { name: 'auth-test', version: '0' },
 });
 
-async function post(token: string | undefined, body: unknown = INIT) {
+async function post(token: string | undefined, body: unknown = INIT, session?: string) {
   return fetch(server.url, {
     method: 'POST',
     headers: {
       'content-type': 'application/json',
       accept: 'application/json, text/event-stream',
       ...(token !== undefined && { authorization: `Bearer ${token}` }),
+      ...(session !== undefined && { 'mcp-session-id': session }),
     },
     body: JSON.stringify(body),
   });
@@ -143,5 +144,19 @@ describe('x-server as an OAuth resource server', () => {
     const challenge = response.headers.get('www-authenticate') ?? '';
     expect(challenge).toContain('error="insufficient_scope"');
     expect(challenge).toContain('scope="mcp"');
+  });
+
+  it('serves a 2025 session only to the principal that opened it', async () => {
+    const alice = await issuer.token(CLIENTS.all);
+    const bob = await issuer.token(CLIENTS.text);
+    const opened = await post(alice);
+    expect(opened.status).toBe(200);
+    const session = opened.headers.get('mcp-session-id')!;
+    expect(session).toBeTruthy();
+    const ping = { jsonrpc: '2.0', id: 2, method: 'ping', params: {} };
+    const foreign = await post(bob, ping, session);
+    expect(foreign.status).toBe(404);
+    const own = await post(await issuer.token(CLIENTS.all), ping, session);
+    expect(own.status).toBe(200);
   });
 });

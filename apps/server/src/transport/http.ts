@@ -7,12 +7,13 @@ import {
   toNodeHandler,
 } from '@modelcontextprotocol/node';
 import {
+  type AuthInfo,
   createMcpHandler,
   isInitializeRequest,
   isLegacyRequest,
   type McpHttpHandler,
 } from '@modelcontextprotocol/server';
-import { ResourceServer } from '../auth/index.js';
+import { principalOf, ResourceServer } from '../auth/index.js';
 import type { HttpConfig } from '../config/index.js';
 import { ConfigError } from '../errors.js';
 import {
@@ -86,6 +87,8 @@ export class HttpTransport implements ServerTransport {
   readonly #sessions: SessionTable;
   /** `http.auth`: OAuth access tokens instead of the static token. */
   readonly #auth: ResourceServer | undefined;
+  /** With `http.auth`: the principal that opened each 2025 session, the only one it serves. */
+  readonly #owners = new Map<string, string>();
   /** The 2026-07-28 leg: one server instance per request, `subscriptions/listen` on the host's bus. */
   readonly #modern: McpHttpHandler;
   readonly #serveModern: NodeMcpRequestHandler;
@@ -251,8 +254,13 @@ export class HttpTransport implements ServerTransport {
   async #sessionRequest(req: IncomingMessage, res: ServerResponse, body: unknown): Promise<void> {
     const id = req.headers['mcp-session-id'];
     const sessionId = Array.isArray(id) ? id[0] : id;
+    const caller = (req as IncomingMessage & { auth?: AuthInfo }).auth;
     if (sessionId !== undefined) {
-      const transport = this.#sessions.touch(sessionId);
+      // Another principal's session is answered as unknown (its stream carries the owner's
+      // requests from peers, its subscriptions the owner's): nothing of it is touched.
+      const owner = this.#owners.get(sessionId);
+      const foreign = owner !== undefined && (!caller || principalOf(caller) !== owner);
+      const transport = foreign ? undefined : this.#sessions.touch(sessionId);
       if (!transport) {
         rpcError(res, 404, -32001, 'Session not found or expired: initialize a new session.');
         return;
@@ -294,11 +302,14 @@ export class HttpTransport implements ServerTransport {
       sessionIdGenerator: () => randomUUID(),
       onsessioninitialized: (newId) => {
         unreserve();
+        if (caller) this.#owners.set(newId, principalOf(caller));
         this.#sessions.add(newId, transport, () => server.close());
       },
     });
     transport.onclose = () => {
-      if (transport.sessionId) this.#sessions.forget(transport.sessionId);
+      if (!transport.sessionId) return;
+      this.#sessions.forget(transport.sessionId);
+      this.#owners.delete(transport.sessionId);
     };
     try {
       await server.connect(transport);
