@@ -5,7 +5,15 @@ import {
 } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { CLIENTS, freePort, type Issuer, startIssuer, type TestClient } from './auth-helpers.js';
-import { closeAfterTest, errorText, type HttpHarness, ok, startHttp } from './helpers.js';
+import {
+  closeAfterTest,
+  connectHttp,
+  errorText,
+  type HttpHarness,
+  MODERN,
+  ok,
+  startHttp,
+} from './helpers.js';
 
 let issuer: Issuer;
 let server: HttpHarness;
@@ -91,6 +99,20 @@ describe('per-client scoping (http.auth.grants) and rate limits', () => {
     expect(
       errorText(await call(client, 'get_tool_schema', { category: 'time', tool: 'now' })),
     ).toContain('"tools:time"');
+  });
+
+  it('holds in both protocol eras', async () => {
+    const token = await issuer.token(CLIENTS.text);
+    for (const mode of ['legacy', MODERN] as const) {
+      const client = await connectHttp(server.url, { authorization: `Bearer ${token}` }, mode);
+      const { categories } = ok<{ categories: { name: string }[] }>(
+        await call(client, 'list_categories'),
+      );
+      expect(categories.map((c) => c.name)).toEqual(['text']);
+      expect(errorText(await call(client, 'dispatch', { category: 'time', tool: 'now' }))).toMatch(
+        /^\[FORBIDDEN\]/,
+      );
+    }
   });
 
   it('a tool glob opens that tool only; two scopes open both', async () => {
