@@ -62,6 +62,6 @@ it.each(['flush', 'shutdown'])(
 it('runs the CLI through the committed bin file', async () => {
   const result = await run('bin/x-telemetry.js', ['--help']);
 
-  expect(result.stdout).toContain('usage: x-telemetry report FILE [--json]');
+  expect(result.stdout).toContain('usage: x-telemetry report FILE [--json | --html OUT]');
   expect(result.code).toBe(0);
 }, 10_000);
