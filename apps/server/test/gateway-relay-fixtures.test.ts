@@ -59,7 +59,8 @@ function modernPeer(): PeerTransportFactory {
       return text(`user said ${answer.action} ${JSON.stringify(answer.content ?? {})}`);
     });
     server.registerTool('level', { description: 'Answers the request log level' }, async (ctx) => {
-      const level = ctx.mcpReq.envelope?.[LOG_LEVEL_META_KEY] ?? 'none';
+      const envelope = ctx.mcpReq.envelope as Record<string, unknown> | undefined;
+      const level = envelope?.[LOG_LEVEL_META_KEY] ?? 'none';
       await ctx.mcpReq.log('info', 'a line from the modern peer', 'modern');
       return text(String(level));
     });
