@@ -1,5 +1,5 @@
 import type { ClientRequestMethod, ToolContext } from '../catalog/index.js';
-import { loadClientSdk, type PeerConnection } from './connection.js';
+import { clientSdk, loadClientSdk, type PeerConnection } from './connection.js';
 import { RelayError } from './relay.js';
 
 /** The fields of a peer's `tools/call` result the gateway reads. */
@@ -92,7 +92,8 @@ async function requestCall(
   params: Record<string, unknown>,
   options: { signal: AbortSignal; timeout: number; allowInputRequired?: boolean },
 ): Promise<Record<string, unknown>> {
-  const sdk = await loadClientSdk();
+  // Loaded by the connection's open: no await (a microtask) per call.
+  const sdk = clientSdk() ?? (await loadClientSdk());
   return (await connection.client.request(
     { method: 'tools/call', params } as never,
     sdk.specTypeSchemas.CallToolResult as never,
