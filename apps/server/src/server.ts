@@ -320,7 +320,7 @@ export class XServer implements McpHost {
     url: string;
     transport: HttpTransport;
   }> {
-    const transport = new HttpTransport(this, this.config.http);
+    const transport = new HttpTransport(this, this.config.http, this.#shared?.scripts);
     this.attach(transport);
     return { ...(await transport.listen()), transport };
   }

@@ -2,7 +2,10 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import type { AuthInfo } from '@modelcontextprotocol/server';
 import type { HttpAuthConfig } from '../config/index.js';
 import { XServerError } from '../errors.js';
-import type { RateLimiter } from './rate-limit.js';
+/** Takes one call of a principal in a category, or throws `[RATE_LIMITED]`. */
+export interface CallLimiter {
+  take(principal: string, category: string): void | Promise<void>;
+}
 
 /** The caller's token does not open this category or tool. */
 export class ForbiddenError extends XServerError {
@@ -82,7 +85,7 @@ export class Access {
     readonly principal: string,
     scopes: readonly string[],
     readonly grants: GrantTable | undefined,
-    readonly limiter: RateLimiter | undefined,
+    readonly limiter: CallLimiter | undefined,
     /** Whether this caller's spans name it (`http.auth.principalInSpans`). */
     readonly principalInSpans = false,
   ) {
@@ -107,11 +110,11 @@ export class Access {
   }
 
   /** Throws `[FORBIDDEN]` (naming the scopes that would open it) or `[RATE_LIMITED]`. */
-  admit(category: string, tool: string): void {
+  async admit(category: string, tool: string): Promise<void> {
     if (!this.mayCall(category, tool)) {
       throw new ForbiddenError(`${category}/${tool}`, this.grants!.scopesForTool(category, tool));
     }
-    this.limiter?.take(this.principal, category);
+    await this.limiter?.take(this.principal, category);
   }
 }
 

@@ -4,6 +4,7 @@ export {
   Access,
   accessOf,
   attachAccess,
+  type CallLimiter,
   currentAccess,
   ForbiddenError,
   GrantTable,
@@ -14,6 +15,12 @@ export {
   type ClientCredentialsOptions,
   ClientCredentialsToken,
 } from './client-credentials.js';
-export { RateLimitedError, RateLimiter, type RateLimitOptions } from './rate-limit.js';
+export {
+  RateLimitedError,
+  RateLimiter,
+  type RateLimitOptions,
+  type RateLimitStore,
+  SharedRateLimiter,
+} from './rate-limit.js';
 export { ResourceServer, type ResourceServerOptions } from './resource-server.js';
 export { type IssuerMetadata, metadataUrls, principalOf, TokenVerifier } from './verifier.js';

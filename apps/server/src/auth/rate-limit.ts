@@ -71,3 +71,65 @@ export class RateLimiter {
     return this.#buckets.size;
   }
 }
+
+/** What the shared limiter needs of Redis: a Lua script run, and the key prefix. */
+export interface RateLimitStore {
+  readonly namespace: string;
+  eval(script: string, keys: string[], args: string[]): Promise<unknown>;
+}
+
+/** One bucket, atomically: refill by elapsed time, take a call or answer the wait in ms. */
+const TAKE = `
+local b = redis.call('HMGET', KEYS[1], 't', 'a')
+local burst = tonumber(ARGV[1])
+local rate = tonumber(ARGV[2])
+local now = tonumber(ARGV[3])
+local t = tonumber(b[1]) or burst
+local a = tonumber(b[2]) or now
+t = math.min(burst, t + math.max(0, now - a) * rate)
+local wait = 0
+if t < 1 then wait = math.ceil((1 - t) / rate - 0.000001) else t = t - 1 end
+redis.call('HSET', KEYS[1], 't', tostring(t), 'a', tostring(now))
+redis.call('PEXPIRE', KEYS[1], math.ceil(burst / rate) + 1000)
+return wait`;
+
+/**
+ * The same token buckets kept in Redis, so every instance on it counts a principal's calls
+ * together; while Redis does not answer, this instance's own buckets stand in.
+ */
+export class SharedRateLimiter {
+  readonly #store: RateLimitStore;
+  readonly #local: RateLimiter;
+  readonly #burst: number;
+  readonly #ratePerMs: number;
+  readonly #now: () => number;
+  /** Takes answered by this instance alone because Redis failed. */
+  fallbacks = 0;
+
+  constructor(store: RateLimitStore, options: RateLimitOptions) {
+    this.#store = store;
+    this.#local = new RateLimiter(options);
+    this.#burst = options.burst ?? options.perMinute;
+    this.#ratePerMs = options.perMinute / 60_000;
+    this.#now = options.now ?? (() => Date.now());
+  }
+
+  async take(principal: string, category: string): Promise<void> {
+    const key = `${this.#store.namespace}:ratelimit:${encodeURIComponent(principal)}:${category}`;
+    let wait: number;
+    try {
+      wait = Number(
+        await this.#store.eval(
+          TAKE,
+          [key],
+          [String(this.#burst), String(this.#ratePerMs), String(this.#now())],
+        ),
+      );
+    } catch {
+      this.fallbacks++;
+      this.#local.take(principal, category);
+      return;
+    }
+    if (wait > 0) throw new RateLimitedError(category, Math.max(1, wait));
+  }
+}

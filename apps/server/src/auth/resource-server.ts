@@ -7,8 +7,8 @@ import {
   verifyBearerToken,
 } from '@modelcontextprotocol/server';
 import type { HttpAuthConfig } from '../config/index.js';
-import { Access, attachAccess, GrantTable } from './access.js';
-import { RateLimiter } from './rate-limit.js';
+import { Access, attachAccess, type CallLimiter, GrantTable } from './access.js';
+import { RateLimiter, type RateLimitStore, SharedRateLimiter } from './rate-limit.js';
 import { principalOf, TokenVerifier } from './verifier.js';
 
 export interface ResourceServerOptions {
@@ -16,6 +16,8 @@ export interface ResourceServerOptions {
   fetch?: typeof fetch;
   /** Milliseconds now, for the rate limiter. */
   now?: () => number;
+  /** Redis, when instances share it (`cluster`): the rate limit counts across them. */
+  rateLimitStore?: RateLimitStore | undefined;
 }
 
 const WELL_KNOWN = '/.well-known/oauth-protected-resource';
@@ -33,7 +35,7 @@ export class ResourceServer {
   readonly #config: HttpAuthConfig;
   readonly #paths: ReadonlySet<string>;
   readonly #grants: GrantTable | undefined;
-  readonly #limiter: RateLimiter | undefined;
+  readonly #limiter: CallLimiter | undefined;
 
   constructor(config: HttpAuthConfig, options: ResourceServerOptions = {}) {
     this.#config = config;
@@ -42,9 +44,14 @@ export class ResourceServer {
     // The path-aware location (RFC 9728 §3.1) and the root one, which some clients probe.
     this.#paths = new Set([new URL(this.resourceMetadataUrl).pathname, WELL_KNOWN]);
     this.#grants = config.grants ? new GrantTable(config.grants) : undefined;
-    this.#limiter = config.rateLimit
-      ? new RateLimiter({ ...config.rateLimit, ...(options.now && { now: options.now }) })
-      : undefined;
+    const limit = config.rateLimit && {
+      ...config.rateLimit,
+      ...(options.now && { now: options.now }),
+    };
+    this.#limiter =
+      limit && options.rateLimitStore
+        ? new SharedRateLimiter(options.rateLimitStore, limit)
+        : limit && new RateLimiter(limit);
   }
 
   /** The RFC 9728 document: this resource, its authorization server, the scopes it knows. */

@@ -26,6 +26,11 @@ export interface SharedState {
   readonly idempotency: SharedIdempotencyWindow;
   /** Coalescing across instances, on top of the instance's own coalescer. */
   coalescer(local: Coalescer): Coalescer;
+  /** Lua on this Redis, for state every instance counts together (`http.auth.rateLimit`). */
+  readonly scripts: {
+    readonly namespace: string;
+    eval(script: string, keys: string[], args: string[]): Promise<unknown>;
+  };
   stats(): SharedStateFigures;
   close(): Promise<void>;
 }
@@ -63,6 +68,10 @@ export function createSharedState(config: XServerConfig): SharedState | undefine
     events,
     idempotency: new RedisIdempotency(runs, timeoutFor),
     coalescer: (local) => new RedisCoalescer(local, runs, timeoutFor),
+    scripts: {
+      namespace: link.namespace,
+      eval: (script, keys, args) => link.eval(script, keys, args),
+    },
     stats: () => ({ ...link.stats(), runs: runs.stats(), events: events.stats() }),
     close: () => link.close(),
   };

@@ -63,7 +63,9 @@ const httpAuth = z
       })
       .strict()
       .optional()
-      .describe('token bucket per principal (token subject or client id) and category'),
+      .describe(
+        'token bucket per principal (token subject or client id) and category; shared through Redis with `cluster.shared`',
+      ),
     principalInSpans: z
       .boolean()
       .default(false)

@@ -155,7 +155,9 @@ export class Dispatcher {
     try {
       if (this.#closed) throw new ServerClosedError();
       // A scoped caller (http.auth): its grants and rate limit, before the category loads.
-      currentAccess()?.admit(call.category, call.tool);
+      // (No await without one: an unscoped call's path gets no extra turn.)
+      const access = currentAccess();
+      if (access) await access.admit(call.category, call.tool);
       const tool = await this.#deps.registry.tool(call.category, call.tool);
       const valid = tool.validate(call.params ?? {});
       if (!valid.ok) throw new InvalidParamsError(call.category, call.tool, valid.message);

@@ -13,7 +13,7 @@ import {
   isLegacyRequest,
   type McpHttpHandler,
 } from '@modelcontextprotocol/server';
-import { principalOf, ResourceServer } from '../auth/index.js';
+import { principalOf, type RateLimitStore, ResourceServer } from '../auth/index.js';
 import type { HttpConfig } from '../config/index.js';
 import { ConfigError } from '../errors.js';
 import {
@@ -101,7 +101,8 @@ export class HttpTransport implements ServerTransport {
   #stopped: Promise<void> | undefined;
   #closing: Promise<void> | undefined;
 
-  constructor(host: McpHost, options: HttpConfig) {
+  /** `rateLimitStore`: Redis shared by instances, so `http.auth.rateLimit` counts across them. */
+  constructor(host: McpHost, options: HttpConfig, rateLimitStore?: RateLimitStore) {
     if (!isLoopback(options.host) && options.token === undefined && options.auth === undefined) {
       throw new ConfigError(
         'http.token',
@@ -118,7 +119,7 @@ export class HttpTransport implements ServerTransport {
       allowedOrigins: options.allowedOrigins,
     };
     this.#sessions = new SessionTable({ idleMs: options.sessionIdleMs });
-    this.#auth = options.auth ? new ResourceServer(options.auth) : undefined;
+    this.#auth = options.auth ? new ResourceServer(options.auth, { rateLimitStore }) : undefined;
     // Legacy traffic never reaches it (`reject`): it is routed below, to sessions or stateless.
     this.#modern = createMcpHandler(() => host.createMcpServer(), {
       legacy: 'reject',
