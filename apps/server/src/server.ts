@@ -26,15 +26,11 @@ import {
   DirectTools,
   type McpDefinitions,
 } from './mcp/index.js';
-import { PeerFeatureHub } from './mcp/peer-features.js';
-import { PeerFeatures } from './peers/features.js';
-import {
-  exposurePlan,
-  PeerGateway,
-  type PeerTransportFactory,
-  sharedCategory,
-} from './peers/index.js';
+import type { PeerFeatureHub } from './mcp/peer-features.js';
+import type { PeerFeatures } from './peers/features.js';
+import { exposurePlan, type PeerGateway, type PeerTransportFactory } from './peers/index.js';
 import { Dispatcher, IdempotencyStore } from './pipeline/index.js';
+import { servePeers } from './server-peers.js';
 import {
   HttpTransport,
   type McpHost,
@@ -70,6 +66,10 @@ export interface XServerOptions {
 }
 
 export const SERVER_NAME = 'x-server';
+
+/** What `GET /` answers when `http.auth` is set (the page asks for `http.token` only). */
+const DASHBOARD_UNDER_OAUTH =
+  'The dashboard is not served on this port while http.auth (OAuth) is set: a browser cannot send an access token with a page load. Run `x-server --dashboard` on the machine for a loopback-only page.';
 export const SERVER_VERSION: string = version;
 
 /**
@@ -149,40 +149,20 @@ export class XServer implements McpHost {
     }
     // Which peers the meta-tools show and which tools/list shows (equal prefixes: ConfigError).
     const exposure = exposurePlan(config.peers);
-    this.peers = new PeerGateway({
-      peers: config.peers,
-      gateway: config.gateway,
+    const served = servePeers({
+      config,
       clientInfo: { name: SERVER_NAME, version: SERVER_VERSION },
-      ...(options.peerTransport ? { transport: options.peerTransport } : {}),
+      transport: options.peerTransport,
       now: this.#monotonic,
-      onToolsChanged: (peer) => {
-        this.registry.invalidate(peer);
-        this.#directRegistry.invalidate(peer);
-        this.schemas.forget(peer);
-        // A direct peer's change is x-server's: every client gets tools/list_changed.
-        this.#direct?.tools.changed(peer);
-      },
-      onConnection: (connection) => this.peerFeatures.wire(connection),
+      events: this.events,
+      registry: this.registry,
+      directRegistry: this.#directRegistry,
+      schemas: this.schemas,
+      direct: () => this.#direct?.tools,
     });
-    // The peers' resources, prompts and completions; their changes reach clients via the hub.
-    const hub: { events?: PeerFeatureHub } = {};
-    this.peerFeatures = new PeerFeatures({
-      peers: config.peers,
-      gateway: this.peers,
-      events: {
-        resourcesChanged: () => hub.events?.resourcesChanged(),
-        promptsChanged: () => hub.events?.promptsChanged(),
-        resourceUpdated: (uri) => hub.events?.resourceUpdated(uri),
-      },
-    });
-    this.#peerFeatureHub = hub.events = new PeerFeatureHub(this.peerFeatures, this.events);
-    for (const spec of this.peers.categories()) {
-      const expose = config.peers[spec.name]?.expose ?? 'meta';
-      // A `direct` peer is not in the catalog; a `both` peer is listed once, by the catalog.
-      if (expose !== 'direct') this.registry.register(spec);
-      if (expose === 'direct') this.#directRegistry.register(spec);
-      if (expose === 'both') this.#directRegistry.register(sharedCategory(spec, this.registry));
-    }
+    this.peers = served.gateway;
+    this.peerFeatures = served.features;
+    this.#peerFeatureHub = served.hub;
     for (const spec of options.categories ?? []) this.registry.register(spec);
 
     this.idempotency = new IdempotencyStore({
@@ -238,6 +218,7 @@ export class XServer implements McpHost {
     });
     this.dashboard = new Dashboard({
       token: config.http.token,
+      ...(config.http.auth ? { refuseHttp: DASHBOARD_UNDER_OAUTH } : {}),
       source: dashboardSource({
         ...{ instance: this.instanceId, version: SERVER_VERSION, peers: config.peers },
         ...{ stats: () => this.stats(), guard: backends.guard, transports: () => this.#transports },
@@ -311,6 +292,11 @@ export class XServer implements McpHost {
   /** Registers a transport, so that `close()` stops and closes it in order. */
   attach(transport: ServerTransport): void {
     this.#transports.add(transport);
+  }
+
+  /** A 2026-07-28 client listens for these resources: the peers that own them are subscribed. */
+  listening(resourceSubscriptions: readonly string[]): void {
+    for (const uri of resourceSubscriptions) this.peerFeatures.subscribe(uri).catch(() => {});
   }
 
   /** Serves Streamable HTTP as `config.http` says; resolves with the bound address. */

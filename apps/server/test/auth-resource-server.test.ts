@@ -66,6 +66,14 @@ afterAll(async () => {
 });
 
 describe('x-server as an OAuth resource server', () => {
+  it('does not serve the dashboard on its port (a page load cannot carry an access token)', async () => {
+    for (const path of ['/', '/dashboard/events', '/dashboard/app.js']) {
+      const response = await fetch(`${server.base}${path}`);
+      expect(response.status).toBe(403);
+      expect(await response.text()).toMatch(/not served on this port while http\.auth/);
+    }
+  });
+
   it('publishes RFC 9728 metadata naming its authorization server', async () => {
     for (const path of [
       '/.well-known/oauth-protected-resource/mcp',

@@ -114,6 +114,29 @@ describe('peer changes reach clients of both eras', () => {
   });
 });
 
+describe('a 2026-07-28 listen names resources never read through x-server', () => {
+  it('x-server subscribes on the owner peer, and the update reaches the listening client', async () => {
+    const gateway = await startHttp({ peers: { everything } });
+    const modern = await connectHttp(gateway.url, {}, MODERN);
+    const uri = 'demo://resource/dynamic/text/7';
+    const stream = await modern.listen({ resourceSubscriptions: [uri] });
+    closeAfterTest(() => stream.close());
+    // The SDK applies the filter itself; x-server hears the URIs from the request and watches them.
+    await expect
+      .poll(() => features(gateway.app.stats()).subscriptions.watched, { timeout: 30_000 })
+      .toBe(1);
+
+    const heard = next<{ uri: string }>(modern, 'notifications/resources/updated');
+    ok(
+      await modern.callTool({
+        name: 'dispatch',
+        arguments: { category: 'everything', tool: 'toggle-subscriber-updates', params: {} },
+      }),
+    );
+    expect((await heard).uri).toBe(uri);
+  });
+});
+
 describe('a subscription outlives its peer connection', () => {
   it('the peer process dies: the subscription is taken again on the new one, and updates still come', async () => {
     const gateway = await startHttp({ peers: { everything } });

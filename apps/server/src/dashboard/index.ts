@@ -23,6 +23,12 @@ export interface DashboardOptions extends CallWindowsOptions {
   source: DashboardSource;
   /** The bearer token (`http.token`) the page asks for; `undefined`: none. */
   token: string | undefined;
+  /**
+   * Why the page is not served over the HTTP transport (`handle()`), e.g. `http.auth`: an OAuth
+   * access token cannot come with a page load, and the page must not be open to anyone who
+   * reaches the port. `serveDashboard()` (loopback) still serves it. @default served
+   */
+  refuseHttp?: string;
   /** Time between two snapshots sent to the open pages. @default 1000 */
   intervalMs?: number;
   /** Workflow runs kept for the page. @default 10 */
@@ -37,9 +43,11 @@ export class Dashboard {
   readonly stream: SnapshotStream;
   readonly routes: DashboardRoutes;
   readonly #snapshot: () => DashboardSnapshot;
+  readonly #refuseHttp: string | undefined;
 
   constructor(options: DashboardOptions) {
     const now = options.now ?? Date.now;
+    this.#refuseHttp = options.refuseHttp;
     this.windows = new CallWindows(options);
     this.runs = new RecentRuns(options.maxRuns ?? 10, now);
     this.#snapshot = () => buildSnapshot(options.source, this.windows, this.runs, now());
@@ -61,7 +69,16 @@ export class Dashboard {
 
   /** Serves the request if it is the dashboard's (`/`, `/dashboard/…`); `false` otherwise. */
   handle(req: IncomingMessage, res: ServerResponse, path: string): Promise<boolean> {
-    return this.routes.handle(req, res, path);
+    const refusal = this.#refuseHttp;
+    if (refusal === undefined || !DashboardRoutes.owns(path)) {
+      return this.routes.handle(req, res, path);
+    }
+    res.writeHead(403, {
+      'content-type': 'text/plain; charset=utf-8',
+      'cache-control': 'no-store',
+    });
+    res.end(`${refusal}\n`);
+    return Promise.resolve(true);
   }
 
   /** Ends the open pages' streams. */

@@ -86,3 +86,9 @@ export class TtlCache<V> {
     };
   }
 }
+
+/** The shorter of a peer's `resourceCacheTtlMs` (`configured`) and the `ttlMs` its answer carries. */
+export function ttlOf(configured: number, result: object): number {
+  const hinted = (result as { ttlMs?: unknown }).ttlMs;
+  return typeof hinted === 'number' ? Math.min(configured, hinted) : configured;
+}

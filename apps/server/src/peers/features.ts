@@ -9,7 +9,7 @@ import type {
 } from '@modelcontextprotocol/client';
 import type { PeerConfig } from '../config/index.js';
 import type { PeerConnection } from './connection.js';
-import { TtlCache, type TtlCacheFigures } from './feature-cache.js';
+import { TtlCache, type TtlCacheFigures, ttlOf } from './feature-cache.js';
 import {
   type MergedPrompts,
   type MergedResources,
@@ -335,9 +335,14 @@ export class PeerFeatures {
     );
   }
 
-  /** Subscribes `subscriber` (a client's session) to `uri` on its owner peer. */
-  async subscribe(uri: string, subscriber: object): Promise<void> {
-    await this.#subscriptions.subscribe(uri, await this.ownerOf(uri), subscriber);
+  /**
+   * Subscribes `subscriber` (a client's session) to `uri` on its owner peer; without one, the
+   * gateway watches `uri` for a 2026-07-28 client listening for it (`resourceSubscriptions`).
+   */
+  async subscribe(uri: string, subscriber?: object): Promise<void> {
+    const peer = await this.ownerOf(uri);
+    if (subscriber) await this.#subscriptions.subscribe(uri, peer, subscriber);
+    else this.#subscriptions.watch(uri, peer);
   }
 
   unsubscribe(uri: string, subscriber: object): Promise<void> {
@@ -354,11 +359,8 @@ export class PeerFeatures {
     return this.#subscriptions.subscribersOf(uri);
   }
 
-  /** The shorter of the peer's `resourceCacheTtlMs` and the `ttlMs` its answer carries. */
   #ttl(peer: string, result: object): number {
-    const configured = this.#options.peers[peer]?.resourceCacheTtlMs ?? 0;
-    const hinted = (result as { ttlMs?: unknown }).ttlMs;
-    return typeof hinted === 'number' ? Math.min(configured, hinted) : configured;
+    return ttlOf(this.#options.peers[peer]?.resourceCacheTtlMs ?? 0, result);
   }
 
   #resourcesChanged(peer: string): void {

@@ -231,6 +231,8 @@ export class HttpTransport implements ServerTransport {
     // serialising the body again only to classify it would cost every POST a JSON.stringify.
     if (!(await isLegacyRequest(headersOnly(req), body))) {
       this.#eras.modern++;
+      const uris = listenedResources(body);
+      if (uris) this.#host.listening?.(uris);
       await this.#serveModern(req, res, body);
       return;
     }
@@ -360,4 +362,13 @@ export class HttpTransport implements ServerTransport {
       eras: { ...this.#eras },
     };
   }
+}
+
+/** The resource URIs a `subscriptions/listen` request asks for, if it is one that names some. */
+function listenedResources(body: unknown): string[] | undefined {
+  const request = body as { method?: unknown; params?: { notifications?: unknown } } | null;
+  if (request?.method !== 'subscriptions/listen') return undefined;
+  const uris = (request.params?.notifications as { resourceSubscriptions?: unknown } | undefined)
+    ?.resourceSubscriptions;
+  return Array.isArray(uris) ? uris.filter((uri) => typeof uri === 'string') : undefined;
 }

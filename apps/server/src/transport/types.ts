@@ -18,6 +18,11 @@ export interface McpHost {
    * token themselves. Resolves `true` when it answered the request.
    */
   route?(req: IncomingMessage, res: ServerResponse, path: string): Promise<boolean>;
+  /**
+   * A 2026-07-28 client opens `subscriptions/listen` for these resource URIs: the SDK applies
+   * the filter itself, so the host hears it here to subscribe on the peers that own them.
+   */
+  listening?(resourceSubscriptions: readonly string[]): void;
 }
 
 /**
