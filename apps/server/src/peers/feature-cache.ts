@@ -87,8 +87,9 @@ export class TtlCache<V> {
   }
 }
 
-/** The shorter of a peer's `resourceCacheTtlMs` (`configured`) and the `ttlMs` its answer carries. */
-export function ttlOf(configured: number, result: object): number {
+/** The shorter of the peer's `resourceCacheTtlMs` and the `ttlMs` its answer carries. */
+export function ttlOf(peer: { resourceCacheTtlMs: number } | undefined, result: object): number {
+  const configured = peer?.resourceCacheTtlMs ?? 0;
   const hinted = (result as { ttlMs?: unknown }).ttlMs;
   return typeof hinted === 'number' ? Math.min(configured, hinted) : configured;
 }

@@ -268,7 +268,7 @@ export class PeerFeatures {
       },
       signal,
     );
-    this.#cache.set(key, peer, result, this.#ttl(peer, result));
+    this.#cache.set(key, peer, result, ttlOf(this.#options.peers[peer], result));
     // Its updates drop the cached answer and reach 2026-07-28 clients listening for the URI.
     if (subscribable) this.#subscriptions.watch(uri, peer);
     return result;
@@ -301,7 +301,7 @@ export class PeerFeatures {
         ),
       signal,
     );
-    this.#cache.set(key, owner.peer, result, this.#ttl(owner.peer, result));
+    this.#cache.set(key, owner.peer, result, ttlOf(this.#options.peers[owner.peer], result));
     return result;
   }
 
@@ -357,10 +357,6 @@ export class PeerFeatures {
   /** The clients subscribed to `uri` (sessions of the 2025 era). */
   subscribersOf(uri: string): ReadonlySet<object> {
     return this.#subscriptions.subscribersOf(uri);
-  }
-
-  #ttl(peer: string, result: object): number {
-    return ttlOf(this.#options.peers[peer]?.resourceCacheTtlMs ?? 0, result);
   }
 
   #resourcesChanged(peer: string): void {
