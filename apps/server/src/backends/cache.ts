@@ -74,7 +74,7 @@ export class TieredResultCache implements ResultCache {
     return cacheKey(`${category}.${tool}`, params);
   }
 
-  async get(key: string): Promise<{ value: unknown } | undefined> {
+  get(key: string): Promise<{ value: unknown } | undefined> {
     return this.#cache.get<{ value: unknown }>(key);
   }
 

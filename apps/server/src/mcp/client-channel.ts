@@ -203,11 +203,12 @@ class ClientCall {
   #log(level: LogLevel, data: unknown, logger?: string): void {
     const leg = this.#leg;
     if (!leg) return;
-    if (!isModern(leg)) {
-      const threshold = this.#options.sessionLevel() ?? DEFAULT_LEGACY_LOG_LEVEL;
-      if (SEVERITY.indexOf(level) < SEVERITY.indexOf(threshold)) return;
-    }
-    // The SDK applies a 2026-07-28 request's own level.
+    // A 2026-07-28 request names its own level (none: no log lines, as the SDK does): a line
+    // below it costs no promise.
+    const threshold = isModern(leg)
+      ? this.#logLevel()
+      : (this.#options.sessionLevel() ?? DEFAULT_LEGACY_LOG_LEVEL);
+    if (threshold === undefined || SEVERITY.indexOf(level) < SEVERITY.indexOf(threshold)) return;
     const sent = leg.mcpReq.log(level, data, logger).catch(() => {});
     this.#sending = Promise.all([this.#sending, sent]);
   }
@@ -256,13 +257,12 @@ class ClientCall {
       await this.context.settled();
       return result;
     }
-    const outcome = await Promise.race([
-      done.then((result) => ({ result })),
-      new Promise<undefined>((resolve) => {
-        this.#wake = () => queueMicrotask(() => resolve(undefined));
-        if (this.#asked.length) this.#wake();
-      }),
-    ]);
+    // The work's answer, or undefined once it asked the client something (one promise, no race).
+    const outcome = await new Promise<{ result: CallToolResult } | undefined>((resolve, reject) => {
+      this.#wake = () => queueMicrotask(() => resolve(undefined));
+      if (this.#asked.length) this.#wake();
+      done.then((result) => resolve({ result }), reject);
+    });
     this.#wake = undefined;
     // Progress and log lines sent so far go out before the answer.
     await this.context.settled();

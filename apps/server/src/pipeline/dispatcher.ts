@@ -32,6 +32,7 @@ import { type CallTrace, callTrace } from './trace.js';
 
 // How long drain() waits for the calls it aborted to settle (and record their spans).
 const ABORTED_SETTLE_MS = 100;
+type Outcome = { result: unknown; cached: boolean };
 
 /** One call of one tool, as the model asks for it. */
 export interface DispatchCall {
@@ -158,25 +159,39 @@ export class Dispatcher {
       // (No await without one: an unscoped call's path gets no extra turn.)
       const access = currentAccess();
       if (access) await access.admit(call.category, call.tool);
-      const tool = await this.#deps.registry.tool(call.category, call.tool);
+      const { registry } = this.#deps;
+      const tool = // A loaded category's tool is read synchronously: no extra turn.
+        registry.loadedTool(call.category, call.tool) ??
+        (await registry.tool(call.category, call.tool));
       const valid = tool.validate(call.params ?? {});
       if (!valid.ok) throw new InvalidParamsError(call.category, call.tool, valid.message);
-      // No AbortController per call: the caller's signal goes to the scheduler and the breaker
-      // as it is, the tool's own signal is made only if the tool reads it, and shutdown aborts
-      // the calls through their contexts.
-      const live = new CallContext(options?.onProgress, trace?.child, options?.client);
-      context = live;
-      this.#live.add(live);
-      const execute = () => this.#execute(tool, call, valid.value, signal, live);
-      let outcome: { result: unknown; cached: boolean };
-      if (call.idempotencyKey !== undefined) {
-        const key = `${call.category}.${call.tool}\u0000${call.idempotencyKey}`;
-        const remembered = this.#deps.idempotency.run(key, execute, signal);
-        outcome = await live.run(() => remembered.promise);
-        // Read once settled: a replay from another instance is known only then.
-        replayed = remembered.replayed;
-      } else {
-        outcome = await live.run(execute);
+      // No AbortController per call (the tool's signal is made if read; shutdown aborts calls
+      // through their contexts). A cache hit needs no context: no tool runs.
+      const key =
+        call.idempotencyKey === undefined && isCacheable(tool)
+          ? this.#deps.cache.key(tool.category, tool.name, valid.value)
+          : undefined;
+      let outcome = key === undefined ? undefined : await this.#lookup(tool, key);
+      if (!outcome) {
+        const live = new CallContext(options?.onProgress, trace?.child, options?.client);
+        context = live;
+        this.#live.add(live);
+        const execute = () =>
+          key === undefined
+            ? this.#execute(tool, call, valid.value, signal, live)
+            : this.#share(tool, call, valid.value, key, signal, live);
+        if (call.idempotencyKey !== undefined) {
+          const remembered = this.#deps.idempotency.run(
+            `${call.category}.${call.tool}\u0000${call.idempotencyKey}`,
+            execute,
+            signal,
+          );
+          outcome = await live.run(() => remembered.promise);
+          // Read once settled: a replay from another instance is known only then.
+          replayed = remembered.replayed;
+        } else {
+          outcome = await live.run(execute);
+        }
       }
       cached = outcome.cached && !replayed;
       if (cached) this.#cacheHits++;
@@ -204,24 +219,39 @@ export class Dispatcher {
     }
   }
 
+  /** The cached answer under `key`, if any. */
+  async #lookup(tool: ResolvedTool, key: string): Promise<Outcome | undefined> {
+    const hit = await this.#deps.cache.get(key);
+    // An entry not in the tool's answer shape (written by an older version) is a miss.
+    if (hit && (!answersWithContent(tool) || isContentAnswer(hit.value))) {
+      return { result: hit.value, cached: true };
+    }
+    return undefined;
+  }
+
   async #execute(
     tool: ResolvedTool,
     call: DispatchCall,
     params: unknown,
     signal: AbortSignal | undefined,
     context: CallContext,
-  ): Promise<{ result: unknown; cached: boolean }> {
+  ): Promise<Outcome> {
     if (!isCacheable(tool)) {
       return { result: await this.#run(tool, call, params, signal, context), cached: false };
     }
-    const cache = this.#deps.cache;
-    const key = cache.key(tool.category, tool.name, params);
-    const hit = await cache.get(key);
-    // An entry not in the tool's answer shape (written by an older version) is a miss.
-    if (hit && (!answersWithContent(tool) || isContentAnswer(hit.value))) {
-      return { result: hit.value, cached: true };
-    }
-    // Identical calls in flight together run the tool once; each caller may still cancel alone.
+    const key = this.#deps.cache.key(tool.category, tool.name, params);
+    return (await this.#lookup(tool, key)) ?? this.#share(tool, call, params, key, signal, context);
+  }
+
+  /** A miss: identical calls in flight run the tool once; each caller may still cancel alone. */
+  async #share(
+    tool: ResolvedTool,
+    call: DispatchCall,
+    params: unknown,
+    key: string,
+    signal: AbortSignal | undefined,
+    context: CallContext,
+  ): Promise<Outcome> {
     const { promise, joined } = this.#coalescer.run<unknown, ToolProgress>(
       key,
       (run) => this.#runShared(tool, call, params, key, run, context),
