@@ -223,10 +223,8 @@ export class Dispatcher {
   async #lookup(tool: ResolvedTool, key: string): Promise<Outcome | undefined> {
     const hit = await this.#deps.cache.get(key);
     // An entry not in the tool's answer shape (written by an older version) is a miss.
-    if (hit && (!answersWithContent(tool) || isContentAnswer(hit.value))) {
-      return { result: hit.value, cached: true };
-    }
-    return undefined;
+    const fits = hit && (!answersWithContent(tool) || isContentAnswer(hit.value));
+    return fits ? { result: hit.value, cached: true } : undefined;
   }
 
   async #execute(
