@@ -147,6 +147,7 @@ function Dashboard({ s }: { s: Snapshot }) {
                 <th scope="col">kind</th>
                 <th scope="col">exposure</th>
                 <th scope="col">era</th>
+                <th scope="col">connections</th>
                 <th scope="col">loaded</th>
                 <th scope="col">circuit</th>
               </tr>
@@ -160,6 +161,7 @@ function Dashboard({ s }: { s: Snapshot }) {
                   <td>{category.peer ? `peer (${category.peer.transport})` : 'built-in'}</td>
                   <td>{category.peer?.expose ?? '–'}</td>
                   <td>{category.peer?.era ?? '–'}</td>
+                  <td>{category.peer ? category.peer.connections : '–'}</td>
                   <td>{category.loaded ? `yes (${category.toolCount ?? 0} tools)` : 'no'}</td>
                   <td>
                     <Circuit circuit={category.circuit} now={s.atMs} />

@@ -16,7 +16,13 @@ export interface CategoryRow {
   description: string;
   loaded: boolean;
   toolCount: number | null;
-  peer: { transport: 'stdio' | 'http'; expose: string; era: string | null } | null;
+  peer: {
+    transport: 'stdio' | 'http';
+    expose: string;
+    era: string | null;
+    /** Connections open to the peer now (stdio: processes running). */
+    connections: number;
+  } | null;
   circuit: { state: string; retryAt?: number };
 }
 

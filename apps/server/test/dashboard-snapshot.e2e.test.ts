@@ -20,7 +20,7 @@ describe('dashboard snapshot', () => {
       description: expect.any(String),
       loaded: false,
       toolCount: null,
-      peer: { transport: 'stdio', expose: 'meta', era: null },
+      peer: { transport: 'stdio', expose: 'meta', era: null, connections: 0 },
       circuit: { state: 'closed' },
     });
     expect(before.categories.find((row) => row.name === 'text')?.peer).toBeNull();
@@ -34,6 +34,7 @@ describe('dashboard snapshot', () => {
     expect(memory.loaded).toBe(true);
     expect(memory.toolCount).toBeGreaterThan(0);
     expect(memory.peer?.era).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+    expect(memory.peer?.connections).toBe(1);
     expect(after.tools.map((tool) => tool.name).sort()).toEqual(['memory.read_graph', 'text.hash']);
     // read_graph is read-only and idempotent too: two misses (it and the first hash), one hit.
     expect(after.cache).toMatchObject({ hits: 1, misses: 2 });

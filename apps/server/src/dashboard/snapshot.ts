@@ -69,7 +69,13 @@ export interface CategoryRow {
   loaded: boolean;
   toolCount: number | null;
   /** Set for a peer: how it is reached, how its tools are exposed, the era it negotiated. */
-  peer: { transport: 'stdio' | 'http'; expose: string; era: string | null } | null;
+  peer: {
+    transport: 'stdio' | 'http';
+    expose: string;
+    era: string | null;
+    /** Connections open to the peer now (stdio: processes running). */
+    connections: number;
+  } | null;
   circuit: CircuitDetail;
 }
 
@@ -118,6 +124,7 @@ export function buildSnapshot(
   const dispatcher = figures(stats.dispatcher);
   const peerStats = record(stats.peers);
   const eras = record(peerStats.eras);
+  const open = record(peerStats.connectionsByPeer);
   const peers = source.peers();
   const circuits = source.circuits();
   const scheduler = record(stats.scheduler);
@@ -141,6 +148,7 @@ export function buildSnapshot(
           ? {
               ...peer,
               era: typeof eras[category.name] === 'string' ? (eras[category.name] as string) : null,
+              connections: num(open[category.name]),
             }
           : null,
         circuit: circuits[category.name] ?? { state: 'closed' },

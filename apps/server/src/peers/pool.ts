@@ -36,6 +36,8 @@ export interface PeerConnectionsOptions {
 export interface PeerConnectionStats {
   /** Connections open now (for stdio peers: processes running). */
   connections: number;
+  /** The same, per peer (a peer with none open is absent). */
+  connectionsByPeer: Record<string, number>;
   connects: number;
   connectErrors: number;
   closedConnections: number;
@@ -178,8 +180,11 @@ export class PeerConnections {
 
   stats(): PeerConnectionStats {
     const pool = this.#pool.stats();
+    const connectionsByPeer: Record<string, number> = {};
+    for (const { peer } of this.#open) connectionsByPeer[peer] = (connectionsByPeer[peer] ?? 0) + 1;
     return {
       connections: this.#open.size,
+      connectionsByPeer,
       connects: pool.creates - this.#connectErrors,
       connectErrors: pool.createErrors + this.#connectErrors,
       closedConnections: pool.destroyed,
