@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Access, GrantTable, metadataUrls, RateLimiter, runAs } from '../src/auth/index.js';
+import { ServerMetrics } from '../src/backends/metrics.js';
 import { toSpan } from '../src/backends/telemetry.js';
 import { demoCategory } from '../src/catalog/builtins/demo.js';
 import { parseConfig } from '../src/config/index.js';
@@ -101,6 +102,26 @@ describe('the principal in spans', () => {
     expect(spans.map((span) => span.principal)).toEqual(['alice', undefined, undefined]);
     expect(toSpan(spans[0]!).attributes?.['enduser.id']).toBe('alice');
     expect(toSpan(spans[1]!).attributes).not.toHaveProperty('enduser.id');
+  });
+
+  it('is counted per caller in /metrics only when principalInSpans is on', async () => {
+    const { dispatcher } = dispatcherWith([demoCategory()]);
+    const metrics = new ServerMetrics({
+      cacheHitRate: () => 0,
+      breakerStates: () => ({}),
+      queue: () => ({ queued: 0, running: 0 }),
+      sessions: () => 0,
+    });
+    dispatcher.observe(metrics);
+    await runAs(new Access('alice', [], undefined, undefined, true), () =>
+      dispatcher.dispatch(echo),
+    );
+    await runAs(new Access('bob', [], undefined, undefined), () => dispatcher.dispatch(echo));
+    const text = await metrics.text();
+    expect(text).toContain(
+      'x_server_principal_calls_total{principal="alice",category="demo",outcome="ok"} 1',
+    );
+    expect(text).not.toContain('principal="bob"');
   });
 
   it('a refused call is a failed span with its FORBIDDEN code', async () => {

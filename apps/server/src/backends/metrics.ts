@@ -45,6 +45,7 @@ export class ServerMetrics implements CallObserver {
   readonly #calls: Counter<'category' | 'tool' | 'outcome'>;
   readonly #errors: Counter<'category' | 'tool' | 'code'>;
   readonly #duration: Histogram<'category' | 'tool'>;
+  readonly #byPrincipal: Counter<'principal' | 'category' | 'outcome'>;
   readonly #children = new Map<string, ToolChildren>();
 
   constructor(sources: MetricsSources, options: ServerMetricsOptions = {}) {
@@ -74,6 +75,13 @@ export class ServerMetrics implements CallObserver {
       help: 'Tool call latency, from dispatch to answer.',
       labelNames: ['category', 'tool'],
       buckets: [0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers,
+    });
+    // Only calls whose span names its caller (`http.auth.principalInSpans`) count here.
+    this.#byPrincipal = new Counter({
+      name: 'x_server_principal_calls_total',
+      help: 'Tool calls by caller (token subject or client id), category and outcome; with http.auth.principalInSpans only.',
+      labelNames: ['principal', 'category', 'outcome'],
       registers,
     });
     new Gauge({
@@ -144,6 +152,10 @@ export class ServerMetrics implements CallObserver {
     (span.ok ? (span.cached ? children.cached : children.ok) : children.error).inc();
     if (!span.ok) this.#errors.inc({ category, tool, code: span.errorCode ?? 'UNKNOWN' });
     children.duration.observe(span.durationMs / 1000);
+    if (span.principal !== undefined) {
+      const outcome = span.ok ? (span.cached ? 'cached' : 'ok') : 'error';
+      this.#byPrincipal.inc({ principal: span.principal, category, outcome });
+    }
   }
 
   // Label children are looked up once per tool: hashing the labels on every call is the

@@ -69,7 +69,9 @@ const httpAuth = z
     principalInSpans: z
       .boolean()
       .default(false)
-      .describe('spans name the caller (token subject or client id) as `enduser.id`'),
+      .describe(
+        'spans name the caller (token subject or client id) as `enduser.id`, and `/metrics` counts calls per caller (`x_server_principal_calls_total`)',
+      ),
   })
   .strict();
 
