@@ -1,6 +1,6 @@
 import { isAbsolute, relative } from 'node:path';
 import { escapeMarkdownCell, escapeXml, formatNs, formatRatio, formatValue } from './format.js';
-import { checkGoal, type GoalVerdict } from './goals.js';
+import { checkGoal, type GoalCheck, type GoalVerdict } from './goals.js';
 import type { ContenderResult, PackageResult, WorkloadResult } from './types.js';
 
 /** Said under every table of a quick run, whose figures are a smoke test. */
@@ -14,14 +14,24 @@ export function formatSpread(r: ContenderResult): string {
 
 /**
  * The goal's verdict in a few words: `met`, `MISSED: 0.48× cockatiel (needs ≥ 1.00×)`, or
- * `not checked: "O(log n) growth"`; the checked parts are listed when only some could be.
+ * `not checked: "O(log n) growth"`; the checked parts are listed when only some could be. A
+ * workload that judged its goal itself (`meetsGoal`) misses with what was measured against what
+ * was needed, and the parts only it could judge: `MISSED: 470 workflows/s (needs ≥ 600
+ * workflows/s); judged by the workload: "all succeeding"`.
  */
 export function formatVerdict(verdict: GoalVerdict): string {
   const missed = verdict.checks.filter((c) => !c.met);
   const unread = verdict.unchecked.map((c) => `"${c}"`).join(', ');
-  if (verdict.status === 'missed') {
-    return `MISSED: ${missed.map((c) => `${c.actual} (needs ${c.needed})`).join('; ')}`;
+  const measured = (checks: GoalCheck[]) =>
+    checks.map((c) => `${c.actual} (needs ${c.needed})`).join('; ');
+  if (verdict.status === 'missed' && verdict.byWorkload) {
+    // The workload's verdict: the misses the harness can see, else every figure it read.
+    const shown = measured(missed.length > 0 ? missed : verdict.checks);
+    const judged = unread ? `judged by the workload: ${unread}` : '';
+    const parts = [shown, judged].filter(Boolean).join('; ');
+    return parts ? `MISSED: ${parts}` : 'MISSED (judged by the workload)';
   }
+  if (verdict.status === 'missed') return `MISSED: ${measured(missed)}`;
   if (verdict.status === 'met') return 'met';
   if (verdict.checks.length === 0) return `not checked: ${unread}`;
   const met = verdict.checks.map((c) => `${c.actual} (${c.needed})`).join('; ');

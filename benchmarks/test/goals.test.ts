@@ -109,6 +109,49 @@ describe('checkGoal', () => {
     expect(checkGoal(w)!.status).toBe('met');
   });
 
+  it("keeps the figures beside a workload's own verdict: measured against needed, and what only it judged", () => {
+    const w: WorkloadResult = {
+      name: 'workflows',
+      ours: 'ours',
+      unit: 'workflows/s',
+      better: 'higher',
+      goal: 'at least 600 workflows/s, all succeeding',
+      goalMet: false,
+      results: { ours: figures(470), client: figures(140) },
+      ratios: { client: 470 / 140 },
+    };
+    expect(checkGoal(w)).toEqual({
+      status: 'missed',
+      byWorkload: true,
+      checks: [
+        {
+          clause: 'at least 600 workflows/s',
+          met: false,
+          actual: '470 workflows/s',
+          needed: '≥ 600 workflows/s',
+        },
+      ],
+      unchecked: ['all succeeding'],
+    });
+    w.results.ours = figures(650);
+    w.goalMet = true;
+    expect(checkGoal(w)).toMatchObject({ status: 'met', byWorkload: true });
+  });
+
+  it('reads a contender name holding a comma as one anchor, with or without its parenthetical', () => {
+    const w = throughput(
+      'at least 10x bare SDK 2 server, 1 ms tool; at most 30% slower than bare SDK 2 server, trivial echo',
+      1000,
+      { 'bare SDK 2 server, 1 ms tool': 500, 'bare SDK 2 server, trivial echo (the floor)': 1200 },
+    );
+    const verdict = checkGoal(w)!;
+    expect(verdict.unchecked).toEqual([]);
+    expect(verdict.checks.map((c) => [c.actual, c.needed, c.met])).toEqual([
+      ['2.00× bare SDK 2 server, 1 ms tool', '≥ 10×', false],
+      ['0.83× bare SDK 2 server, trivial echo (the floor)', '≥ 0.77×', true],
+    ]);
+  });
+
   it('has nothing to say about a workload without a goal', () => {
     const w = throughput('', 1, {});
     delete w.goal;
@@ -123,6 +166,13 @@ describe('goalClauses', () => {
       'b',
       'c (x, y and z)',
       'd',
+    ]);
+  });
+
+  it('does not split inside a name it is given', () => {
+    expect(goalClauses('at least 2x Bare, 1 ms; under 1 ms', ['bare, 1 ms'])).toEqual([
+      'at least 2x Bare, 1 ms',
+      'under 1 ms',
     ]);
   });
 });

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { consoleTable, resultsMarkdown, svgChart, writtenFiles } from '../src/report.js';
-import type { PackageResult } from '../src/types.js';
+import { checkGoal } from '../src/goals.js';
+import {
+  consoleTable,
+  formatVerdict,
+  resultsMarkdown,
+  svgChart,
+  writtenFiles,
+} from '../src/report.js';
+import type { PackageResult, WorkloadResult } from '../src/types.js';
 
 const result: PackageResult = {
   package: 'breaker',
@@ -105,5 +112,43 @@ describe('writtenFiles', () => {
         '/repo',
       ),
     ).toBe('Results written to:\n  benchmarks/results/quick/breaker.json\n  /elsewhere/base.json');
+  });
+});
+
+describe("a workload's own verdict", () => {
+  const workflows = (goalMet: boolean, value: number): WorkloadResult => ({
+    name: 'workflow_run',
+    ours: 'x-server workflow_run',
+    unit: 'workflows/s',
+    better: 'higher',
+    goal: 'at least 600 workflows/s, all succeeding',
+    goalMet,
+    results: {
+      'x-server workflow_run': { value, spread: 0.1, rounds: [value, value] },
+      'client calls': { value: 140, spread: 0.1, rounds: [140, 140] },
+    },
+    ratios: { 'client calls': value / 140 },
+  });
+
+  it('says what was measured against what was needed in the console and RESULTS.md', () => {
+    const missed =
+      'MISSED: 470 workflows/s (needs ≥ 600 workflows/s); judged by the workload: "all succeeding"';
+    const run: PackageResult = { ...result, workloads: [workflows(false, 470)] };
+    expect(consoleTable(run)).toContain(
+      `goal: at least 600 workflows/s, all succeeding — ${missed}`,
+    );
+    expect(resultsMarkdown([run])).toContain(
+      `at least 600 workflows/s, all succeeding — ${missed} |`,
+    );
+  });
+
+  it('shows the figures when only the workload saw the miss, and is met when it says so', () => {
+    expect(formatVerdict(checkGoal(workflows(false, 650))!)).toBe(
+      'MISSED: 650 workflows/s (needs ≥ 600 workflows/s); judged by the workload: "all succeeding"',
+    );
+    expect(formatVerdict(checkGoal(workflows(true, 650))!)).toBe('met');
+    expect(formatVerdict({ status: 'missed', checks: [], unchecked: [], byWorkload: true })).toBe(
+      'MISSED (judged by the workload)',
+    );
   });
 });
