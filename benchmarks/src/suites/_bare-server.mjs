@@ -20,7 +20,7 @@ import { serveStdio } from '@modelcontextprotocol/server/stdio';
 import { z } from 'zod';
 
 const echoInput = z.object({ value: z.unknown() });
-const workInput = z.object({ n: z.number() });
+const workInput = z.object({ n: z.number(), ms: z.number().int().min(0).max(1000).optional() });
 const lookupInput = z.object({ key: z.string(), ms: z.number().int().min(0).max(1000) });
 const wait = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const text = (value) => ({ content: [{ type: 'text', text: JSON.stringify(value) }] });
@@ -30,7 +30,8 @@ let executions = 0;
 /**
  * The per-request (HTTP) or per-connection (stdio) server: the trivial `echo` tool of the
  * per-call workloads, and the hot-path suite's tools (the same as its x-server plugin's):
- * `work` takes 1 ms; `lookup` takes `ms` and counts its executions, read with `executions`.
+ * `work` takes `ms` (1 by default); `lookup` takes `ms` and counts its executions, read with
+ * `executions`.
  */
 export function createBareServer() {
   const server = new McpServer({ name: 'bare', version: '1.0.0' });
@@ -41,9 +42,9 @@ export function createBareServer() {
   );
   server.registerTool(
     'work',
-    { description: 'Takes 1 ms, then answers n', inputSchema: workInput },
-    async ({ n }) => {
-      await wait(1);
+    { description: 'Takes ms (1 by default), then answers n', inputSchema: workInput },
+    async ({ n, ms }) => {
+      await wait(ms ?? 1);
       return text({ n });
     },
   );

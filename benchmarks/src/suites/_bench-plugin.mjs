@@ -1,7 +1,7 @@
 /**
  * x-server plugin category of the hot-path suite (config `plugins: [{ name: 'bench', module }]`):
  * the same tools `_bare-server.mjs` serves, as x-server tools.
- *   work        read-only + idempotent (cached): waits 1 ms, answers { n }
+ *   work        read-only + idempotent (cached): waits `ms` (1 by default), answers { n }
  *   lookup      read-only + idempotent (cached): waits `ms`, counts its executions
  *   executions  how many times `lookup` ran in this process
  */
@@ -15,11 +15,11 @@ export default {
   tools: [
     {
       name: 'work',
-      description: 'Takes 1 ms, then answers n (cached)',
-      input: z.object({ n: z.number() }),
+      description: 'Takes ms (1 by default), then answers n (cached)',
+      input: z.object({ n: z.number(), ms: z.number().int().min(0).max(1000).optional() }),
       hints: cached,
-      run: async ({ n }) => {
-        await wait(1);
+      run: async ({ n, ms }) => {
+        await wait(ms ?? 1);
         return { n };
       },
     },

@@ -19,7 +19,12 @@ import {
 
 const PLUGIN = join(import.meta.dirname, '_bench-plugin.mjs');
 const CACHED = 'x-server dispatch (cached)';
-const BARE_WORK = 'bare SDK 2 server, 1 ms tool';
+/** The bare server's `work` tool taking `ms`: calling the tool without x-server. */
+const bareWork = (ms: number) => `bare SDK 2 server, ${ms} ms tool`;
+/** The bare server's trivial `echo`: the round trip no server can go under on that transport. */
+const FLOOR = 'bare SDK 2 server, trivial echo (the floor)';
+/** How long the `work` tool takes: 1 ms as the issue asks, and longer, to show where 10x holds. */
+const TOOL_MS = [1, 10] as const;
 const WORKFLOW = 'x-server workflow_run';
 const CLIENT_SIDE = 'the same 6 calls as dispatches from the client';
 const COALESCED = 'x-server dispatch';
@@ -79,7 +84,13 @@ async function servers(dir: string): Promise<Servers> {
   };
 }
 
-/** Cached dispatch of a 1 ms tool against calling that tool on a bare server, per transport and era. */
+/**
+ * Cached dispatch of a tool taking 1 ms (and 10 ms) against calling that tool on a bare server,
+ * per transport and era. A sequential round trip has a floor, the bare server's trivial call over
+ * the same client and transport, that no server goes under: with a 1 ms tool, 10x needs a round
+ * trip ten times shorter than the tool itself takes, so the 1 ms workload also runs the floor and
+ * holds the cached dispatch to within 1.3x of it; the 10 ms workload shows where 10x holds.
+ */
 async function cachedWorkloads(spawned: Servers): Promise<Workload[]> {
   const workloads: Workload[] = [];
   for (const transport of ['stdio', 'Streamable HTTP'] as const) {
@@ -92,19 +103,33 @@ async function cachedWorkloads(spawned: Servers): Promise<Workload[]> {
               return c;
             });
       const [bare, ours] = [await connect('bare'), await connect('ours')];
-      const cachedCall = { category: 'bench', tool: 'work', params: { n: 1 } };
-      // Fills the cache; every timed call is then a hit.
-      parsed(await ours.callTool({ name: 'dispatch', arguments: cachedCall }));
-      workloads.push({
-        name: `a 1 ms tool: cached dispatch vs the bare call, over ${transport}, ${ERA_CLIENT[era]}, separate processes`,
-        ours: CACHED,
-        latency: true,
-        goal: `at least 10x ${BARE_WORK}`,
-        contenders: [
+      for (const ms of TOOL_MS) {
+        // 1 ms is the tool's default: the 1 ms call is the one the issue's goal was set on.
+        const params = ms === 1 ? { n: 1 } : { n: 1, ms };
+        const cachedCall = { category: 'bench', tool: 'work', params };
+        // Fills the cache; every timed call is then a hit.
+        parsed(await ours.callTool({ name: 'dispatch', arguments: cachedCall }));
+        const contenders = [
           { name: CACHED, run: () => ours.callTool({ name: 'dispatch', arguments: cachedCall }) },
-          { name: BARE_WORK, run: () => bare.callTool({ name: 'work', arguments: { n: 1 } }) },
-        ],
-      });
+          { name: bareWork(ms), run: () => bare.callTool({ name: 'work', arguments: params }) },
+        ];
+        if (ms === 1) {
+          contenders.push({
+            name: FLOOR,
+            run: () => bare.callTool({ name: 'echo', arguments: { value: 1 } }),
+          });
+        }
+        workloads.push({
+          name: `a ${ms} ms tool: cached dispatch vs the bare call${ms === 1 ? ' and the bare trivial call' : ''}, over ${transport}, ${ERA_CLIENT[era]}, separate processes`,
+          ours: CACHED,
+          latency: true,
+          goal:
+            ms === 1
+              ? `at least 10x ${bareWork(ms)}; at most 30% slower than ${FLOOR}`
+              : `at least 10x ${bareWork(ms)}`,
+          contenders,
+        });
+      }
     }
   }
   return workloads;
@@ -252,7 +277,7 @@ function workflowWorkload(url: string, runs: number, sessions: number): Workload
 export default defineSuite({
   package: 'hot-path',
   description:
-    "x-server's hot path, every process separate (the client here, x-server's CLI and the bare SDK 2 server each in a child): a cached dispatch of a tool that takes 1 ms against calling that tool on the bare server; N identical calls in flight together (coalescing: how many times the tool runs); and workflow_run at the seeds' scale (500 concurrent 6-step workflows from 10 HTTP sessions) against the client making the same calls itself.",
+    "x-server's hot path, every process separate (the client here, x-server's CLI and the bare SDK 2 server each in a child): a cached dispatch of a tool that takes 1 ms against calling that tool on the bare server, and against the bare server's trivial call (the round trip's floor, which no server goes under: 10x a 1 ms tool needs a round trip under 0.1 ms); the same with a tool taking 10 ms; N identical calls in flight together (coalescing: how many times the tool runs); and workflow_run at the seeds' scale (500 concurrent 6-step workflows from 10 HTTP sessions) against the client making the same calls itself.",
   workloads: async ({ quick }) => {
     try {
       const dir = await mkdtemp(join(tmpdir(), 'x-hot-path-bench-'));
