@@ -2,7 +2,7 @@ import { CycleError, DefinitionError } from './errors.js';
 import { compileGraph } from './graph.js';
 import { normalizeStep } from './options.js';
 import { findPlaceholders, isPlaceholder, isPlainObject, substitute } from './placeholders.js';
-import { checkExpression, referencedSteps, resolveReference } from './references.js';
+import { checkExpression, parseReference, resolveReference } from './references.js';
 import type { Jitter, StepContext, StepOptions, StepRun, TriggerRule } from './types.js';
 
 /** One step of a declarative workflow: JSON, so it can come from a file or a model. */
@@ -68,7 +68,27 @@ const STEP_KEYS: readonly string[] = ['id', 'uses', 'with', 'needs', ...OPTION_K
  * must be step references, or parameters named in `parameters` (templates only).
  */
 export function checkStepDefinitions(steps: unknown, parameters?: ReadonlySet<string>): string[] {
-  if (!Array.isArray(steps)) return ['steps must be an array'];
+  return analyzeSteps(steps, parameters).problems;
+}
+
+/** What one pass over declarative steps finds: the problems, and each well-formed step's references. */
+interface StepAnalysis {
+  problems: string[];
+  /** By step id: the steps its `${steps.<id>…}` placeholders refer to (known ids only). */
+  references: Map<string, string[]>;
+  /** The ids of the steps whose `with` holds a placeholder (of any kind). */
+  withPlaceholders: Set<string>;
+}
+
+const STEP_KEY_SET: ReadonlySet<string> = new Set(STEP_KEYS);
+
+/** One pass over the steps: every problem, and what building the steps needs to know. */
+function analyzeSteps(steps: unknown, parameters?: ReadonlySet<string>): StepAnalysis {
+  const references = new Map<string, string[]>();
+  const withPlaceholders = new Set<string>();
+  if (!Array.isArray(steps)) {
+    return { problems: ['steps must be an array'], references, withPlaceholders };
+  }
   const problems: string[] = [];
   const ids = new Set<string>();
   let duplicates = false;
@@ -86,10 +106,12 @@ export function checkStepDefinitions(steps: unknown, parameters?: ReadonlySet<st
   for (const step of steps) {
     if (!isPlainObject(step) || typeof step.id !== 'string' || step.id === '') continue;
     const where = `step "${step.id}"`;
+    let hasOption = false;
     for (const key of Object.keys(step)) {
-      if (step[key] !== undefined && !STEP_KEYS.includes(key)) {
-        problems.push(unknownField(where, key));
-      }
+      if (step[key] === undefined) continue;
+      if (!STEP_KEY_SET.has(key)) problems.push(unknownField(where, key));
+      else if (key !== 'id' && key !== 'uses' && key !== 'with' && key !== 'needs')
+        hasOption = true;
     }
     if (typeof step.uses !== 'string' || step.uses === '') {
       problems.push(`${where}: uses must name an action`);
@@ -102,28 +124,41 @@ export function checkStepDefinitions(steps: unknown, parameters?: ReadonlySet<st
         if (!ids.has(need)) problems.push(`${where} needs "${need}", which is not a step`);
       }
     }
-    for (const { written, expression } of findPlaceholders(step)) {
-      const problem = checkExpression(expression, ids, parameters);
-      if (problem) problems.push(`${where}: ${written} ${problem}`);
+    // Placeholders in field order; those of `with` are also what the step fills in when it runs.
+    const referenced: string[] = [];
+    for (const key of Object.keys(step)) {
+      const found = findPlaceholders(step[key]);
+      if (key === 'with' && found.length > 0) withPlaceholders.add(step.id);
+      for (const { written, expression } of found) {
+        const problem = checkExpression(expression, ids, parameters);
+        if (problem) problems.push(`${where}: ${written} ${problem}`);
+        if (key !== 'with') continue;
+        const reference = parseReference(expression);
+        if (reference && ids.has(reference.stepId)) referenced.push(reference.stepId);
+      }
     }
+    references.set(step.id, referenced);
+    // Options left out take their defaults, which are valid: only given ones are checked.
     // In a template an option may be a whole `${params.x}`; it is checked once filled in.
-    const options = Object.fromEntries(
-      OPTION_KEYS.map((key) => [
-        key,
-        parameters && isPlaceholder(step[key]) ? undefined : step[key],
-      ]),
-    );
-    try {
-      normalizeStep(step.id, () => undefined, options as StepOptions);
-    } catch (error) {
-      problems.push((error as Error).message);
+    if (hasOption) {
+      const options = Object.fromEntries(
+        OPTION_KEYS.map((key) => [
+          key,
+          parameters && isPlaceholder(step[key]) ? undefined : step[key],
+        ]),
+      );
+      try {
+        normalizeStep(step.id, () => undefined, options as StepOptions);
+      } catch (error) {
+        problems.push((error as Error).message);
+      }
     }
   }
   if (!duplicates) {
-    const cycle = findCycle(steps, ids);
+    const cycle = findCycle(steps, ids, references);
     if (cycle) problems.push(`dependencies form a cycle: ${cycle.join(' -> ')}`);
   }
-  return problems;
+  return { problems, references, withPlaceholders };
 }
 
 function unknownField(where: string, key: string): string {
@@ -140,6 +175,7 @@ function unknownField(where: string, key: string): string {
 function findCycle(
   steps: readonly unknown[],
   ids: ReadonlySet<string>,
+  references: ReadonlyMap<string, readonly string[]>,
 ): readonly string[] | undefined {
   const nodes = [];
   for (const step of steps) {
@@ -148,7 +184,7 @@ function findCycle(
     if (Array.isArray(step.needs)) {
       for (const need of step.needs) if (typeof need === 'string' && ids.has(need)) needs.add(need);
     }
-    for (const id of referencedSteps(step.with)) if (ids.has(id)) needs.add(id);
+    for (const id of references.get(step.id) ?? []) needs.add(id);
     nodes.push({ id: step.id, needs: [...needs], weight: 1 });
   }
   try {
@@ -172,7 +208,7 @@ export function buildSteps(
     isPlainObject(definition) && typeof definition.name === 'string' ? definition.name : '';
   const label = name ? `Workflow "${name}"` : 'Workflow definition';
   if (!isPlainObject(definition)) throw new DefinitionError(label, ['it must be an object']);
-  const problems = checkStepDefinitions(definition.steps);
+  const { problems, references, withPlaceholders } = analyzeSteps(definition.steps);
   const actions = new Map<string, StepAction>();
   // Actions are looked up even when the structure has problems, so all are reported at once.
   for (const step of Array.isArray(definition.steps) ? (definition.steps as unknown[]) : []) {
@@ -183,16 +219,33 @@ export function buildSteps(
     else problems.push(`step "${step.id}" uses "${step.uses}", which resolve() does not know`);
   }
   if (problems.length > 0) throw new DefinitionError(label, problems);
-  return definition.steps.map((step) => declare(step, actions.get(step.id)!));
+  return definition.steps.map((step) =>
+    declare(
+      step,
+      actions.get(step.id)!,
+      references.get(step.id) ?? [],
+      withPlaceholders.has(step.id),
+    ),
+  );
 }
 
-function declare(step: StepDefinition, action: StepAction): StepDeclaration {
-  const needs = new Set([...(step.needs ?? []), ...referencedSteps(step.with)]);
-  const options: StepOptions = { needs: [...needs] };
+function declare(
+  step: StepDefinition,
+  action: StepAction,
+  references: readonly string[],
+  hasPlaceholders: boolean,
+): StepDeclaration {
+  const given = step.needs ?? [];
+  // Needs first, then the steps referenced, each once (normalizeStep drops repeats too).
+  const needs = references.length === 0 ? given : [...new Set([...given, ...references])];
+  const options: StepOptions = { needs };
   for (const key of OPTION_KEYS) {
     if (step[key] !== undefined) Object.assign(options, { [key]: step[key] });
   }
   const template = step.with;
+  // Nothing to fill in: the action gets the step's `with` as declared, without a copy.
+  if (!hasPlaceholders)
+    return { id: step.id, run: (_, context) => action(template, context), options };
   const run: StepRun = (inputs, context) => {
     const input = substitute(template, (expression, written) =>
       resolveReference(step.id, expression, written, inputs, context.dependencies),

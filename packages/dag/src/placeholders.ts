@@ -12,6 +12,7 @@ export interface Placeholder {
 export function findPlaceholders(value: unknown): Placeholder[] {
   const found: Placeholder[] = [];
   walk(value, (text) => {
+    if (!text.includes('${')) return;
     for (const match of text.matchAll(PLACEHOLDER)) {
       found.push({ written: match[0], expression: match[1]! });
     }
@@ -30,12 +31,12 @@ export function substitute(
   lookup: (expression: string, written: string) => unknown,
 ): unknown {
   if (typeof value === 'string') {
+    if (!value.includes('${')) return value;
     const whole = WHOLE.exec(value);
     if (whole) {
       const replaced = lookup(whole[1]!, value);
       return replaced === KEEP ? value : replaced;
     }
-    if (!value.includes('${')) return value;
     return value.replace(PLACEHOLDER, (text, expression: string) => {
       const replaced = lookup(expression, text);
       if (replaced === KEEP) return text;
@@ -45,13 +46,17 @@ export function substitute(
   if (Array.isArray(value)) return value.map((item) => substitute(item, lookup));
   if (isPlainObject(value)) {
     const out: Record<string, unknown> = {};
-    for (const [key, item] of Object.entries(value)) {
-      Object.defineProperty(out, key, {
-        value: substitute(item, lookup),
-        enumerable: true,
-        writable: true,
-        configurable: true,
-      });
+    for (const key of Object.keys(value)) {
+      const item = substitute(value[key], lookup);
+      // An own `__proto__` key stays a key (assigning it would set the prototype).
+      if (key === '__proto__') {
+        Object.defineProperty(out, key, {
+          value: item,
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
+      } else out[key] = item;
     }
     return out;
   }

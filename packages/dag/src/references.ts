@@ -1,5 +1,5 @@
 import { UnresolvedReferenceError } from './errors.js';
-import { findPlaceholders, KEEP, readPath } from './placeholders.js';
+import { KEEP, readPath } from './placeholders.js';
 import type { StepOutcome } from './types.js';
 
 /** A parsed `${steps.<id>.output.<path>}` or `${steps.<id>.status}`. */
@@ -25,16 +25,6 @@ export function parseReference(expression: string): StepReference | undefined {
     string?,
   ];
   return { stepId, field, path: path === undefined ? [] : path.split('.') };
-}
-
-/** The ids of the steps that `${steps.<id>…}` placeholders in `value` refer to. */
-export function referencedSteps(value: unknown): string[] {
-  const found: string[] = [];
-  for (const { expression } of findPlaceholders(value)) {
-    const reference = parseReference(expression);
-    if (reference) found.push(reference.stepId);
-  }
-  return found;
 }
 
 /**

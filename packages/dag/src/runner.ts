@@ -267,12 +267,10 @@ export class Execution {
     const id = this.#steps[i]!.id;
     const attempts = this.#started[i]!;
     const now = this.#clock.now();
-    const result: StepResult & { startedAt?: number; durationMs?: number } = {
-      id,
-      status,
-      ...detail,
-      attempts,
-    };
+    const result: StepResult & { startedAt?: number; durationMs?: number } =
+      status === 'succeeded'
+        ? { id, status, output: detail.output, attempts }
+        : { id, status, ...detail, attempts };
     if (attempts > 0) {
       result.startedAt = this.#startedAt[i]!;
       result.durationMs = now - this.#startedAt[i]!;

@@ -166,4 +166,67 @@ describe('Workflow.fromJSON', () => {
 
     expect(run).toThrow('step "a" uses "mystery", which resolve() does not know');
   });
+
+  it('gives a step without placeholders its with value as declared, and one with them a filled copy', async () => {
+    const seen: unknown[] = [];
+    const record: ActionResolver = () => (input) => {
+      seen.push(input);
+      return input;
+    };
+    const plain = { n: 1, nested: { list: ['x'] } };
+    const templated = { n: '${steps.a.output.n}', keep: 'as is' };
+    const wf = Workflow.fromJSON(
+      {
+        steps: [
+          { id: 'a', uses: 'record', with: plain },
+          { id: 'b', uses: 'record', with: templated },
+        ],
+      },
+      record,
+    );
+
+    const result = await wf.run();
+
+    expect(result.status).toBe('succeeded');
+    expect(seen[0]).toBe(plain);
+    expect(seen[1]).toEqual({ n: 1, keep: 'as is' });
+    expect(templated).toEqual({ n: '${steps.a.output.n}', keep: 'as is' });
+  });
+
+  it('keeps a __proto__ key of with as an own key when filling placeholders', async () => {
+    const withValue = JSON.parse('{"__proto__": "${steps.a.output}", "other": 2}') as unknown;
+    const wf = Workflow.fromJSON(
+      {
+        steps: [
+          { id: 'a', uses: 'echo', with: 'polluted?' },
+          { id: 'b', uses: 'echo', with: withValue },
+        ],
+      },
+      resolve,
+    );
+
+    const output = (await wf.run()).steps.b?.output as Record<string, unknown>;
+
+    expect(Object.getPrototypeOf(output)).toBe(Object.prototype);
+    expect(Object.hasOwn(output, '__proto__')).toBe(true);
+    expect(Object.getOwnPropertyDescriptor(output, '__proto__')?.value).toBe('polluted?');
+    expect(output.other).toBe(2);
+  });
+
+  it('checks the options a step gives, and none of those it leaves out', () => {
+    const run = () =>
+      Workflow.fromJSON(
+        {
+          steps: [
+            { id: 'a', uses: 'echo' },
+            { id: 'b', uses: 'echo', maxAttempts: 0 },
+          ],
+        },
+        resolve,
+      );
+
+    expect(run).toThrow(DefinitionError);
+    expect(run).toThrow(/step\("b"\): options.maxAttempts must be an integer/);
+    expect(run).not.toThrow(/step\("a"\)/);
+  });
 });
