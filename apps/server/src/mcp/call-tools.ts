@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { errorCode, errorMessage } from '../errors.js';
-import type { Dispatcher } from '../pipeline/index.js';
+import type { Dispatcher, DispatchOptions } from '../pipeline/index.js';
 import { dispatchParallel } from '../pipeline/index.js';
 import { roundMs, structured, toolError, withContent } from './results.js';
 import { type CallContext, type MetaTool, metaTool, rawMetaTool } from './tool-kit.js';
@@ -57,21 +57,21 @@ export function callTools(
         try {
           // A peer's progress (or any tool's) reaches the caller under its own token.
           // A peer's requests to the client and its log lines go back to this caller.
-          const options =
-            ctx.progress || ctx.trace || ctx.client
-              ? {
-                  ...(ctx.progress && { onProgress: ctx.progress }),
-                  ...(ctx.trace && { trace: ctx.trace }),
-                  ...(ctx.client && { client: ctx.client }),
-                }
-              : undefined;
+          // One literal of one shape (no spread: V8 builds a spread literal slowly).
+          const options: DispatchOptions = {
+            onProgress: ctx.progress,
+            trace: ctx.trace,
+            client: ctx.client,
+          };
           const done = await dispatcher.dispatch(call, ctx.signal, options);
           const { answer, cached, replayed } = done;
           const durationMs = roundMs(done.durationMs);
-          ctx.log(
-            'debug',
-            `${category}.${tool} ${replayed ? 'replayed' : cached ? 'served from cache' : 'ran'} in ${durationMs} ms`,
-          );
+          if (ctx.logs('debug')) {
+            ctx.log(
+              'debug',
+              `${category}.${tool} ${replayed ? 'replayed' : cached ? 'served from cache' : 'ran'} in ${durationMs} ms`,
+            );
+          }
           if (answer) {
             // A peer's answer goes out as the peer sent it: its blocks are the content.
             const { structuredContent: result } = answer;

@@ -113,11 +113,12 @@ class ClientCall {
    */
   readonly #controller: AbortController | undefined;
   #onLegAbort: (() => void) | undefined;
-  #sending: Promise<unknown> = Promise.resolve();
-  /** Asked by the work and not yet sent to the client. */
-  #asked: Question[] = [];
+  /** Progress and log lines sent and not yet known to be out; none for most calls. */
+  #sending: Promise<unknown> | undefined;
+  /** Asked by the work and not yet sent to the client (made on the first question). */
+  #asked: Question[] | undefined;
   /** Sent to the client in the last `input_required`, by key. */
-  #sent = new Map<string, Question>();
+  #sent: Map<string, Question> | undefined;
   #wake: (() => void) | undefined;
   #expiry: ReturnType<typeof setTimeout> | undefined;
   #next = 0;
@@ -135,29 +136,36 @@ class ClientCall {
     const meta = leg.mcpReq._meta as Record<string, unknown> | undefined;
     const traceparent = meta?.[TRACEPARENT_META_KEY];
     const tracestate = meta?.[TRACESTATE_META_KEY];
-    const channel: ClientChannel = {
-      ...(options.owner ? { owner: options.owner } : {}),
-      capabilities: () => options.capabilities(),
-      logLevel: () => this.#logLevel(),
-      request: (request, signal) => this.#request(request, signal),
-      log: (level, data, logger) => this.#log(level, data, logger),
-    };
-    const progressToken = meta?.progressToken;
+    // Plain literals of one shape on every call (no spread: V8 builds a spread literal slowly).
     this.context = {
       signal: this.#controller?.signal ?? leg.mcpReq.signal,
       // Asked for on the first leg: a retry's own token carries the later reports.
-      progress: progressToken === undefined ? undefined : (progress) => this.#progress(progress),
+      progress: meta?.progressToken === undefined ? undefined : this.#progress,
       trace:
         typeof traceparent === 'string'
-          ? { traceparent, ...(typeof tracestate === 'string' ? { tracestate } : {}) }
+          ? typeof tracestate === 'string'
+            ? { traceparent, tracestate }
+            : { traceparent }
           : undefined,
-      log: (level, data) => this.#log(level, data, 'x-server'),
-      client: channel,
-      settled: async () => {
-        await this.#sending;
-      },
+      log: this.#contextLog,
+      logs: this.#logs,
+      client: new Channel(this, options),
+      settled: this.#settled,
     };
   }
+
+  readonly #progress = (progress: ToolProgress): void => this.#sendProgress(progress);
+  readonly #contextLog = (level: LogLevel, data: unknown): void =>
+    this.log(level, data, 'x-server');
+  readonly #logs = (level: LogLevel): boolean => this.#wants(level);
+  readonly #settled = async (): Promise<void> => {
+    // Loops: a line sent while the earlier ones went out is waited for too.
+    while (this.#sending) {
+      const sending = this.#sending;
+      await sending;
+      if (this.#sending === sending) this.#sending = undefined;
+    }
+  };
 
   #attach(leg: ServerContext): void {
     this.#leg = leg;
@@ -177,7 +185,7 @@ class ClientCall {
     this.#leg = undefined;
   }
 
-  #logLevel(): LogLevel | undefined {
+  logLevel(): LogLevel | undefined {
     const leg = this.#leg;
     if (leg && isModern(leg)) {
       const level = (leg.mcpReq.envelope as Record<string, unknown> | undefined)?.[
@@ -188,7 +196,7 @@ class ClientCall {
     return this.#options.sessionLevel();
   }
 
-  #progress(progress: ToolProgress): void {
+  #sendProgress(progress: ToolProgress): void {
     const leg = this.#leg;
     const progressToken = (leg?.mcpReq._meta as Record<string, unknown> | undefined)
       ?.progressToken as string | number | undefined;
@@ -197,23 +205,31 @@ class ClientCall {
     const sent = leg.mcpReq
       .notify({ method: 'notifications/progress', params: { progressToken, ...progress } })
       .catch(() => {});
-    this.#sending = Promise.all([this.#sending, sent]);
+    this.#track(sent);
   }
 
-  #log(level: LogLevel, data: unknown, logger?: string): void {
+  #track(sent: Promise<unknown>): void {
+    this.#sending = this.#sending ? Promise.all([this.#sending, sent]) : sent;
+  }
+
+  /** Whether a line at `level` goes to the client on the leg being served. */
+  #wants(level: LogLevel): boolean {
     const leg = this.#leg;
-    if (!leg) return;
-    // A 2026-07-28 request names its own level (none: no log lines, as the SDK does): a line
-    // below it costs no promise.
+    if (!leg) return false;
+    // A 2026-07-28 request names its own level (none: no log lines, as the SDK does).
     const threshold = isModern(leg)
-      ? this.#logLevel()
+      ? this.logLevel()
       : (this.#options.sessionLevel() ?? DEFAULT_LEGACY_LOG_LEVEL);
-    if (threshold === undefined || SEVERITY.indexOf(level) < SEVERITY.indexOf(threshold)) return;
-    const sent = leg.mcpReq.log(level, data, logger).catch(() => {});
-    this.#sending = Promise.all([this.#sending, sent]);
+    return threshold !== undefined && SEVERITY.indexOf(level) >= SEVERITY.indexOf(threshold);
   }
 
-  #request(request: Question['request'], signal?: AbortSignal): Promise<Record<string, unknown>> {
+  log(level: LogLevel, data: unknown, logger?: string): void {
+    // A line below the client's level costs no promise.
+    if (!this.#wants(level)) return;
+    this.#track(this.#leg!.mcpReq.log(level, data, logger).catch(() => {}));
+  }
+
+  request(request: Question['request'], signal?: AbortSignal): Promise<Record<string, unknown>> {
     const missing = missingCapability(request, this.#options.capabilities());
     if (missing) {
       return Promise.reject(
@@ -242,6 +258,7 @@ class ClientCall {
     // The 2026-07-28 era: the call answers input_required and waits for the client's retry.
     return new Promise((resolve, reject) => {
       const question: Question = { request, resolve, reject };
+      this.#asked ??= [];
       this.#asked.push(question);
       signal?.addEventListener('abort', () => reject(signal.reason), { once: true });
       this.#wake?.();
@@ -254,26 +271,28 @@ class ClientCall {
     if (!this.#controller) {
       // A 2025-era call asks its client directly: it never answers input_required.
       const result = await done;
-      await this.context.settled();
+      if (this.#sending) await this.#settled();
       return result;
     }
     // The work's answer, or undefined once it asked the client something (one promise, no race).
     const outcome = await new Promise<{ result: CallToolResult } | undefined>((resolve, reject) => {
       this.#wake = () => queueMicrotask(() => resolve(undefined));
-      if (this.#asked.length) this.#wake();
+      if (this.#asked?.length) this.#wake();
       done.then((result) => resolve({ result }), reject);
     });
     this.#wake = undefined;
     // Progress and log lines sent so far go out before the answer.
-    await this.context.settled();
+    if (this.#sending) await this.#settled();
     if (outcome) {
       this.#detach();
       return outcome.result;
     }
     const inputRequests: Record<string, { method: string; params?: Record<string, unknown> }> = {};
-    for (const question of this.#asked.splice(0)) {
+    this.#sent ??= new Map();
+    const sent = this.#sent;
+    for (const question of this.#asked?.splice(0) ?? []) {
       const key = `q${++this.#next}`;
-      this.#sent.set(key, question);
+      sent.set(key, question);
       inputRequests[key] = question.request;
     }
     this.#detach();
@@ -293,7 +312,8 @@ class ClientCall {
     clearTimeout(this.#expiry);
     this.#attach(leg);
     const responses = leg.mcpReq.inputResponses ?? {};
-    for (const [key, question] of this.#sent) {
+    const sent = this.#sent ?? new Map<string, Question>();
+    for (const [key, question] of sent) {
       const response = responses[key];
       if (response !== null && typeof response === 'object') {
         question.resolve(response as Record<string, unknown>);
@@ -303,7 +323,39 @@ class ClientCall {
         );
       }
     }
-    this.#sent.clear();
+    sent.clear();
+  }
+}
+
+/** The way back to the client of one {@link ClientCall}, as its work sees it. */
+class Channel implements ClientChannel {
+  readonly #call: ClientCall;
+  readonly #options: ClientOptions;
+  readonly owner: object | undefined;
+
+  constructor(call: ClientCall, options: ClientOptions) {
+    this.#call = call;
+    this.#options = options;
+    this.owner = options.owner;
+  }
+
+  capabilities(): Record<string, unknown> | undefined {
+    return this.#options.capabilities();
+  }
+
+  logLevel(): LogLevel | undefined {
+    return this.#call.logLevel();
+  }
+
+  request(
+    request: { method: ClientRequestMethod; params?: Record<string, unknown> },
+    signal?: AbortSignal,
+  ): Promise<Record<string, unknown>> {
+    return this.#call.request(request, signal);
+  }
+
+  log(level: LogLevel, data: unknown, logger?: string): void {
+    this.#call.log(level, data, logger);
   }
 }
 

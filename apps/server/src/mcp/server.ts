@@ -129,6 +129,12 @@ export function createMcpServer(definitions: McpDefinitions): Server {
     // A scoped caller (http.auth): every dispatch of this call, however nested, is checked.
     runAs(accessOf(ctx.http?.authInfo), () => callTool(request, ctx)),
   );
+  // This serving unit's client, the same for each of its calls.
+  const client = {
+    sessionLevel: () => sessionLevel,
+    capabilities: () => server.getClientCapabilities() as Record<string, unknown> | undefined,
+    owner: server,
+  };
   const callTool = async (
     request: { params: { name: string; arguments?: Record<string, unknown> | undefined } },
     ctx: Parameters<typeof serveWithClient>[0],
@@ -139,14 +145,8 @@ export function createMcpServer(definitions: McpDefinitions): Server {
     if (route && direct) {
       // A direct tool: the dispatcher's path and the peer's answer; the peer's requests to the
       // client during the call reach this client, as for the meta-tools below.
-      const result = await serveWithClient(
-        ctx,
-        {
-          sessionLevel: () => sessionLevel,
-          capabilities: () => server.getClientCapabilities() as Record<string, unknown> | undefined,
-          owner: server,
-        },
-        (context) => direct.call(route, args, context),
+      const result = await serveWithClient(ctx, client, (context) =>
+        direct.call(route, args, context),
       );
       if (isInputRequiredResult(result)) return result as never;
       return server.projectCallToolResult(result, route.outputSchema);
@@ -160,14 +160,8 @@ export function createMcpServer(definitions: McpDefinitions): Server {
     const parsed = parseArguments(built.tool, args);
     if (!parsed.ok) return server.projectCallToolResult(parsed.result, built.outputSchema);
     // A peer's requests to the client during the call go to this client (client-channel.ts).
-    const result = await serveWithClient(
-      ctx,
-      {
-        sessionLevel: () => sessionLevel,
-        capabilities: () => server.getClientCapabilities() as Record<string, unknown> | undefined,
-        owner: server,
-      },
-      (context) => built.tool.call(parsed.args as never, context).catch(toolError),
+    const result = await serveWithClient(ctx, client, (context) =>
+      built.tool.call(parsed.args as never, context).catch(toolError),
     );
     if (isInputRequiredResult(result)) return result as never;
     // Progress and log lines the call sent went out before its answer.

@@ -23,6 +23,8 @@ export interface CallContext {
    * `_meta`) or per session (2025 `logging/setLevel`). A failed send is dropped.
    */
   log(level: LoggingLevel, data: unknown): void;
+  /** Whether a line at `level` would reach the client (so a line nobody reads is not built). */
+  logs(level: LoggingLevel): boolean;
   /**
    * The client behind the call, for work that needs it during the call: a peer's sampling,
    * elicitation and roots requests, its log lines (see client-channel.ts).
