@@ -72,7 +72,7 @@ export const defaultPeerTransport: PeerTransportFactory = async (_peer, config) 
       env: config.env,
       ...(config.cwd === undefined ? {} : { cwd: config.cwd }),
     });
-    serializeSends(transport);
+    // Its sends share one `drain` wait of their own: no serializeSends (a turn per message).
     return {
       transport,
       pid: () => transport.pid,

@@ -12,7 +12,6 @@ import { InFlight } from '../in-flight.js';
 import {
   clientSdk,
   defaultPeerTransport,
-  loadClientSdk,
   type PeerConnection,
   type PeerTransportFactory,
 } from './connection.js';
@@ -146,8 +145,16 @@ export class PeerGateway {
     return this.#instructions.get(peer);
   }
 
-  /** A connection to start one request on; notes the peer's instructions it brought. */
-  async #borrow(peer: string): Promise<PeerConnection> {
+  /**
+   * A connection to start one request on: the peer's warm one at once (no turn of the event
+   * loop, no trip through the pool: pool.ts), else one from the pool.
+   */
+  #borrow(peer: string): PeerConnection | Promise<PeerConnection> {
+    return this.#connections.lendWarm(peer) ?? this.#borrowFromPool(peer);
+  }
+
+  /** A connection from the pool; notes the peer's instructions and era it brought. */
+  async #borrowFromPool(peer: string): Promise<PeerConnection> {
     const connection = await this.#connections.borrow(peer);
     const instructions = connection.client.getInstructions()?.trim();
     if (instructions) this.#instructions.set(peer, instructions);
@@ -281,9 +288,9 @@ export class PeerGateway {
     this.#work.begin();
     let connection: PeerConnection | undefined;
     try {
-      connection = await this.#borrow(peer);
+      connection = this.#connections.lendWarm(peer) ?? (await this.#borrowFromPool(peer));
       // Progress, the client's requests, log lines and level travel with the call (peer-call.ts).
-      const meta = ctx.trace ? await traceMeta(ctx.trace) : undefined;
+      const meta = ctx.trace ? traceMeta(ctx.trace) : undefined;
       const result = await callPeerTool(connection, { tool, params, meta }, ctx, config.timeoutMs);
       if (result.isError) throw peerToolError(peer, tool, textOf(result.content), result.content);
       const { content, structuredContent } = result;
@@ -356,9 +363,9 @@ export class PeerGateway {
  * The call's trace context for the peer's `_meta` (W3C `traceparent`/`tracestate`, the keys the
  * 2026-07-28 revision names; a 2025-era peer gets them in `_meta` too).
  */
-async function traceMeta(trace: TraceContext): Promise<Record<string, string>> {
+function traceMeta(trace: TraceContext): Record<string, string> {
   // Loaded already (a connection is open): the keys come from the SDK without a static import.
-  const { TRACEPARENT_META_KEY, TRACESTATE_META_KEY } = await loadClientSdk();
+  const { TRACEPARENT_META_KEY, TRACESTATE_META_KEY } = clientSdk()!;
   return trace.tracestate === undefined
     ? { [TRACEPARENT_META_KEY]: trace.traceparent }
     : { [TRACEPARENT_META_KEY]: trace.traceparent, [TRACESTATE_META_KEY]: trace.tracestate };

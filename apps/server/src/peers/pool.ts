@@ -31,6 +31,21 @@ export interface PeerConnectionsOptions {
   retireGraceMs: () => number;
   /** The error for a borrow that shutdown stopped; `undefined` while the gateway runs. */
   stopped: () => Error | undefined;
+  /** Monotonic clock, for how long a connection is lent again without the pool. @default performance.now */
+  now?: () => number;
+}
+
+/**
+ * Longest a connection the pool lent is lent again without the pool (see
+ * {@link PeerConnections.lendWarm}): at least this often a busy peer's borrow goes through the
+ * pool, so its idle clock (`idleTimeoutMs`) and checks see the connection in use.
+ */
+export const WARM_LEND_MS = 1_000;
+
+/** The connection a peer's pool lent last, and until when it is lent again without the pool. */
+interface Warm {
+  connection: PeerConnection;
+  until: number;
 }
 
 export interface PeerConnectionStats {
@@ -53,11 +68,20 @@ export class PeerConnections {
   readonly #options: PeerConnectionsOptions;
   readonly #pool: PeerPool<PooledPeer>;
   readonly #open = new Set<PeerConnection>();
+  /** Per peer, the connection lent last while it is known alive (see lendWarm). */
+  readonly #warm = new Map<string, Warm>();
+  readonly #now: () => number;
+  /** How long a connection the pool lent is lent again without it. */
+  readonly #warmMs: number;
+  #draining = false;
   #connectErrors = 0;
 
   constructor(options: PeerConnectionsOptions) {
     this.#options = options;
     const { gateway, shutdown } = options;
+    this.#now = options.now ?? (() => performance.now());
+    // Never longer than the pool would go without a ping, nor than it lets a connection idle.
+    this.#warmMs = Math.min(WARM_LEND_MS, gateway.pingIntervalMs, gateway.idleTimeoutMs);
     const longestCallMs = Math.max(0, ...Object.values(options.peers).map((p) => p.timeoutMs));
     this.#pool = new PeerPool<PooledPeer>({
       // A failed connect is handed out as a FailedConnect instead of thrown: the pool would
@@ -91,6 +115,8 @@ export class PeerConnections {
       // Calls may still run on a connection the pool retires (loans are brief, see borrow()).
       destroy: async (connection) => {
         if (connection instanceof FailedConnect) return;
+        // Retired (idle, dead, or at shutdown): lent no more, not even without the pool.
+        this.#cool(connection);
         await this.#end(connection, options.retireGraceMs());
       },
       validate: (connection) =>
@@ -120,6 +146,38 @@ export class PeerConnections {
   }
 
   /**
+   * The connection the peer's pool lent last, lent again (marked busy: `end()` it when the
+   * request settles) without a trip through the pool, while that is what the pool would do: it
+   * is open and was lent by the pool less than {@link WARM_LEND_MS} (and less than the ping
+   * interval) ago, so the pool's check would pass it without a ping, and it is idle or the only
+   * connection the peer may have (`maxConnectionsPerPeer` 1). `undefined` otherwise:
+   * {@link borrow} then goes through the pool (and the lent connection becomes the warm one).
+   * The pool's acquire, check and release cost a call more than the rest of its borrowing.
+   */
+  lendWarm(peer: string): PeerConnection | undefined {
+    const warm = this.#warm.get(peer);
+    if (warm === undefined) return undefined;
+    const { connection } = warm;
+    if (connection.closed || this.#now() >= warm.until) {
+      this.#warm.delete(peer);
+      return undefined;
+    }
+    // With room for more connections, a call that finds this one busy asks the pool, which
+    // spreads concurrent calls over up to maxConnectionsPerPeer connections as before.
+    if (connection.inFlight > 0 && this.#options.gateway.maxConnectionsPerPeer > 1)
+      return undefined;
+    connection.begin();
+    return connection;
+  }
+
+  /** Stops lending `connection` without the pool. */
+  #cool(connection: PeerConnection): void {
+    if (this.#warm.get(connection.peer)?.connection === connection) {
+      this.#warm.delete(connection.peer);
+    }
+  }
+
+  /**
    * A connection to start one request on, marked busy (`end()` it when the request settles). A
    * connect that failed fails the borrow at once with its own error.
    */
@@ -136,6 +194,9 @@ export class PeerConnections {
     }
     pooled.begin();
     this.#pool.release(peer, pooled);
+    if (!this.#draining && !pooled.closed) {
+      this.#warm.set(peer, { connection: pooled, until: this.#now() + this.#warmMs });
+    }
     return pooled;
   }
 
@@ -155,6 +216,8 @@ export class PeerConnections {
 
   /** The pool stops lending and lets borrowers go by `timeoutMs`. */
   drain(timeoutMs: number): Promise<void> {
+    this.#draining = true;
+    this.#warm.clear();
     const drained = this.#pool.drain({ timeoutMs: Math.max(0, timeoutMs) });
     drained.catch(() => {});
     return drained;

@@ -1,12 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import type { Readable } from 'node:stream';
-import {
-  type JSONRPCMessage,
-  ReadBuffer,
-  serializeMessage,
-  type Transport,
-} from '@modelcontextprotocol/client';
+import type { JSONRPCMessage, Transport } from '@modelcontextprotocol/client';
 import { getDefaultEnvironment } from '@modelcontextprotocol/client/stdio';
 
 /**
@@ -23,6 +18,60 @@ export const KILL_WAIT_MS = 400;
 const GONE_CHECK_MS = 25;
 
 const STDERR_TAIL_CHARS = 2_000;
+
+/** Longest line (message) a peer may send: the SDK's stdio limit. */
+export const MAX_LINE_CHARS = 10 * 1024 * 1024;
+
+/**
+ * A JSON-RPC message as the SDK's Protocol takes it: an object naming `jsonrpc: "2.0"` that is a
+ * request or notification (`method`), or a response (`id` and `result` or `error`). The SDK's
+ * Protocol classifies every message again with its schemas (and reports what it cannot place),
+ * so the transport checks the envelope only, not with a second zod parse of the whole message.
+ */
+export function isJsonRpcMessage(value: unknown): value is JSONRPCMessage {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const message = value as Record<string, unknown>;
+  if (message.jsonrpc !== '2.0') return false;
+  if (typeof message.method === 'string') return true;
+  return 'result' in message || 'error' in message;
+}
+
+/**
+ * Newline-delimited JSON-RPC from a stdio peer, decoded as it arrives: UTF-8 split across chunks
+ * is kept whole (a streaming decoder), a line is cut out of the text only once it is complete.
+ */
+export class LineReader {
+  readonly #decoder = new TextDecoder('utf-8');
+  #pending = '';
+
+  /** The complete lines of `chunk` (with what came before it), without their line ends. */
+  push(chunk: Uint8Array): string[] {
+    const piece = this.#decoder.decode(chunk, { stream: true });
+    // Only the new text is searched: a long message read in many chunks is scanned once.
+    const last = piece.lastIndexOf('\n');
+    if (last === -1) {
+      this.#pending += piece;
+      if (this.#pending.length > MAX_LINE_CHARS) {
+        this.clear();
+        throw new Error(`A message from the peer exceeds ${MAX_LINE_CHARS} characters.`);
+      }
+      return [];
+    }
+    const lines = (this.#pending + piece.slice(0, last)).split('\n');
+    this.#pending = piece.slice(last + 1);
+    for (let i = 0; i < lines.length; i++) {
+      const line = lines[i]!;
+      if (line.endsWith('\r')) lines[i] = line.slice(0, -1);
+    }
+    return lines;
+  }
+
+  clear(): void {
+    this.#pending = '';
+    // A character cut short by the peer's end is dropped with the rest.
+    this.#decoder.decode();
+  }
+}
 
 export interface ProcessTreeOptions {
   command: string;
@@ -100,7 +149,9 @@ function track(pgid: number): void {
  */
 export class ProcessTreeTransport implements Transport {
   readonly #options: ProcessTreeOptions;
-  readonly #readBuffer = new ReadBuffer();
+  readonly #lines = new LineReader();
+  /** Resolves when stdin drains, while a write found the pipe full: one listener for all sends. */
+  #drained: Promise<void> | undefined;
   #child: ChildProcess | undefined;
   #pgid: number | undefined;
   #tail = '';
@@ -159,13 +210,15 @@ export class ProcessTreeTransport implements Transport {
       child.stdin?.on('error', (error) => this.onerror?.(error));
       child.stdout?.on('error', (error) => this.onerror?.(error));
       child.stdout?.on('data', (chunk: Buffer) => {
+        let lines: string[];
         try {
-          this.#readBuffer.append(chunk);
-          this.#read();
+          lines = this.#lines.push(chunk);
         } catch (error) {
           this.onerror?.(error as Error);
           void this.close();
+          return;
         }
+        for (const line of lines) this.#read(line);
       });
       child.stderr?.on('data', (chunk: Buffer) => {
         this.#tail = (this.#tail + chunk.toString('utf8')).slice(-STDERR_TAIL_CHARS);
@@ -173,37 +226,45 @@ export class ProcessTreeTransport implements Transport {
     });
   }
 
-  #read(): void {
-    while (true) {
-      let message: JSONRPCMessage | null;
-      try {
-        message = this.#readBuffer.readMessage();
-      } catch (error) {
-        this.onerror?.(error as Error);
-        continue;
-      }
-      if (message === null) return;
-      this.onmessage?.(message);
+  /**
+   * One line from the peer: a JSON-RPC message goes on; a line that is not JSON (a peer's stray
+   * log line) is skipped, as the SDK's transport skips it; JSON that is not JSON-RPC is an error.
+   */
+  #read(line: string): void {
+    if (line.trim() === '') return;
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch {
+      return;
     }
+    if (isJsonRpcMessage(value)) this.onmessage?.(value);
+    else this.onerror?.(new Error(`Not a JSON-RPC message from the peer: ${line.slice(0, 200)}`));
   }
 
+  /**
+   * Writes the message at once (the pipe's stream keeps the order) and resolves when it is
+   * written, or, when the pipe is full, once it drains: every send waiting then shares one
+   * `drain` listener (many concurrent calls cannot pile listeners on stdin).
+   */
   send(message: JSONRPCMessage): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const stdin = this.#child?.stdin;
-      if (!stdin || this.#closing) {
-        reject(new Error('Not connected'));
-        return;
-      }
-      if (stdin.write(serializeMessage(message))) resolve();
-      else stdin.once('drain', resolve);
+    const stdin = this.#child?.stdin;
+    if (!stdin || this.#closing) return Promise.reject(new Error('Not connected'));
+    if (stdin.write(`${JSON.stringify(message)}\n`)) return Promise.resolve();
+    this.#drained ??= new Promise<void>((resolve) => {
+      stdin.once('drain', () => {
+        this.#drained = undefined;
+        resolve();
+      });
     });
+    return this.#drained;
   }
 
   #ended(): void {
     if (this.#closed) return;
     this.#closed = true;
     if (this.#pgid !== undefined && !signalGroup(this.#pgid, 0)) running.delete(this.#pgid);
-    this.#readBuffer.clear();
+    this.#lines.clear();
     this.onclose?.();
   }
 
