@@ -11,30 +11,11 @@ import {
   TRACEPARENT_META_KEY,
   TRACESTATE_META_KEY,
 } from '@modelcontextprotocol/server';
-import type {
-  ClientChannel,
-  ClientRequestMethod,
-  LogLevel,
-  ToolProgress,
-} from '../catalog/index.js';
+import type { ClientRequestMethod, LogLevel, ToolProgress } from '../catalog/index.js';
+import { Channel, DEFAULT_LEGACY_LOG_LEVEL, missingCapability, SEVERITY } from './client-rules.js';
 import type { CallContext } from './tool-kit.js';
 
-/**
- * The level a 2025-era client gets log lines at before it sends `logging/setLevel`: `info`, so a
- * client that never asked is not sent a debug line per call.
- */
-export const DEFAULT_LEGACY_LOG_LEVEL: LoggingLevel = 'info';
-
-const SEVERITY: readonly LoggingLevel[] = [
-  'debug',
-  'info',
-  'notice',
-  'warning',
-  'error',
-  'critical',
-  'alert',
-  'emergency',
-];
+export { DEFAULT_LEGACY_LOG_LEVEL, missingCapability } from './client-rules.js';
 
 /**
  * How long a 2026-07-28 client has to answer the input a call asked for (to come back with the
@@ -64,28 +45,6 @@ export interface ClientOptions {
 function isModern(ctx: ServerContext): boolean {
   const envelope = ctx.mcpReq.envelope as Record<string, unknown> | undefined;
   return envelope?.[PROTOCOL_VERSION_META_KEY] !== undefined;
-}
-
-/** The capability a request to the client needs, or why the client's capabilities lack it. */
-export function missingCapability(
-  request: { method: ClientRequestMethod; params?: Record<string, unknown> },
-  capabilities: Record<string, unknown> | undefined,
-): string | undefined {
-  const declared = (key: string) => capabilities?.[key] as Record<string, unknown> | undefined;
-  switch (request.method) {
-    case 'sampling/createMessage':
-      return declared('sampling') ? undefined : 'sampling';
-    case 'roots/list':
-      return declared('roots') ? undefined : 'roots';
-    case 'elicitation/create': {
-      const elicitation = declared('elicitation');
-      if (!elicitation) return 'elicitation';
-      if (request.params?.mode === 'url') return elicitation.url ? undefined : 'elicitation.url';
-      // An empty `elicitation: {}` is form mode (the 2025-06-18 shape).
-      const form = elicitation.form !== undefined || elicitation.url === undefined;
-      return form ? undefined : 'elicitation.form';
-    }
-  }
 }
 
 interface Question {
@@ -327,64 +286,39 @@ class ClientCall {
   }
 }
 
-/** The way back to the client of one {@link ClientCall}, as its work sees it. */
-class Channel implements ClientChannel {
-  readonly #call: ClientCall;
-  readonly #options: ClientOptions;
-  readonly owner: object | undefined;
-
-  constructor(call: ClientCall, options: ClientOptions) {
-    this.#call = call;
-    this.#options = options;
-    this.owner = options.owner;
-  }
-
-  capabilities(): Record<string, unknown> | undefined {
-    return this.#options.capabilities();
-  }
-
-  logLevel(): LogLevel | undefined {
-    return this.#call.logLevel();
-  }
-
-  request(
-    request: { method: ClientRequestMethod; params?: Record<string, unknown> },
-    signal?: AbortSignal,
-  ): Promise<Record<string, unknown>> {
-    return this.#call.request(request, signal);
-  }
-
-  log(level: LogLevel, data: unknown, logger?: string): void {
-    this.#call.log(level, data, logger);
-  }
-}
-
 /**
  * Serves a `tools/call` whose work may ask the client for input during the call (a peer's
  * sampling, elicitation or roots request): in the 2025 era as requests related to the call; in
  * the 2026-07-28 era through `input_required` (multi round-trip), the work waiting across the
  * client's retries, found again by the `requestState` x-server minted.
  */
-export async function serveWithClient(
+export function serveWithClient(
   ctx: ServerContext,
   options: ClientOptions,
   work: (context: CallContext) => Promise<CallToolResult>,
 ): Promise<CallToolResult | ReturnType<typeof inputRequired>> {
+  // Not async: the answer is serve()'s own promise, without an async function's extra turns.
   const state = ctx.mcpReq.requestState();
   if (typeof state === 'string' && state.startsWith(STATE_PREFIX)) {
     const call = waiting.get(state);
     if (!call) {
-      throw new ProtocolError(ProtocolErrorCode.InvalidParams, 'Invalid or expired requestState', {
-        reason: 'invalid_request_state',
-      });
+      return Promise.reject(
+        new ProtocolError(ProtocolErrorCode.InvalidParams, 'Invalid or expired requestState', {
+          reason: 'invalid_request_state',
+        }),
+      );
     }
     waiting.delete(state);
     call.resume(ctx);
     return call.serve();
   }
-  const call = new ClientCall(ctx, options);
-  call.done = work(call.context);
-  return call.serve();
+  try {
+    const call = new ClientCall(ctx, options);
+    call.done = work(call.context);
+    return call.serve();
+  } catch (error) {
+    return Promise.reject(error);
+  }
 }
 
 /**
