@@ -1,4 +1,5 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -203,6 +204,83 @@ async function crossProcessRoundTrips(dir: string, config: string): Promise<Work
   return workloads;
 }
 
+/** CPU time a process has had so far, every thread, in µs (from each task's schedstat). */
+async function cpuMicros(pid: number): Promise<number> {
+  let ns = 0;
+  for (const task of await readdir(`/proc/${pid}/task`)) {
+    // A thread that ended meanwhile has no file left: it adds nothing.
+    const stat = await readFile(`/proc/${pid}/task/${task}/schedstat`, 'utf8').catch(() => '0');
+    ns += Number(stat.split(' ')[0]);
+  }
+  return ns / 1000;
+}
+
+/**
+ * The server process's CPU time per uncached call, x-server's `dispatch` against the bare
+ * server's echo, over each transport and era (each server in its own child, the client here),
+ * the two interleaved in every round. The per-call cost of the server as it is deployed, which
+ * a loaded machine's scheduling delays do not inflate the way they inflate round trips.
+ * Linux only (`/proc`); elsewhere the workloads are left out with a note.
+ */
+async function cpuPerCall(dir: string, config: string, quick: boolean): Promise<Workload[]> {
+  if (!existsSync('/proc/self/task')) {
+    process.stderr.write('note: server CPU per call needs /proc (Linux): not measured here\n');
+    return [];
+  }
+  const spawn = processes(config, dir);
+  const calls = quick ? 200 : 3_000;
+  const workloads: Workload[] = [];
+  const [bareHttp, oursHttp] = [await spawn.http('bare'), await spawn.http('ours')];
+  closers.push(() => bareHttp.close());
+  closers.push(() => oursHttp.close());
+  for (const transport of ['stdio', 'Streamable HTTP'] as const) {
+    for (const era of ERAS) {
+      const open = async (kind: 'bare' | 'ours'): Promise<{ client: Client; pid: number }> => {
+        if (transport === 'stdio') {
+          const child = await spawn.stdio(kind, era);
+          closers.push(() => child.close());
+          return child;
+        }
+        const client = await httpClient(era, kind === 'bare' ? bareHttp.url : oursHttp.url);
+        closers.push(() => client.close());
+        return { client, pid: kind === 'bare' ? bareHttp.pid : oursHttp.pid };
+      };
+      const bare = await open('bare');
+      const ours = await open('ours');
+      const sides = [
+        { name: BARE, ...bare, call: { name: 'echo', arguments: { value: 42 } } },
+        { name: OURS, ...ours, call: { name: 'dispatch', arguments: uncachedCall } },
+      ];
+      let warm = false;
+      workloads.push({
+        kind: 'metric',
+        name: `server CPU time per uncached call over ${transport}, ${ERA_CLIENT[era]}, separate processes (every thread of the server process)`,
+        ours: OURS,
+        unit: 'µs CPU/call',
+        better: 'lower',
+        goal: `at most 30% slower than ${BARE}`,
+        measure: async () => {
+          if (!warm) {
+            // A server that just started runs its first thousands of calls before the JIT has
+            // compiled the path.
+            warm = true;
+            for (const side of sides)
+              for (let i = 0; i < calls; i++) await side.client.callTool(side.call);
+          }
+          const figures: Record<string, number> = {};
+          for (const side of sides) {
+            const before = await cpuMicros(side.pid);
+            for (let i = 0; i < calls; i++) await side.client.callTool(side.call);
+            figures[side.name] = ((await cpuMicros(side.pid)) - before) / calls;
+          }
+          return figures;
+        },
+      });
+    }
+  }
+  return workloads;
+}
+
 /** Creates `count` instances from each factory, interleaved; µs per instance. */
 function instanceCost(
   factories: Record<string, () => unknown>,
@@ -231,6 +309,7 @@ export default defineSuite({
       await writeFile(config, JSON.stringify(settings(dir)));
 
       const roundTrips = await crossProcessRoundTrips(dir, config);
+      const cpu = await cpuPerCall(dir, config, quick);
 
       const instanceApp = await xServer(dir);
       const oursFactory = () => instanceApp.createMcpServer();
@@ -266,6 +345,7 @@ export default defineSuite({
 
       return [
         ...roundTrips,
+        ...cpu,
         {
           kind: 'metric',
           name: 'one modern request’s server instance: creating it from the factory (in-process)',
