@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 /**
- * CPU time per call of the server process (every thread's time on a CPU, read from each task's schedstat in /proc), the
- * client (an SDK 2 client in this process) and each server in its own process, rounds
- * interleaved: the per-call cost of a server, as users deploy it, that a loaded machine's
- * scheduling delays do not inflate (a wait costs no CPU).
+ * CPU time per call of the server process (every thread's time on a CPU, read from each task's
+ * schedstat in /proc), the client (an SDK 2 client in this process) and each server in its own
+ * process, rounds interleaved: the per-call cost of a server as users deploy it, which a loaded
+ * machine's scheduling delays do not inflate (a wait costs no CPU). For an A/B of x-server
+ * builds, pass each build's CLI (e.g. a git worktree of main, built).
  *
- *   node benchmarks/scripts/cpu-per-call.mjs [--calls 3000] [--rounds 5] [--cli <x-server cli.js>]...
+ *   node benchmarks/scripts/cpu-per-call.mjs [--calls 3000] [--rounds 5] [--eras 2025-11-25,2026-07-28]
+ *     [--cli <x-server dist/cli.js>]...
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -70,49 +72,47 @@ const uncached = {
   name: 'dispatch',
   arguments: { category: 'demo', tool: 'flaky', params: { failureRate: 0 } },
 };
-const results = {};
+const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+
 try {
   for (const era of ERAS) {
     const targets = [
       {
-        name: `bare SDK 2 echo`,
+        name: 'bare SDK 2 echo',
         args: [BARE, '--stdio'],
         call: { name: 'echo', arguments: { value: 42 } },
       },
     ];
     for (const [i, cli] of clis.entries()) {
       const label = clis.length > 1 ? ` #${i}` : '';
-      targets.push({ name: `x-server${label} uncached dispatch`, args: [cli, '--stdio', '--config', config], call: uncached });
-    }
       targets.push({
-        name: `x-server${clis.length > 1 ? ` #${i}` : ''} uncached dispatch`,
+        name: `x-server${label} uncached dispatch`,
         args: [cli, '--stdio', '--config', config],
         call: uncached,
-      }),
+      });
+    }
+    const opened = await Promise.all(
+      targets.map(async (target) => ({ ...target, ...(await open(era, target.args)) })),
     );
-    const open_ = await Promise.all(
-      targets.map(async (t) => ({ ...t, ...(await open(era, t.args)) })),
-    );
-    for (const t of open_) for (let i = 0; i < 2000; i++) await t.client.callTool(t.call); // warm-up
-    const samples = Object.fromEntries(open_.map((t) => [t.name, []]));
-    for (let r = 0; r < ROUNDS; r++) {
-      for (const t of open_) {
+    // Warm-up: the JIT compiles the path during the first thousands of calls.
+    for (const t of opened) for (let i = 0; i < 2000; i++) await t.client.callTool(t.call);
+    const samples = new Map(opened.map((t) => [t, []]));
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const t of opened) {
         const before = cpuMs(t.pid);
         for (let i = 0; i < CALLS; i++) await t.client.callTool(t.call);
-        samples[t.name].push(((cpuMs(t.pid) - before) * 1000) / CALLS);
+        samples.get(t).push(((cpuMs(t.pid) - before) * 1000) / CALLS);
       }
     }
-    for (const t of open_) {
-      const sorted = samples[t.name].sort((a, b) => a - b);
-      results[`${t.name} (${era})`] = sorted[Math.floor(sorted.length / 2)];
+    const bare = median(samples.get(opened[0]));
+    for (const t of opened) {
+      const values = samples.get(t);
+      const ratio = t === opened[0] ? '' : `  ${(median(values) / bare).toFixed(2)}× bare`;
       console.log(
-        `${era} ${t.name.padEnd(30)} median ${sorted[Math.floor(sorted.length / 2)].toFixed(1)} µs CPU/call  [${sorted.map((x) => x.toFixed(0)).join(' ')}]`,
+        `${era} ${t.name.padEnd(30)} median ${median(values).toFixed(1)} µs CPU/call${ratio}  [${values.map((v) => v.toFixed(0)).join(' ')}]`,
       );
       await t.client.close();
     }
-    const bare = results[`bare SDK 2 echo (${era})`];
-    for (const t of open_.slice(1))
-      console.log(`${era} ${t.name} / bare: ${(results[`${t.name} (${era})`] / bare).toFixed(2)}×`);
   }
 } finally {
   rmSync(dir, { recursive: true, force: true });
