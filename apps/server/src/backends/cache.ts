@@ -82,7 +82,6 @@ export class TieredResultCache implements ResultCache {
     await this.#cache.set(key, { value }, { ttl: ttlMs });
   }
 
-  /** Figures for `server_stats`; `tiers` names the tiers in use (`['memory', 'disk']`). */
   /**
    * Figures for `server_stats`; `tiers` names the tiers in use (`['memory', 'disk']`);
    * `pendingWrites` and `droppedWrites` are the lower-tier writes queued behind the answers and
