@@ -134,12 +134,20 @@ class ClientCall {
     if (signal.aborted) controller.abort(signal.reason);
     else {
       this.#onLegAbort = () => controller.abort(signal.reason);
-      signal.addEventListener('abort', this.#onLegAbort, { once: true });
+      // No options object to read (a signal aborts once anyway).
+      signal.addEventListener('abort', this.#onLegAbort);
     }
   }
 
-  #detach(): void {
-    if (this.#onLegAbort) this.#leg?.mcpReq.signal.removeEventListener('abort', this.#onLegAbort);
+  /**
+   * Lets go of the leg served. A call that parks stops listening to it (the work goes on past
+   * it); a call that is done leaves its listener on the answered leg's signal, which nothing
+   * aborts any more and which goes with the request (removing it costs a search per call).
+   */
+  #detach(parked: boolean): void {
+    if (parked && this.#onLegAbort) {
+      this.#leg?.mcpReq.signal.removeEventListener('abort', this.#onLegAbort);
+    }
     this.#onLegAbort = undefined;
     this.#leg = undefined;
   }
@@ -243,7 +251,7 @@ class ClientCall {
     // Progress and log lines sent so far go out before the answer.
     if (this.#sending) await this.#settled();
     if (outcome) {
-      this.#detach();
+      this.#detach(false);
       return outcome.result;
     }
     const inputRequests: Record<string, { method: string; params?: Record<string, unknown> }> = {};
@@ -254,7 +262,7 @@ class ClientCall {
       sent.set(key, question);
       inputRequests[key] = question.request;
     }
-    this.#detach();
+    this.#detach(true);
     const state = `${STATE_PREFIX}${randomUUID()}`;
     waiting.set(state, this);
     // A client that never comes back: the call is cancelled (nothing awaits the timer).
