@@ -12,6 +12,8 @@ export class CallContext implements ToolContext {
   readonly onProgress: ((progress: ToolProgress) => void) | undefined;
   readonly trace: TraceContext | undefined;
   readonly #client: ClientChannel | undefined;
+  /** The client as the tool sees it: noting when the tool asks it something. */
+  #noting: ClientChannel | undefined;
   /** True once the tool sent a request to the client: its answer is that client's alone. */
   askedClient = false;
   #source: AbortSignal | undefined;
@@ -37,8 +39,9 @@ export class CallContext implements ToolContext {
   get client(): ClientChannel | undefined {
     const client = this.#client;
     if (!client) return undefined;
-    return {
-      ...(client.owner ? { owner: client.owner } : {}),
+    // Made once, on first read (a peer's call reads it every time; no spread: see ClientCall).
+    this.#noting ??= {
+      owner: client.owner,
       capabilities: () => client.capabilities(),
       logLevel: () => client.logLevel(),
       log: (level, data, logger) => client.log(level, data, logger),
@@ -47,6 +50,7 @@ export class CallContext implements ToolContext {
         return client.request(request, signal);
       },
     };
+    return this.#noting;
   }
 
   /** True once the call was aborted at shutdown. */
