@@ -104,10 +104,14 @@ try {
         samples.get(t).push(((cpuMs(t.pid) - before) * 1000) / CALLS);
       }
     }
-    const bare = median(samples.get(opened[0]));
+    // Each round's ratio to the bare server's figure of the same round: the machine's drift
+    // between rounds cancels out.
+    const bareValues = samples.get(opened[0]);
     for (const t of opened) {
       const values = samples.get(t);
-      const ratio = t === opened[0] ? '' : `  ${(median(values) / bare).toFixed(2)}× bare`;
+      const ratios = values.map((value, round) => value / bareValues[round]);
+      const ratio =
+        t === opened[0] ? '' : `  ${median(ratios).toFixed(2)}× bare (median of rounds)`;
       console.log(
         `${era} ${t.name.padEnd(30)} median ${median(values).toFixed(1)} µs CPU/call${ratio}  [${values.map((v) => v.toFixed(0)).join(' ')}]`,
       );
