@@ -3,6 +3,9 @@ import { readdirSync, readFileSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import type { JSONRPCMessage, Transport } from '@modelcontextprotocol/client';
 import { getDefaultEnvironment } from '@modelcontextprotocol/client/stdio';
+import { isJsonRpcMessage, LineReader } from '../json-rpc-lines.js';
+
+export { isJsonRpcMessage, LineReader, MAX_LINE_CHARS } from '../json-rpc-lines.js';
 
 /**
  * How a stdio peer is ended: its stdin is closed; if its process group is still there after
@@ -18,60 +21,6 @@ export const KILL_WAIT_MS = 400;
 const GONE_CHECK_MS = 25;
 
 const STDERR_TAIL_CHARS = 2_000;
-
-/** Longest line (message) a peer may send: the SDK's stdio limit. */
-export const MAX_LINE_CHARS = 10 * 1024 * 1024;
-
-/**
- * A JSON-RPC message as the SDK's Protocol takes it: an object naming `jsonrpc: "2.0"` that is a
- * request or notification (`method`), or a response (`id` and `result` or `error`). The SDK's
- * Protocol classifies every message again with its schemas (and reports what it cannot place),
- * so the transport checks the envelope only, not with a second zod parse of the whole message.
- */
-export function isJsonRpcMessage(value: unknown): value is JSONRPCMessage {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
-  const message = value as Record<string, unknown>;
-  if (message.jsonrpc !== '2.0') return false;
-  if (typeof message.method === 'string') return true;
-  return 'result' in message || 'error' in message;
-}
-
-/**
- * Newline-delimited JSON-RPC from a stdio peer, decoded as it arrives: UTF-8 split across chunks
- * is kept whole (a streaming decoder), a line is cut out of the text only once it is complete.
- */
-export class LineReader {
-  readonly #decoder = new TextDecoder('utf-8');
-  #pending = '';
-
-  /** The complete lines of `chunk` (with what came before it), without their line ends. */
-  push(chunk: Uint8Array): string[] {
-    const piece = this.#decoder.decode(chunk, { stream: true });
-    // Only the new text is searched: a long message read in many chunks is scanned once.
-    const last = piece.lastIndexOf('\n');
-    if (last === -1) {
-      this.#pending += piece;
-      if (this.#pending.length > MAX_LINE_CHARS) {
-        this.clear();
-        throw new Error(`A message from the peer exceeds ${MAX_LINE_CHARS} characters.`);
-      }
-      return [];
-    }
-    const lines = (this.#pending + piece.slice(0, last)).split('\n');
-    this.#pending = piece.slice(last + 1);
-    for (let i = 0; i < lines.length; i++) {
-      const line = lines[i]!;
-      if (line.endsWith('\r')) lines[i] = line.slice(0, -1);
-    }
-    return lines;
-  }
-
-  clear(): void {
-    this.#pending = '';
-    // A character cut short by the peer's end is dropped with the rest.
-    this.#decoder.decode();
-  }
-}
 
 export interface ProcessTreeOptions {
   command: string;
@@ -149,7 +98,7 @@ function track(pgid: number): void {
  */
 export class ProcessTreeTransport implements Transport {
   readonly #options: ProcessTreeOptions;
-  readonly #lines = new LineReader();
+  readonly #lines = new LineReader('the peer');
   /** Resolves when stdin drains, while a write found the pipe full: one listener for all sends. */
   #drained: Promise<void> | undefined;
   #child: ChildProcess | undefined;

@@ -4,7 +4,54 @@ import {
   StdioServerTransport,
   serveStdio,
 } from '@modelcontextprotocol/server/stdio';
+import { isJsonRpcMessage, LineReader } from '../json-rpc-lines.js';
 import type { McpHost, ServerTransport } from './types.js';
+
+/**
+ * The SDK's stdio server transport, reading its client's lines the cheap way: one JSON.parse
+ * and an envelope check per message instead of the SDK reader's zod parse of the whole message,
+ * which the SDK's Protocol does again anyway (it answers or reports what it cannot place). As
+ * the SDK's reader does, a line that is not JSON is skipped and JSON that is not JSON-RPC is
+ * reported through `onerror`; a line over the SDK's 10 MB limit closes the transport.
+ */
+class LineStdioServerTransport extends StdioServerTransport {
+  readonly #lines = new LineReader('the client');
+
+  constructor(stdin: Readable, stdout: Writable) {
+    super(stdin, stdout);
+    this._ondata = (chunk: Buffer) => {
+      let lines: string[];
+      try {
+        lines = this.#lines.push(chunk);
+      } catch (error) {
+        this.onerror?.(error as Error);
+        this.close().catch(() => {});
+        return;
+      }
+      for (const line of lines) this.#read(line);
+    };
+  }
+
+  #read(line: string): void {
+    if (line.trim() === '') return;
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch {
+      return;
+    }
+    if (isJsonRpcMessage(value)) {
+      this.onmessage?.(value as Parameters<NonNullable<StdioServerTransport['onmessage']>>[0]);
+    } else {
+      this.onerror?.(new Error(`Not a JSON-RPC message from the client: ${line.slice(0, 200)}`));
+    }
+  }
+
+  override close(): Promise<void> {
+    this.#lines.clear();
+    return super.close();
+  }
+}
 
 export interface StdioOptions {
   /** @default process.stdin */
@@ -40,7 +87,7 @@ export class StdioTransport implements ServerTransport {
     if (this.#handle) return;
     this.#stdin.once('end', this.#onEnd);
     this.#handle = serveStdio(() => this.#host.createMcpServer(), {
-      transport: new StdioServerTransport(this.#stdin, this.#options.stdout ?? process.stdout),
+      transport: new LineStdioServerTransport(this.#stdin, this.#options.stdout ?? process.stdout),
     });
   }
 
