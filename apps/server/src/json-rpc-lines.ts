@@ -67,3 +67,20 @@ export class LineReader {
     this.#decoder.decode();
   }
 }
+
+/**
+ * One line read over stdio: its JSON-RPC message; `undefined` for a line to skip (blank, or not
+ * JSON: a stray log line, as the SDK's reader skips it); an error for JSON that is not JSON-RPC.
+ * `from` names the sender in that error (`the peer`, `the client`).
+ */
+export function parseLine(line: string, from: string): JSONRPCMessage | Error | undefined {
+  if (line.trim() === '') return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch {
+    return undefined;
+  }
+  if (isJsonRpcMessage(value)) return value;
+  return new Error(`Not a JSON-RPC message from ${from}: ${line.slice(0, 200)}`);
+}

@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import type { JSONRPCMessage, Transport } from '@modelcontextprotocol/client';
 import { getDefaultEnvironment } from '@modelcontextprotocol/client/stdio';
-import { isJsonRpcMessage, LineReader } from '../json-rpc-lines.js';
+import { LineReader, parseLine } from '../json-rpc-lines.js';
 
 export { isJsonRpcMessage, LineReader, MAX_LINE_CHARS } from '../json-rpc-lines.js';
 
@@ -180,15 +180,9 @@ export class ProcessTreeTransport implements Transport {
    * log line) is skipped, as the SDK's transport skips it; JSON that is not JSON-RPC is an error.
    */
   #read(line: string): void {
-    if (line.trim() === '') return;
-    let value: unknown;
-    try {
-      value = JSON.parse(line);
-    } catch {
-      return;
-    }
-    if (isJsonRpcMessage(value)) this.onmessage?.(value);
-    else this.onerror?.(new Error(`Not a JSON-RPC message from the peer: ${line.slice(0, 200)}`));
+    const read = parseLine(line, 'the peer');
+    if (read instanceof Error) this.onerror?.(read);
+    else if (read) this.onmessage?.(read);
   }
 
   /**

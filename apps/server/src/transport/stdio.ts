@@ -4,7 +4,7 @@ import {
   StdioServerTransport,
   serveStdio,
 } from '@modelcontextprotocol/server/stdio';
-import { isJsonRpcMessage, LineReader } from '../json-rpc-lines.js';
+import { LineReader, parseLine } from '../json-rpc-lines.js';
 import type { McpHost, ServerTransport } from './types.js';
 
 /**
@@ -33,18 +33,9 @@ class LineStdioServerTransport extends StdioServerTransport {
   }
 
   #read(line: string): void {
-    if (line.trim() === '') return;
-    let value: unknown;
-    try {
-      value = JSON.parse(line);
-    } catch {
-      return;
-    }
-    if (isJsonRpcMessage(value)) {
-      this.onmessage?.(value as Parameters<NonNullable<StdioServerTransport['onmessage']>>[0]);
-    } else {
-      this.onerror?.(new Error(`Not a JSON-RPC message from the client: ${line.slice(0, 200)}`));
-    }
+    const read = parseLine(line, 'the client');
+    if (read instanceof Error) this.onerror?.(read);
+    else if (read) this.onmessage?.(read as Parameters<NonNullable<this['onmessage']>>[0]);
   }
 
   override close(): Promise<void> {
