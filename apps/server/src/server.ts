@@ -22,6 +22,8 @@ import type { XServerConfig } from './config/index.js';
 import { Dashboard, DashboardServer, dashboardSource } from './dashboard/index.js';
 import {
   buildMcpDefinitions,
+  type CallShortcut,
+  callShortcut,
   createMcpServer,
   DirectTools,
   type McpDefinitions,
@@ -249,6 +251,14 @@ export class XServer implements McpHost {
    */
   createMcpServer(): Server {
     return createMcpServer(this.#definitions);
+  }
+
+  /**
+   * Serves the `tools/call` of a 2025-era stdio connection to `server` (one made by
+   * {@link createMcpServer}) past the SDK's request machinery, on the same path as its handler.
+   */
+  shortcut(server: Server): CallShortcut | undefined {
+    return callShortcut(server);
   }
 
   /**

@@ -11,6 +11,7 @@ import { accessOf, runAs } from '../auth/index.js';
 import type { CategoryRegistry, SchemaCache } from '../catalog/index.js';
 import type { Dispatcher } from '../pipeline/index.js';
 import type { TemplateLibrary, WorkflowRunner } from '../workflows/index.js';
+import { CallShortcut, type CallTool } from './call-shortcut.js';
 import { callTools } from './call-tools.js';
 import { catalogTools } from './catalog-tools.js';
 import { serveWithClient } from './client-channel.js';
@@ -168,5 +169,18 @@ export function createMcpServer(definitions: McpDefinitions): Server {
     return server.projectCallToolResult(result, built.outputSchema);
   };
   definitions.peerFeatures?.serve(server);
+  toolCalls.set(server, callTool);
   return server;
+}
+
+/** Each server's `tools/call`, for its connection's {@link CallShortcut}. */
+const toolCalls = new WeakMap<Server, CallTool>();
+
+/**
+ * The `tools/call` shortcut of a 2025-era connection's server made by {@link createMcpServer}:
+ * its transport offers it each message first (call-shortcut.ts).
+ */
+export function callShortcut(server: Server): CallShortcut | undefined {
+  const callTool = toolCalls.get(server);
+  return callTool ? new CallShortcut(server, callTool) : undefined;
 }

@@ -1,11 +1,12 @@
 import type { Readable, Writable } from 'node:stream';
+import type { JSONRPCMessage } from '@modelcontextprotocol/server';
 import {
   type StdioServerHandle,
   StdioServerTransport,
   serveStdio,
 } from '@modelcontextprotocol/server/stdio';
 import { LineReader, parseLine } from '../json-rpc-lines.js';
-import type { McpHost, ServerTransport } from './types.js';
+import type { McpHost, MessageShortcut, ServerTransport } from './types.js';
 
 /**
  * The SDK's stdio server transport, reading its client's lines the cheap way: one JSON.parse
@@ -16,6 +17,9 @@ import type { McpHost, ServerTransport } from './types.js';
  */
 class LineStdioServerTransport extends StdioServerTransport {
   readonly #lines = new LineReader('the client');
+  /** Offered each message first, once the connection is a 2025-era one (types.ts). */
+  shortcut: MessageShortcut | undefined;
+  readonly #send = (message: JSONRPCMessage) => this.send(message);
 
   constructor(stdin: Readable, stdout: Writable) {
     super(stdin, stdout);
@@ -35,11 +39,14 @@ class LineStdioServerTransport extends StdioServerTransport {
   #read(line: string): void {
     const read = parseLine(line, 'the client');
     if (read instanceof Error) this.onerror?.(read);
-    else if (read) this.onmessage?.(read as Parameters<NonNullable<this['onmessage']>>[0]);
+    else if (read && !this.shortcut?.take(read as JSONRPCMessage, this.#send)) {
+      this.onmessage?.(read as JSONRPCMessage);
+    }
   }
 
   override close(): Promise<void> {
     this.#lines.clear();
+    this.shortcut?.close();
     return super.close();
   }
 }
@@ -77,9 +84,18 @@ export class StdioTransport implements ServerTransport {
   async start(): Promise<void> {
     if (this.#handle) return;
     this.#stdin.once('end', this.#onEnd);
-    this.#handle = serveStdio(() => this.#host.createMcpServer(), {
-      transport: new LineStdioServerTransport(this.#stdin, this.#options.stdout ?? process.stdout),
-    });
+    const host = this.#host;
+    const wire = new LineStdioServerTransport(this.#stdin, this.#options.stdout ?? process.stdout);
+    this.#handle = serveStdio(
+      ({ era }) => {
+        const server = host.createMcpServer();
+        // A 2025-era connection is pinned for good: its tools/call may take the shortcut. (A
+        // 2026-07-28 request names its era, capabilities and level per request: the SDK's.)
+        if (era === 'legacy') wire.shortcut = host.shortcut?.(server);
+        return server;
+      },
+      { transport: wire },
+    );
   }
 
   get sessions(): number {
