@@ -254,11 +254,11 @@ export class XServer implements McpHost {
   }
 
   /**
-   * Serves the `tools/call` of a 2025-era stdio connection to `server` (one made by
+   * Serves the `tools/call` of a stdio connection to `server` (one made by
    * {@link createMcpServer}) past the SDK's request machinery, on the same path as its handler.
    */
-  shortcut(server: Server): CallShortcut | undefined {
-    return callShortcut(server);
+  shortcut(server: Server, era: 'legacy' | 'modern'): CallShortcut | undefined {
+    return callShortcut(server, era);
   }
 
   /**

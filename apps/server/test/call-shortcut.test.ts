@@ -49,7 +49,18 @@ function heldCategory() {
   return { spec, runs };
 }
 
-async function serve(options: { shortcut: boolean; capabilities?: Record<string, unknown> }) {
+const MODERN_ENVELOPE = {
+  'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+  'io.modelcontextprotocol/clientCapabilities': {},
+  'io.modelcontextprotocol/clientInfo': { name: 'shortcut-test', version: '1.0.0' },
+};
+
+async function serve(options: {
+  shortcut: boolean;
+  capabilities?: Record<string, unknown>;
+  era?: 'legacy' | 'modern';
+}) {
+  const modern = options.era === 'modern';
   const dir = await workdir();
   const held = heldCategory();
   const app = await XServer.create({ config: await testConfig(dir), categories: [held.spec] });
@@ -81,6 +92,11 @@ async function serve(options: { shortcut: boolean; capabilities?: Record<string,
     return messages.find((m) => m.id === id && m.method === undefined)!;
   };
   const initialize = async () => {
+    if (modern) {
+      send({ id: 'init', method: 'server/discover', params: { _meta: MODERN_ENVELOPE } });
+      await answer('init');
+      return;
+    }
     send({
       id: 'init',
       method: 'initialize',
@@ -100,7 +116,7 @@ async function serve(options: { shortcut: boolean; capabilities?: Record<string,
       params: {
         name,
         ...(args === undefined ? {} : { arguments: args }),
-        ...(meta ? { _meta: meta } : {}),
+        ...(meta || modern ? { _meta: { ...(modern ? MODERN_ENVELOPE : {}), ...meta } } : {}),
       },
     });
   return { app, transport, send, call, answer, initialize, messages, runs: held.runs };
@@ -129,32 +145,36 @@ describe('the tools/call shortcut of a 2025-era stdio connection', () => {
     ['list_categories', undefined],
   ];
 
-  it('serves each call itself and answers exactly as the SDK handler does', async () => {
-    const take = vi.spyOn(CallShortcut.prototype, 'take');
-    const fast = await serve({ shortcut: true });
-    const sdk = await serve({ shortcut: false });
-    await fast.initialize();
-    await sdk.initialize();
-    // One at a time on each side: the answers depend on what earlier calls loaded.
-    for (const [i, [name, args]] of requests.entries()) {
-      fast.call(i + 1, name, args);
-      sdk.call(i + 1, name, args);
-      const [ours, theirs] = [await fast.answer(i + 1), await sdk.answer(i + 1)];
-      expect(comparable(ours)).toEqual(comparable(theirs));
-    }
-    // The shortcut took every tools/call of its connection, and no other message.
-    const took = take.mock.calls
-      .map(([message], i) => [(message as Message).method, take.mock.results[i]!.value])
-      .filter(([, taken]) => taken === true);
-    expect(took).toEqual(requests.map(() => ['tools/call', true]));
-    // What the comparison covers: a result, a tool error, and the SDK's own error for a name
-    // no tool has.
-    expect((await fast.answer(1)).result?.structuredContent).toMatchObject({
-      result: { value: 'é' },
-    });
-    expect((await fast.answer(3)).result?.isError).toBe(true);
-    expect((await fast.answer(5)).error?.code).toBe(-32602);
-  });
+  it.each(['legacy', 'modern'] as const)(
+    'serves each call itself and answers exactly as the SDK handler does (%s era)',
+    async (era) => {
+      const take = vi.spyOn(CallShortcut.prototype, 'take');
+      const fast = await serve({ shortcut: true, era });
+      const sdk = await serve({ shortcut: false, era });
+      await fast.initialize();
+      await sdk.initialize();
+      // One at a time on each side: the answers depend on what earlier calls loaded.
+      for (const [i, [name, args]] of requests.entries()) {
+        fast.call(i + 1, name, args);
+        sdk.call(i + 1, name, args);
+        const [ours, theirs] = [await fast.answer(i + 1), await sdk.answer(i + 1)];
+        expect(comparable(ours)).toEqual(comparable(theirs));
+      }
+      // The shortcut took every tools/call of its connection, and no other message.
+      const took = take.mock.calls
+        .map(([message], i) => [(message as Message).method, take.mock.results[i]!.value])
+        .filter(([, taken]) => taken === true);
+      expect(took).toEqual(requests.map(() => ['tools/call', true]));
+      if (era === 'modern') expect((await fast.answer(1)).result?.resultType).toBe('complete');
+      // What the comparison covers: a result, a tool error, and the SDK's own error for a name
+      // no tool has.
+      expect((await fast.answer(1)).result?.structuredContent).toMatchObject({
+        result: { value: 'é' },
+      });
+      expect((await fast.answer(3)).result?.isError).toBe(true);
+      expect((await fast.answer(5)).error?.code).toBe(-32602);
+    },
+  );
 
   it('leaves to the SDK a call before initialize and a call it does not check itself', async () => {
     const take = vi.spyOn(CallShortcut.prototype, 'take');
@@ -188,6 +208,37 @@ describe('the tools/call shortcut of a 2025-era stdio connection', () => {
     };
     expect(fresh.take(call as never, vi.fn())).toBe(false);
     expect(callTool).not.toHaveBeenCalled();
+  });
+
+  it('leaves to the SDK a 2026-07-28 request with an envelope it refuses, and a retry leg', async () => {
+    const take = vi.spyOn(CallShortcut.prototype, 'take');
+    const fast = await serve({ shortcut: true, era: 'modern' });
+    const sdk = await serve({ shortcut: false, era: 'modern' });
+    const badEnvelope = { ...MODERN_ENVELOPE, 'io.modelcontextprotocol/clientCapabilities': 'all' };
+    for (const side of [fast, sdk]) {
+      await side.initialize();
+      side.send({
+        id: 1,
+        method: 'tools/call',
+        params: { name: 'list_categories', arguments: {}, _meta: badEnvelope },
+      });
+      side.send({
+        id: 2,
+        method: 'tools/call',
+        params: {
+          name: 'list_categories',
+          arguments: {},
+          requestState: 'x-server:unknown',
+          _meta: MODERN_ENVELOPE,
+        },
+      });
+    }
+    for (const id of [1, 2]) {
+      const ours = await fast.answer(id);
+      expect(ours.error?.code).toBe(-32602);
+      expect(comparable(ours)).toEqual(comparable(await sdk.answer(id)));
+    }
+    expect(take.mock.results.filter((result) => result.value === true)).toEqual([]);
   });
 
   it('sends progress under the caller token and log lines before the answer', async () => {
@@ -230,6 +281,39 @@ describe('the tools/call shortcut of a 2025-era stdio connection', () => {
     const answer = await fast.answer(1);
     expect(answer.result?.structuredContent).toMatchObject({
       result: { listed: { roots: [{ uri: 'file:///here', name: 'here' }] } },
+    });
+  });
+
+  it('answers input_required on a 2026-07-28 first leg, asking with the capabilities of the request; the retry (the SDK path) finishes the call', async () => {
+    const fast = await serve({ shortcut: true, era: 'modern' });
+    await fast.initialize();
+    const envelope = {
+      ...MODERN_ENVELOPE,
+      'io.modelcontextprotocol/clientCapabilities': { roots: {} },
+    };
+    const params = {
+      name: 'dispatch',
+      arguments: { category: 'held', tool: 'wait', params: { roots: true } },
+    };
+    fast.send({ id: 1, method: 'tools/call', params: { ...params, _meta: envelope } });
+    const first = (await fast.answer(1)).result!;
+    expect(first.resultType).toBe('input_required');
+    const [key, asked] = Object.entries(first.inputRequests as Record<string, Message>)[0]!;
+    expect(asked.method).toBe('roots/list');
+    fast.send({
+      id: 2,
+      method: 'tools/call',
+      params: {
+        ...params,
+        _meta: envelope,
+        requestState: first.requestState,
+        inputResponses: { [key]: { roots: [{ uri: 'file:///here' }] } },
+      },
+    });
+    const second = (await fast.answer(2)).result!;
+    expect(second.resultType).toBe('complete');
+    expect(second.structuredContent).toMatchObject({
+      result: { listed: { roots: [{ uri: 'file:///here' }] } },
     });
   });
 

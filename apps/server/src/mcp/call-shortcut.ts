@@ -1,6 +1,11 @@
 import {
   type CallToolResult,
+  CLIENT_CAPABILITIES_META_KEY,
+  CLIENT_INFO_META_KEY,
+  isInputRequiredResult,
   type JSONRPCMessage,
+  LOG_LEVEL_META_KEY,
+  PROTOCOL_VERSION_META_KEY,
   ProtocolErrorCode,
   SdkError,
   SdkErrorCode,
@@ -16,8 +21,40 @@ export type CallTool = (
 
 type Send = (message: JSONRPCMessage) => Promise<void>;
 
+/** The `_meta` keys of a 2026-07-28 request's envelope (the SDK lifts them off `_meta`). */
+const ENVELOPE_KEYS = [
+  PROTOCOL_VERSION_META_KEY,
+  CLIENT_INFO_META_KEY,
+  CLIENT_CAPABILITIES_META_KEY,
+  LOG_LEVEL_META_KEY,
+];
+
+/** Envelopes told apart per connection before the oldest is checked again (a client sends one). */
+const ENVELOPES_KEPT = 8;
+
 /**
- * `tools/call` of a 2025-era connection served past the SDK's request machinery: the stdio
+ * What the shortcut uses of the SDK server beyond its public API, for the 2026-07-28 era, so the
+ * answer is the SDK's own: the era codec (its envelope check and result encoding), the server
+ * info it stamps, and its input-required gate (the capabilities an `input_required` asks for
+ * must be in the request's envelope). The tests compare every answer with the SDK path's.
+ */
+interface ServerInternals {
+  _negotiatedWireCodec(): {
+    checkInboundEnvelope(material: { envelope: Record<string, unknown> }): string | undefined;
+    encodeResult(method: string, result: unknown, serverInfo: unknown): Record<string, unknown>;
+  };
+  _outboundServerInfo(): unknown;
+  _invokeInputRequiredCapableHandler(
+    method: string,
+    handler: CallTool,
+    request: { params: Record<string, unknown> },
+    ctx: ServerContext,
+  ): Promise<CallToolResult>;
+  readonly transport: unknown;
+}
+
+/**
+ * `tools/call` of a stdio connection served past the SDK's request machinery: the stdio
  * transport offers each message it read here first ({@link CallShortcut.take}), and a well-formed
  * `tools/call` of an initialized client is answered by the same `callTool` the SDK's handler runs
  * (the dispatcher, cache, breaker, scheduler and telemetry all stay on the path), without the
@@ -29,18 +66,25 @@ type Send = (message: JSONRPCMessage) => Promise<void>;
  * - progress and log lines go out as notifications, requests to the client (a peer's sampling,
  *   elicitation, roots) as the SDK server's own requests related to the call;
  * - a thrown error answers as a JSON-RPC error with its code (`InternalError` without one).
- * The answer is the handler's result as it is: the SDK's 2025 codec sends `tools/call` results
- * unchanged, and every result here is built by x-server or checked where it came from.
+ * The answer is the handler's result without the SDK's zod check of it (every result here is built
+ * by x-server or checked where it came from): as the 2025 codec sends it, or encoded by the
+ * 2026-07-28 codec (result type, server info). A 2026-07-28 request is taken when its envelope is
+ * one the SDK's own check accepted on this connection (checked once per envelope) and it is a
+ * first leg: a retry with `inputResponses` or `requestState` goes to the SDK.
  */
 export class CallShortcut {
   readonly #server: Server;
   readonly #callTool: CallTool;
   readonly #calls = new Map<string | number, AbortController>();
+  readonly #modern: boolean;
+  /** Envelopes the SDK's check accepted, by their JSON (modern era). */
+  readonly #envelopes = new Set<string>();
   #closed = false;
 
-  constructor(server: Server, callTool: CallTool) {
+  constructor(server: Server, callTool: CallTool, era: 'legacy' | 'modern' = 'legacy') {
     this.#server = server;
     this.#callTool = callTool;
+    this.#modern = era === 'modern';
   }
 
   /** Calls served here and not answered yet. */
@@ -62,8 +106,18 @@ export class CallShortcut {
     if (method !== 'tools/call' || this.#closed) return false;
     if (typeof id !== 'string' && typeof id !== 'number') return false;
     if (this.#calls.has(id) || !wellFormed(params)) return false;
-    // Before the handshake the client's capabilities are unknown: the SDK serves (or refuses).
-    if (this.#server.getClientCapabilities() === undefined) return false;
+    let meta = params._meta;
+    let envelope: Record<string, unknown> | undefined;
+    if (this.#modern) {
+      // An instance the SDK let go (a discarded probe) serves nothing more.
+      if ((this.#server as unknown as ServerInternals).transport === undefined) return false;
+      const lifted = this.#lift(meta);
+      if (!lifted) return false;
+      ({ meta, envelope } = lifted);
+    } else if (this.#server.getClientCapabilities() === undefined) {
+      // Before the handshake the client's capabilities are unknown: the SDK serves (or refuses).
+      return false;
+    }
     const controller = new AbortController();
     this.#calls.set(id, controller);
     const { signal } = controller;
@@ -77,7 +131,8 @@ export class CallShortcut {
       mcpReq: {
         id,
         method: 'tools/call',
-        _meta: params._meta,
+        _meta: meta,
+        envelope,
         signal,
         requestState: noRequestState,
         notify,
@@ -90,9 +145,10 @@ export class CallShortcut {
           server.request(request as never, { ...options, relatedRequestId: id } as never),
       },
     } as unknown as ServerContext;
+    const request = { params: meta === params._meta ? params : withMeta(params, meta) };
     let answered: Promise<void>;
     try {
-      answered = this.#callTool({ params }, ctx).then(
+      answered = this.#serve(request, ctx).then(
         (result) => (signal.aborted ? undefined : send({ jsonrpc: '2.0', id, result } as never)),
         (error) => (signal.aborted ? undefined : send(errorAnswer(id, error))),
       );
@@ -105,6 +161,55 @@ export class CallShortcut {
         if (this.#calls.get(id) === controller) this.#calls.delete(id);
       });
     return true;
+  }
+
+  /** The call's answer as the SDK's handler wrapper and codec would send it. */
+  async #serve(
+    request: { params: Record<string, unknown> },
+    ctx: ServerContext,
+  ): Promise<Record<string, unknown>> {
+    if (!this.#modern) {
+      return withContent(await this.#callTool(request as Parameters<CallTool>[0], ctx));
+    }
+    const server = this.#server as unknown as ServerInternals;
+    const result = await server._invokeInputRequiredCapableHandler(
+      'tools/call',
+      this.#callTool,
+      request,
+      ctx,
+    );
+    const answer = isInputRequiredResult(result) ? result : withContent(result);
+    return server
+      ._negotiatedWireCodec()
+      .encodeResult('tools/call', answer, server._outboundServerInfo());
+  }
+
+  /**
+   * A 2026-07-28 request's `_meta` split as the SDK splits it: the envelope keys, and the rest
+   * (`undefined` when nothing is left). Undefined when the SDK is to serve the request: no
+   * envelope, or one the SDK's check refuses (it answers with its error).
+   */
+  #lift(
+    meta: Record<string, unknown> | undefined,
+  ): { meta: Record<string, unknown> | undefined; envelope: Record<string, unknown> } | undefined {
+    if (meta === undefined) return undefined;
+    const envelope: Record<string, unknown> = {};
+    let rest: Record<string, unknown> | undefined;
+    for (const key in meta) {
+      if (ENVELOPE_KEYS.includes(key)) envelope[key] = meta[key];
+      else {
+        rest ??= {};
+        rest[key] = meta[key];
+      }
+    }
+    const seen = JSON.stringify(envelope);
+    if (!this.#envelopes.has(seen)) {
+      const codec = (this.#server as unknown as ServerInternals)._negotiatedWireCodec();
+      if (codec.checkInboundEnvelope({ envelope }) !== undefined) return undefined;
+      if (this.#envelopes.size >= ENVELOPES_KEPT) this.#envelopes.clear();
+      this.#envelopes.add(seen);
+    }
+    return { meta: rest, envelope };
   }
 
   #cancel(params: unknown): boolean {
@@ -125,6 +230,25 @@ export class CallShortcut {
 }
 
 const noRequestState = () => undefined;
+
+/** `params` with `_meta` replaced (left out when `undefined`). */
+function withMeta(
+  params: Record<string, unknown>,
+  meta: Record<string, unknown> | undefined,
+): Record<string, unknown> {
+  const { _meta: _dropped, ...rest } = params;
+  return meta === undefined ? rest : { ...rest, _meta: meta };
+}
+
+/**
+ * The SDK's `normalizeContentlessToolResult`: a result without `content` (and not of another
+ * family) gets an empty one.
+ */
+function withContent(result: Record<string, unknown>): Record<string, unknown> {
+  if (result.content !== undefined || 'task' in result || 'inputRequests' in result) return result;
+  if ('requestState' in result) return result;
+  return { ...result, content: [] };
+}
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import {
   type CallToolResult,
+  CLIENT_CAPABILITIES_META_KEY,
   inputRequired,
   LOG_LEVEL_META_KEY,
   type LoggingLevel,
@@ -81,6 +82,8 @@ class ClientCall {
   #wake: (() => void) | undefined;
   #expiry: ReturnType<typeof setTimeout> | undefined;
   #next = 0;
+  /** The capabilities in the latest 2026-07-28 leg's envelope. */
+  #declared: Record<string, unknown> | undefined;
   done: Promise<CallToolResult> | undefined;
   readonly context: CallContext & { settled(): Promise<void> };
 
@@ -128,6 +131,14 @@ class ClientCall {
 
   #attach(leg: ServerContext): void {
     this.#leg = leg;
+    if (isModern(leg)) {
+      const declared = (leg.mcpReq.envelope as Record<string, unknown>)[
+        CLIENT_CAPABILITIES_META_KEY
+      ];
+      if (typeof declared === 'object' && declared !== null) {
+        this.#declared = declared as Record<string, unknown>;
+      }
+    }
     const controller = this.#controller;
     if (!controller) return;
     const { signal } = leg.mcpReq;
@@ -150,6 +161,14 @@ class ClientCall {
     }
     this.#onLegAbort = undefined;
     this.#leg = undefined;
+  }
+
+  /**
+   * The capabilities the client declared for this call: a 2026-07-28 request's own envelope (the
+   * latest leg's; the SDK's view of them too), else what the client declared at `initialize`.
+   */
+  capabilities(): Record<string, unknown> | undefined {
+    return this.#declared ?? this.#options.capabilities();
   }
 
   logLevel(): LogLevel | undefined {
@@ -197,7 +216,7 @@ class ClientCall {
   }
 
   request(request: Question['request'], signal?: AbortSignal): Promise<Record<string, unknown>> {
-    const missing = missingCapability(request, this.#options.capabilities());
+    const missing = missingCapability(request, this.capabilities());
     if (missing) {
       return Promise.reject(
         new ProtocolError(

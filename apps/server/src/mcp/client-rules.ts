@@ -47,6 +47,8 @@ export function missingCapability(
 
 /** What a {@link Channel} asks of the call it belongs to. */
 export interface ChannelCall {
+  /** The capabilities the client declared for the call (its request's, in 2026-07-28). */
+  capabilities(): Record<string, unknown> | undefined;
   logLevel(): LogLevel | undefined;
   request(
     request: { method: ClientRequestMethod; params?: Record<string, unknown> },
@@ -58,20 +60,15 @@ export interface ChannelCall {
 /** The way back to the client of one call, as its work sees it. */
 export class Channel implements ClientChannel {
   readonly #call: ChannelCall;
-  readonly #options: { capabilities(): Record<string, unknown> | undefined };
   readonly owner: object | undefined;
 
-  constructor(
-    call: ChannelCall,
-    options: { capabilities(): Record<string, unknown> | undefined; owner?: object },
-  ) {
+  constructor(call: ChannelCall, options: { owner?: object }) {
     this.#call = call;
-    this.#options = options;
     this.owner = options.owner;
   }
 
   capabilities(): Record<string, unknown> | undefined {
-    return this.#options.capabilities();
+    return this.#call.capabilities();
   }
 
   logLevel(): LogLevel | undefined {

@@ -177,10 +177,10 @@ export function createMcpServer(definitions: McpDefinitions): Server {
 const toolCalls = new WeakMap<Server, CallTool>();
 
 /**
- * The `tools/call` shortcut of a 2025-era connection's server made by {@link createMcpServer}:
+ * The `tools/call` shortcut of a stdio connection's server made by {@link createMcpServer}:
  * its transport offers it each message first (call-shortcut.ts).
  */
-export function callShortcut(server: Server): CallShortcut | undefined {
+export function callShortcut(server: Server, era: 'legacy' | 'modern'): CallShortcut | undefined {
   const callTool = toolCalls.get(server);
-  return callTool ? new CallShortcut(server, callTool) : undefined;
+  return callTool ? new CallShortcut(server, callTool, era) : undefined;
 }

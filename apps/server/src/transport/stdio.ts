@@ -89,9 +89,10 @@ export class StdioTransport implements ServerTransport {
     this.#handle = serveStdio(
       ({ era }) => {
         const server = host.createMcpServer();
-        // A 2025-era connection is pinned for good: its tools/call may take the shortcut. (A
-        // 2026-07-28 request names its era, capabilities and level per request: the SDK's.)
-        if (era === 'legacy') wire.shortcut = host.shortcut?.(server);
+        // The instance that serves the connection from now on (a 2025-era one replaces a
+        // 2026-07-28 probe the client did not go on with: the probe's calls end with it).
+        wire.shortcut?.close();
+        wire.shortcut = host.shortcut?.(server, era);
         return server;
       },
       { transport: wire },

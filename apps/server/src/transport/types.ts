@@ -2,8 +2,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { JSONRPCMessage, Server, ServerEventBus } from '@modelcontextprotocol/server';
 
 /**
- * Serves some messages of a connection ahead of the SDK (x-server's `tools/call` of a 2025-era
- * stdio client, mcp/call-shortcut.ts): the transport offers it each message it read first.
+ * Serves some messages of a connection ahead of the SDK (x-server's `tools/call` of a stdio
+ * client, mcp/call-shortcut.ts): the transport offers it each message it read first.
  */
 export interface MessageShortcut {
   /** True when it took `message` (and answers it through `send`); false leaves it to the SDK. */
@@ -19,8 +19,8 @@ export interface McpHost {
    * request, or a stdio connection. Cheap: it points at definitions built once.
    */
   createMcpServer(): Server;
-  /** What serves some of the messages of a 2025-era stdio connection to `server` ahead of the SDK. */
-  shortcut?(server: Server): MessageShortcut | undefined;
+  /** What serves some of the messages of a stdio connection to `server` ahead of the SDK. */
+  shortcut?(server: Server, era: 'legacy' | 'modern'): MessageShortcut | undefined;
   /** The change events `subscriptions/listen` streams receive (`tools/list_changed`). */
   readonly events: ServerEventBus;
   /** Prometheus metrics for `/metrics`, started on first use. */
