@@ -4,6 +4,7 @@ import type { PeerConfig } from '../config/index.js';
 import { InFlight } from '../in-flight.js';
 import { ownSignalFetch } from './own-signal-fetch.js';
 import { PeerProgress } from './peer-progress.js';
+import { RawCalls } from './raw-call.js';
 import { PeerRelay, RELAYED_CAPABILITIES } from './relay.js';
 
 /** A transport to one peer, plus what a stdio peer can tell about its process. */
@@ -143,6 +144,8 @@ export class PeerConnection {
   readonly progress = new PeerProgress();
   /** The log level last set on a 2025-era peer (`logging/setLevel`), if any. */
   logLevel: string | undefined;
+  /** `tools/call` without the SDK client's request machinery (raw-call.ts), once connected. */
+  raw: RawCalls | undefined;
   readonly #source: PeerTransport;
   readonly #now: () => number;
   /** Requests in progress on this connection: close() lets them finish first. */
@@ -233,6 +236,8 @@ export class PeerConnection {
       throw tail ? new Error(`${(error as Error).message}; peer stderr: ${tail}`) : error;
     }
     connection.#spawnedPid = connection.pid;
+    // After connect: the SDK's Protocol has set the transport's handlers the raw leg wraps.
+    connection.raw = RawCalls.install(client, source.transport, sdk);
     connection.#listen();
     return connection;
   }

@@ -83,15 +83,23 @@ export async function callPeerTool(
 }
 
 /**
- * `tools/call` checked once against the spec's `CallToolResult`. Without a schema the SDK builds a
- * validator per request, first probing its registry with a parse of `undefined` that fails (a
- * zod error per call); the peer tool's output schema is checked by the tool (peer-tool.ts).
+ * `tools/call` on the connection's raw leg (raw-call.ts): the SDK's request funnel repeated
+ * without its zod guard per message and zod parse per ordinary result. The raw leg answers
+ * `input_required` as `allowInputRequired` does, which is how every call reaching here in
+ * 2026-07-28 asks for it (a 2025-era peer never answers it).
+ *
+ * The SDK's path stays where the raw leg is not installed (an SDK without the helpers it
+ * reuses): `tools/call` checked once against the spec's `CallToolResult`. Without a schema the
+ * SDK builds a validator per request, first probing its registry with a parse of `undefined`
+ * that fails (a zod error per call); the peer tool's output schema is checked by the tool
+ * (peer-tool.ts).
  */
 async function requestCall(
   connection: PeerConnection,
   params: Record<string, unknown>,
   options: { signal: AbortSignal; timeout: number; allowInputRequired?: boolean },
 ): Promise<Record<string, unknown>> {
+  if (connection.raw) return connection.raw.call(params, options);
   // Loaded by the connection's open: no await (a microtask) per call.
   const sdk = clientSdk() ?? (await loadClientSdk());
   return (await connection.client.request(
