@@ -8,48 +8,50 @@ import { closeAfterTest, testConfig, workdir } from './helpers.js';
  * check, no zod parse per message): what a client writes must still arrive whole, in order,
  * however the pipe cuts it.
  */
-describe('stdio transport: reading the client', () => {
-  async function serve() {
-    const dir = await workdir();
-    const app = await XServer.create({ config: await testConfig(dir) });
-    closeAfterTest(() => app.close());
-    const stdin = new PassThrough();
-    const stdout = new PassThrough();
-    const transport = new StdioTransport(app, { stdin, stdout });
-    app.attach(transport);
-    await transport.start();
-    let output = '';
+async function serve(options: { highWaterMark?: number; readLater?: boolean } = {}) {
+  const dir = await workdir();
+  const app = await XServer.create({ config: await testConfig(dir) });
+  closeAfterTest(() => app.close());
+  const stdin = new PassThrough();
+  const stdout = new PassThrough({ highWaterMark: options.highWaterMark ?? 16_384 });
+  const transport = new StdioTransport(app, { stdin, stdout });
+  app.attach(transport);
+  await transport.start();
+  let output = '';
+  const read = () =>
     stdout.on('data', (chunk: Buffer) => {
       output += chunk.toString('utf8');
     });
-    /** The JSON-RPC answers written so far, by id. */
-    const answers = () =>
-      new Map(
-        output
-          .split('\n')
-          .filter(Boolean)
-          .map((line) => JSON.parse(line) as { id?: number; result?: Record<string, unknown> })
-          .filter((message) => message.id !== undefined)
-          .map((message) => [message.id, message]),
-      );
-    const answered = async (id: number) => {
-      await expect.poll(() => answers().has(id), { timeout: 5_000, interval: 5 }).toBe(true);
-      return answers().get(id)!;
-    };
-    return { stdin, answered };
-  }
-
-  const initialize = {
-    jsonrpc: '2.0',
-    id: 1,
-    method: 'initialize',
-    params: {
-      protocolVersion: '2025-11-25',
-      capabilities: {},
-      clientInfo: { name: 'lines – ✓ 多字节', version: '1.0.0' },
-    },
+  if (!options.readLater) read();
+  /** The JSON-RPC answers written so far, by id. */
+  const answers = () =>
+    new Map(
+      output
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line) as { id?: number; result?: Record<string, unknown> })
+        .filter((message) => message.id !== undefined)
+        .map((message) => [message.id, message]),
+    );
+  const answered = async (id: number) => {
+    await expect.poll(() => answers().has(id), { timeout: 5_000, interval: 5 }).toBe(true);
+    return answers().get(id)!;
   };
+  return { stdin, answered, read, stdout };
+}
 
+const initialize = {
+  jsonrpc: '2.0',
+  id: 1,
+  method: 'initialize',
+  params: {
+    protocolVersion: '2025-11-25',
+    capabilities: {},
+    clientInfo: { name: 'lines – ✓ 多字节', version: '1.0.0' },
+  },
+};
+
+describe('stdio transport: reading the client', () => {
   it('reads a message cut across chunks, inside a multi-byte character, and answers it', async () => {
     const { stdin, answered } = await serve();
     const bytes = Buffer.from(`${JSON.stringify(initialize)}\n`, 'utf8');
@@ -74,5 +76,29 @@ describe('stdio transport: reading the client', () => {
     );
     const answer = await answered(2);
     expect(answer.result?.structuredContent).toMatchObject({ result: { value: 'é' } });
+  });
+});
+
+describe('stdio transport: writing to the client', () => {
+  it('keeps every answer whole and in the pipe while the client does not read, and sends them when it does', async () => {
+    const { stdin, answered, read, stdout } = await serve({ highWaterMark: 64, readLater: true });
+    stdin.write(`${JSON.stringify(initialize)}\n`);
+    await expect.poll(() => stdout.writableNeedDrain, { timeout: 5_000, interval: 5 }).toBe(true);
+    const calls = Array.from({ length: 20 }, (_, i) => ({
+      jsonrpc: '2.0',
+      id: 10 + i,
+      method: 'tools/call',
+      params: {
+        name: 'dispatch',
+        arguments: { category: 'demo', tool: 'echo', params: { value: i } },
+      },
+    }));
+    stdin.write(`${calls.map((call) => JSON.stringify(call)).join('\n')}\n`);
+    read();
+    await answered(1);
+    for (const [i, call] of calls.entries()) {
+      const answer = await answered(call.id);
+      expect(answer.result?.structuredContent).toMatchObject({ result: { value: i } });
+    }
   });
 });

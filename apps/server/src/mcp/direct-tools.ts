@@ -68,6 +68,8 @@ export class DirectTools {
   readonly #live = new LiveServers();
   #built: Promise<Built> | undefined;
   #latest: Built | undefined;
+  /** The build {@link #latest} came from: while it is still `#built`, routes are known now. */
+  #latestOf: Promise<Built> | undefined;
   #generation = 0;
   #listings = 0;
   #listChanges = 0;
@@ -88,6 +90,17 @@ export class DirectTools {
   /** Every direct tool, listing the direct peers on first use; kept until one of them changes. */
   async list(): Promise<Tool[]> {
     return (await this.#build()).tools;
+  }
+
+  /**
+   * The route of a direct tool's exposed name when the current list is built and has it, without
+   * waiting (a call's common case); `undefined` otherwise, when {@link route} decides.
+   */
+  routeNow(name: string): DirectRoute | undefined {
+    const built = this.#built;
+    return built !== undefined && built === this.#latestOf
+      ? this.#latest!.routes.get(name)
+      : undefined;
   }
 
   /** The route of a direct tool's exposed name, or `undefined` when no direct tool has it. */
@@ -154,6 +167,7 @@ export class DirectTools {
     built.then(
       (result) => {
         this.#latest = result;
+        this.#latestOf = built;
         // A list missing an unavailable peer is not kept: the next tools/list tries it again.
         if (
           this.#built === built &&

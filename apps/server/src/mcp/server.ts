@@ -142,7 +142,8 @@ export function createMcpServer(definitions: McpDefinitions): Server {
   ): Promise<CallToolResult> => {
     const { name, arguments: args } = request.params;
     const built = tools.byName.get(name);
-    const route = built || !direct ? undefined : await direct.route(name);
+    const route =
+      built || !direct ? undefined : (direct.routeNow(name) ?? (await direct.route(name)));
     if (route && direct) {
       // A direct tool: the dispatcher's path and the peer's answer; the peer's requests to the
       // client during the call reach this client, as for the meta-tools below.

@@ -1,5 +1,5 @@
 import type { Readable, Writable } from 'node:stream';
-import type { JSONRPCMessage } from '@modelcontextprotocol/server';
+import { type JSONRPCMessage, serializeMessage } from '@modelcontextprotocol/server';
 import {
   type StdioServerHandle,
   StdioServerTransport,
@@ -15,14 +15,20 @@ import type { McpHost, MessageShortcut, ServerTransport } from './types.js';
  * the SDK's reader does, a line that is not JSON is skipped and JSON that is not JSON-RPC is
  * reported through `onerror`; a line over the SDK's 10 MB limit closes the transport.
  */
+/** What a send the pipe took at once resolves with (one settled promise for all of them). */
+const SENT = Promise.resolve();
+
 class LineStdioServerTransport extends StdioServerTransport {
   readonly #lines = new LineReader('the client');
-  /** Offered each message first, once the connection is a 2025-era one (types.ts). */
+  /** Offered each message first, once the instance serving the connection exists (types.ts). */
   shortcut: MessageShortcut | undefined;
   readonly #send = (message: JSONRPCMessage) => this.send(message);
+  readonly #stdout: Writable;
+  #closed = false;
 
   constructor(stdin: Readable, stdout: Writable) {
     super(stdin, stdout);
+    this.#stdout = stdout;
     this._ondata = (chunk: Buffer) => {
       let lines: string[];
       try {
@@ -44,7 +50,31 @@ class LineStdioServerTransport extends StdioServerTransport {
     }
   }
 
+  /**
+   * The SDK's send without its per-message promise and `error` listener when the pipe takes the
+   * line at once (the common case): resolves then, as the SDK's does; a full pipe waits for
+   * `drain`, and a write that fails then rejects, as in the SDK's.
+   */
+  override send(message: JSONRPCMessage): Promise<void> {
+    if (this.#closed) return Promise.reject(new Error('StdioServerTransport is closed'));
+    const stdout = this.#stdout;
+    if (stdout.write(serializeMessage(message))) return SENT;
+    return new Promise((resolve, reject) => {
+      const onDrain = () => {
+        stdout.off('error', onError);
+        resolve();
+      };
+      const onError = (error: Error) => {
+        stdout.off('drain', onDrain);
+        reject(error);
+      };
+      stdout.once('drain', onDrain);
+      stdout.once('error', onError);
+    });
+  }
+
   override close(): Promise<void> {
+    this.#closed = true;
     this.#lines.clear();
     this.shortcut?.close();
     return super.close();
