@@ -12,6 +12,8 @@
  * (`bare`: serves both eras; `modern`: 2026-07-28 only) or over Streamable HTTP (`http`, 2026 only).
  * `--era` is the era of the client to x-server (and of the direct client, where the peer allows).
  * `--prof <dir>` runs x-server under `node --cpu-prof` (profiles land in <dir>).
+ * `--floor` (stdio peers) adds `relay`: the exposed call through a line relay (the gateway suite's
+ * _relay.mjs: parse, re-id, rename, serialize, nothing else), what any extra process costs here.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -23,6 +25,7 @@ import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const BARE = join(here, '../src/suites/_bare-server.mjs');
+const RELAY = join(here, '../src/suites/_relay.mjs');
 const CLI = process.env.X_CLI ?? join(here, '../../apps/server/dist/cli.js');
 const EVERYTHING = join(
   here,
@@ -142,6 +145,17 @@ await x.connect(xTransport, { timeout: 600_000 });
 
 // Generous: under valgrind a first call (x-server loading the peer's tools) takes a while.
 const slow = { timeout: 600_000 };
+// The floor: the same exposed call through a process that only relays lines.
+const relay = process.argv.includes('--floor') && !peer.http ? clientFor(ERA) : undefined;
+if (relay) {
+  await relay.connect(
+    new StdioClientTransport({
+      command: process.execPath,
+      args: [RELAY, '--prefix', 'p__', '--', process.execPath, ...peer.args],
+      stderr: 'ignore',
+    }),
+  );
+}
 const contenders = {
   dispatch: () =>
     x.callTool(
@@ -149,6 +163,9 @@ const contenders = {
       slow,
     ),
   exposed: () => x.callTool({ name: `p__${peer.tool}`, arguments: peer.params }, slow),
+  ...(relay
+    ? { relay: () => relay.callTool({ name: `p__${peer.tool}`, arguments: peer.params }) }
+    : {}),
   direct: () => direct.callTool({ name: peer.tool, arguments: peer.params }),
 };
 const ONLY = arg('only', undefined);
@@ -279,5 +296,6 @@ for (const [name, xs] of Object.entries(times)) {
 }
 await x.close();
 await direct.close();
+await relay?.close();
 for (const child of children) child.kill();
 rmSync(dir, { recursive: true, force: true });
