@@ -29,6 +29,9 @@ const ENVELOPE_KEYS = [
   LOG_LEVEL_META_KEY,
 ];
 
+/** The prefix of the `_meta` keys the MCP specification reserves. */
+const RESERVED_PREFIX = 'io.modelcontextprotocol/';
+
 /** Envelopes told apart per connection before the oldest is checked again (a client sends one). */
 const ENVELOPES_KEPT = 8;
 
@@ -68,15 +71,24 @@ interface ServerInternals {
  * - a thrown error answers as a JSON-RPC error with its code (`InternalError` without one).
  * The answer is the handler's result without the SDK's zod check of it (every result here is built
  * by x-server or checked where it came from): as the 2025 codec sends it, or encoded by the
- * 2026-07-28 codec (result type, server info). A 2026-07-28 request is taken when its envelope is
- * one the SDK's own check accepted on this connection (checked once per envelope) and it is a
- * first leg: a retry with `inputResponses` or `requestState` goes to the SDK.
+ * 2026-07-28 codec (result type, server info). A 2026-07-28 request is taken once the SDK has
+ * pinned the connection's era (the first modern request after `server/discover` is the SDK's),
+ * when its envelope is one the SDK's own check accepted on this connection (checked once per
+ * envelope) and it is a first leg: a retry with `inputResponses` or `requestState` goes to the SDK.
+ * A `_meta` key the protocol reserves other than the envelope's (`io.modelcontextprotocol/…`),
+ * which the SDK checks or lifts, also leaves the call to the SDK.
  */
 export class CallShortcut {
   readonly #server: Server;
   readonly #callTool: CallTool;
   readonly #calls = new Map<string | number, AbortController>();
   readonly #modern: boolean;
+  /**
+   * 2026-07-28: whether the SDK has been handed a request that pins the connection's era. After
+   * `server/discover` the SDK's stdio entry holds its instance as a probe until another modern
+   * request reaches it (a 2025-era message then replaces it); the shortcut serves nothing before.
+   */
+  #pinned = false;
   /** Envelopes the SDK's check accepted, by their JSON (modern era). */
   readonly #envelopes = new Set<string>();
   #closed = false;
@@ -103,9 +115,15 @@ export class CallShortcut {
       id?: unknown;
     };
     if (method === 'notifications/cancelled') return this.#cancel(params);
+    if (this.#modern && !this.#pinned) {
+      this.#pinned = this.#pins(method, id, params);
+      // The request that pins the era is the SDK's, and so is everything before it.
+      return false;
+    }
     if (method !== 'tools/call' || this.#closed) return false;
     if (typeof id !== 'string' && typeof id !== 'number') return false;
     if (this.#calls.has(id) || !wellFormed(params)) return false;
+    if (params._meta !== undefined && this.#reserved(params._meta)) return false;
     let meta = params._meta;
     let envelope: Record<string, unknown> | undefined;
     if (this.#modern) {
@@ -212,6 +230,30 @@ export class CallShortcut {
     return { meta: rest, envelope };
   }
 
+  /**
+   * Whether a message the SDK gets pins the 2026-07-28 era: a request other than
+   * `server/discover` with an envelope the SDK's check accepts (the SDK answers any other).
+   */
+  #pins(method: unknown, id: unknown, params: unknown): boolean {
+    if (typeof method !== 'string' || method === 'server/discover') return false;
+    if (typeof id !== 'string' && typeof id !== 'number') return false;
+    const meta = isObject(params) ? params._meta : undefined;
+    return isObject(meta) && this.#lift(meta) !== undefined;
+  }
+
+  /**
+   * A `_meta` key the protocol reserves (`io.modelcontextprotocol/…`) that the shortcut does not
+   * read: the SDK checks or lifts it, so such a call is the SDK's to serve (the 2026-07-28
+   * envelope's own keys excepted, in that era).
+   */
+  #reserved(meta: Record<string, unknown>): boolean {
+    for (const key in meta) {
+      if (!key.startsWith(RESERVED_PREFIX)) continue;
+      if (!this.#modern || !ENVELOPE_KEYS.includes(key)) return true;
+    }
+    return false;
+  }
+
   #cancel(params: unknown): boolean {
     const { requestId, reason } = (params ?? {}) as { requestId?: unknown; reason?: unknown };
     const controller = this.#calls.get(requestId as string | number);
@@ -255,8 +297,8 @@ const isObject = (value: unknown): value is Record<string, unknown> =>
 
 /**
  * What the SDK's `CallToolRequest` schema accepts, checked by hand: params with a string `name`,
- * an object `arguments` if any, an object `_meta` whose `progressToken` is a string or number if
- * any, and nothing else (a task-augmented call, say, is the SDK's to serve).
+ * an object `arguments` if any, an object `_meta` whose `progressToken` is a string or an integer
+ * if any, and nothing else (a task-augmented call, say, is the SDK's to serve).
  */
 function wellFormed(params: unknown): params is {
   name: string;
@@ -272,7 +314,7 @@ function wellFormed(params: unknown): params is {
   if (meta === undefined) return true;
   if (!isObject(meta)) return false;
   const token = meta.progressToken;
-  return token === undefined || typeof token === 'string' || typeof token === 'number';
+  return token === undefined || typeof token === 'string' || Number.isInteger(token);
 }
 
 /** A thrown error as the SDK answers it: its own integer code, else `InternalError`. */
