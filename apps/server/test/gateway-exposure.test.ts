@@ -296,6 +296,36 @@ describe('direct exposure: tools/list_changed', () => {
     expect(after.filter((name) => name.startsWith('mem__'))).toEqual(['mem__a', 'mem__late']);
   });
 
+  it('tells a client once when a direct peer changes its tools several times in one burst', async () => {
+    const peers = memoryPeers({ mem: ['a'] });
+    const gateway = await startGateway(
+      { builtins: [], peers: { mem: unused('direct') } },
+      { peerTransport: peers.transport },
+      'legacy',
+    );
+    closeAfterTest(() => gateway.close());
+    let changed = 0;
+    gateway.client.setNotificationHandler('notifications/tools/list_changed', () => {
+      changed++;
+    });
+    await gateway.client.listTools();
+    // A peer registering its tools one by one as it starts: one list_changed each.
+    const added = ['b', 'c', 'd', 'e', 'f'];
+    for (const name of added) {
+      peers.servers[0]!.registerTool(name, { description: `Tool ${name}` }, () => ({
+        content: [{ type: 'text', text: name }],
+      }));
+    }
+    await expect
+      .poll(async () => (await gateway.client.listTools()).tools.map((tool) => tool.name))
+      .toEqual(expect.arrayContaining(added.map((name) => `mem__${name}`)));
+    await expect.poll(() => changed).toBe(1);
+    // Later turns of the event loop bring no more: the burst was told once.
+    for (let turn = 0; turn < 3; turn++) await new Promise((resolve) => setImmediate(resolve));
+    await gateway.client.listTools();
+    expect(changed).toBe(1);
+  });
+
   it("tells a 2026-07-28 client on subscriptions/listen when a direct peer's tools change", async () => {
     const peers = memoryPeers({ mem: ['a'] });
     const config = await testConfig(await workdir(), {

@@ -70,6 +70,8 @@ export class DirectTools {
   #latest: Built | undefined;
   /** The build {@link #latest} came from: while it is still `#built`, routes are known now. */
   #latestOf: Promise<Built> | undefined;
+  /** The notification of the changes read in this turn of the event loop, not sent yet. */
+  #telling: NodeJS.Immediate | undefined;
   #generation = 0;
   #listings = 0;
   #listChanges = 0;
@@ -146,17 +148,23 @@ export class DirectTools {
   }
 
   /**
-   * A peer's tool list changed: a direct peer's drops the list, and every client is told
+   * A peer's tool list changed: a direct peer's drops the list at once, and every client is told
    * (`notifications/tools/list_changed`: 2025 sessions and stdio on their streams, 2026-07-28
-   * clients on `subscriptions/listen`).
+   * clients on `subscriptions/listen`) once per burst: the changes read in one turn of the event
+   * loop (a peer registering its tools one by one as it starts) make one notification.
    */
   changed(peer: string): void {
     if (!this.#options.peers.some((direct) => direct.peer === peer)) return;
     this.#generation++;
     this.#built = undefined;
     this.#listChanges++;
-    this.#options.events.publish({ kind: 'tools_list_changed' });
-    this.#live.broadcast((server) => server.sendToolListChanged());
+    if (this.#telling) return;
+    // Nothing awaits it: it does not keep the process alive.
+    this.#telling = setImmediate(() => {
+      this.#telling = undefined;
+      this.#options.events.publish({ kind: 'tools_list_changed' });
+      this.#live.broadcast((server) => server.sendToolListChanged());
+    }).unref();
   }
 
   #build(): Promise<Built> {
