@@ -2,14 +2,10 @@ import { InMemoryTransport, type JSONRPCMessage } from '@modelcontextprotocol/cl
 import { McpServer } from '@modelcontextprotocol/server';
 import { describe, expect, it } from 'vitest';
 import type { PeerConfig, XServerConfig } from '../src/config/index.js';
+import { isJsonRpcMessage, LineReader, MAX_LINE_CHARS } from '../src/json-rpc-lines.js';
 import type { PeerTransportFactory } from '../src/peers/connection.js';
 import { PeerConnections, WARM_LEND_MS } from '../src/peers/pool.js';
-import {
-  isJsonRpcMessage,
-  LineReader,
-  MAX_LINE_CHARS,
-  ProcessTreeTransport,
-} from '../src/peers/process-tree.js';
+import { ProcessTreeTransport } from '../src/peers/process-tree.js';
 import { closeAfterTest } from './helpers.js';
 
 /** A 2025-era SDK 2 peer in memory; `methods` lists what it received, `opened` its connections. */

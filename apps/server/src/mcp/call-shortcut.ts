@@ -99,11 +99,6 @@ export class CallShortcut {
     this.#modern = era === 'modern';
   }
 
-  /** Calls served here and not answered yet. */
-  get inFlight(): number {
-    return this.#calls.size;
-  }
-
   /**
    * Serves `message` when it is a `tools/call` this shortcut takes (or the cancellation of one it
    * serves); answers false for every other message, which then goes to the SDK as usual.
@@ -164,16 +159,12 @@ export class CallShortcut {
       },
     } as unknown as ServerContext;
     const request = { params: meta === params._meta ? params : withMeta(params, meta) };
-    let answered: Promise<void>;
-    try {
-      answered = this.#serve(request, ctx).then(
+    // #serve is async: whatever it throws arrives as a rejection.
+    this.#serve(request, ctx)
+      .then(
         (result) => (signal.aborted ? undefined : send({ jsonrpc: '2.0', id, result } as never)),
         (error) => (signal.aborted ? undefined : send(errorAnswer(id, error))),
-      );
-    } catch (error) {
-      answered = send(errorAnswer(id, error));
-    }
-    answered
+      )
       .catch((error) => server.onerror?.(new Error(`Failed to send response: ${error}`)))
       .finally(() => {
         if (this.#calls.get(id) === controller) this.#calls.delete(id);

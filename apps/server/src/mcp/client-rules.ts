@@ -45,17 +45,11 @@ export function missingCapability(
   }
 }
 
-/** What a {@link Channel} asks of the call it belongs to. */
-export interface ChannelCall {
-  /** The capabilities the client declared for the call (its request's, in 2026-07-28). */
-  capabilities(): Record<string, unknown> | undefined;
-  logLevel(): LogLevel | undefined;
-  request(
-    request: { method: ClientRequestMethod; params?: Record<string, unknown> },
-    signal?: AbortSignal,
-  ): Promise<Record<string, unknown>>;
-  log(level: LogLevel, data: unknown, logger?: string): void;
-}
+/**
+ * What a {@link Channel} asks of the call it belongs to: the channel itself, less the serving
+ * unit (`capabilities()` are the call's: its request's own, in 2026-07-28).
+ */
+export type ChannelCall = Omit<ClientChannel, 'owner'>;
 
 /** The way back to the client of one call, as its work sees it. */
 export class Channel implements ClientChannel {

@@ -5,8 +5,6 @@ import type { JSONRPCMessage, Transport } from '@modelcontextprotocol/client';
 import { getDefaultEnvironment } from '@modelcontextprotocol/client/stdio';
 import { LineReader, parseLine } from '../json-rpc-lines.js';
 
-export { isJsonRpcMessage, LineReader, MAX_LINE_CHARS } from '../json-rpc-lines.js';
-
 /**
  * How a stdio peer is ended: its stdin is closed; if its process group is still there after
  * `STDIN_WAIT_MS`, the group gets SIGTERM; after another `TERM_WAIT_MS`, SIGKILL; then close()

@@ -8,16 +8,17 @@ import {
 import { LineReader, parseLine } from '../json-rpc-lines.js';
 import type { McpHost, MessageShortcut, ServerTransport } from './types.js';
 
+/** What a send the pipe took at once resolves with (one settled promise for all of them). */
+const SENT = Promise.resolve();
+
 /**
  * The SDK's stdio server transport, reading its client's lines the cheap way: one JSON.parse
  * and an envelope check per message instead of the SDK reader's zod parse of the whole message,
  * which the SDK's Protocol does again anyway (it answers or reports what it cannot place). As
  * the SDK's reader does, a line that is not JSON is skipped and JSON that is not JSON-RPC is
- * reported through `onerror`; a line over the SDK's 10 MB limit closes the transport.
+ * reported through `onerror`; a line over the SDK's 10 MB limit closes the transport. Each
+ * message is offered first to the connection's shortcut (the host's `tools/call` past the SDK).
  */
-/** What a send the pipe took at once resolves with (one settled promise for all of them). */
-const SENT = Promise.resolve();
-
 class LineStdioServerTransport extends StdioServerTransport {
   readonly #lines = new LineReader('the client');
   /** Offered each message first, once the instance serving the connection exists (types.ts). */
