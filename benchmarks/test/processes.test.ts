@@ -9,6 +9,7 @@ import {
   spawnHttpServer,
   stdioClient,
 } from '../src/suites/_processes.js';
+import { RawStdioClient } from '../src/suites/_raw-stdio.js';
 
 const closers = new Closers();
 afterEach(() => closers.closeAll());
@@ -114,5 +115,52 @@ describe('the bare SDK 2 server', () => {
     expect(answer.content).toEqual([{ type: 'text', text: '{"value":1}' }]);
     await expect(stdioClient('2025-11-25', server)).rejects.toThrow(/nsupported protocol version/);
     expect(runningChildren()).toEqual([modern.pid]);
+  }, 30_000);
+});
+
+describe('RawStdioClient (no SDK on the client side)', () => {
+  const bare = (...flags: string[]) => ({
+    command: process.execPath,
+    args: [BARE_SERVER, '--stdio', ...flags],
+  });
+
+  it.each(ERAS)(
+    'calls the bare server in the %s era as the SDK client would, and close() ends the child',
+    async (era) => {
+      // --modern-only refuses a 2025-era handshake: the 2026 client must really speak 2026.
+      const client = await RawStdioClient.start(
+        era,
+        era === '2026-07-28' ? bare('--modern-only') : bare(),
+      );
+      closers.push(() => client.close());
+      const answer = await client.callTool('echo', { value: 'raw' });
+      expect(answer.content).toEqual([{ type: 'text', text: '{"value":"raw"}' }]);
+      await client.close();
+      expect(isAlive(client.pid)).toBe(false);
+      expect(runningChildren()).not.toContain(client.pid);
+    },
+    30_000,
+  );
+
+  it('rejects a call the server refuses, and a tool that answers with an error', async () => {
+    const client = await RawStdioClient.start('2025-11-25', bare());
+    closers.push(() => client.close());
+    await expect(client.callTool('no-such-tool', {})).rejects.toThrow(/no-such-tool/);
+    // work's n is a number: a string fails the input's validation.
+    await expect(client.callTool('work', { n: 'not a number' })).rejects.toThrow(/work/);
+    // The client still works after both.
+    const answer = await client.callTool('echo', { value: 1 });
+    expect(answer.content).toEqual([{ type: 'text', text: '{"value":1}' }]);
+  }, 30_000);
+
+  it('rejects, with no child left, when the server exits before answering', async () => {
+    const exits = {
+      command: process.execPath,
+      args: ['-e', 'process.stdin.once("data", () => process.exit(4))'],
+    };
+    await expect(RawStdioClient.start('2025-11-25', exits)).rejects.toThrow(
+      /server exited \(code 4\)/,
+    );
+    expect(runningChildren()).toEqual([]);
   }, 30_000);
 });

@@ -40,7 +40,8 @@ const STOP_GRACE_MS = 5_000;
 const running = new Set<number>();
 let exitHookInstalled = false;
 
-function track(pid: number | null | undefined): void {
+/** Kills the child `pid` when this process exits, if nothing ended it before. */
+export function track(pid: number | null | undefined): void {
   if (!pid) return;
   running.add(pid);
   if (exitHookInstalled) return;
