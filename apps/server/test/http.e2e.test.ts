@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
-import { request } from 'node:http';
+import { type IncomingMessage, request } from 'node:http';
+import { Socket } from 'node:net';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ConfigError } from '../src/errors.js';
 import { XServer } from '../src/server.js';
 import { HttpTransport } from '../src/transport/index.js';
@@ -214,5 +215,98 @@ describe('HTTP transport', () => {
       attributes: { category: 'demo', cached: false },
     });
     expect(spans[1]).toMatchObject({ name: 'demo.nope', ok: false, errorCode: 'UNKNOWN_TOOL' });
+  });
+
+  describe('writes of an answer', () => {
+    afterEach(() => {
+      vi.restoreAllMocks();
+    });
+
+    /** The writes the server's sockets made (not the client's: theirs come from other ports). */
+    function serverWrites(port: number): { count(): number } {
+      let count = 0;
+      const proto = Socket.prototype as unknown as Record<string, (...args: unknown[]) => unknown>;
+      for (const method of ['_write', '_writev']) {
+        const original = proto[method]!;
+        vi.spyOn(proto, method as never).mockImplementation(function (
+          this: Socket,
+          ...args: unknown[]
+        ) {
+          if (this.localPort === port) count++;
+          return original.apply(this, args);
+        } as never);
+      }
+      return { count: () => count };
+    }
+
+    /** A raw 2025-era session: initialize, initialized; then `post` sends a message on it. */
+    async function rawSession(url: string) {
+      const send = (body: object, session?: string) =>
+        new Promise<{ response: IncomingMessage; head: { writes: number }; text: string }>(
+          (resolve, reject) => {
+            const headers: Record<string, string> = { ...mcpHeaders };
+            if (session) {
+              headers['mcp-session-id'] = session;
+              headers['mcp-protocol-version'] = '2025-06-18';
+            }
+            const req = request(url, { method: 'POST', headers }, (response) => {
+              const head = { writes: writes?.count() ?? 0 };
+              let text = '';
+              response.setEncoding('utf8');
+              response.on('data', (chunk: string) => {
+                text += chunk;
+              });
+              response.on('end', () => resolve({ response, head, text }));
+            });
+            req.on('error', reject);
+            req.end(JSON.stringify(body));
+          },
+        );
+      let writes: { count(): number } | undefined;
+      const opened = await send(initialize);
+      const session = opened.response.headers['mcp-session-id'] as string;
+      await send({ jsonrpc: '2.0', method: 'notifications/initialized' }, session);
+      return {
+        watch: (counter: { count(): number }) => {
+          writes = counter;
+        },
+        call: (id: number, params: object) =>
+          send({ jsonrpc: '2.0', id, method: 'tools/call', params }, session),
+      };
+    }
+
+    it('sends an answer ready in the same turn in one write: head, event and end', async () => {
+      server = await startHttp();
+      const session = await rawSession(server.url);
+      const writes = serverWrites(Number(new URL(server.url).port));
+      session.watch(writes);
+
+      const answer = await session.call(2, {
+        name: 'dispatch',
+        arguments: { category: 'demo', tool: 'echo', params: { value: 'one write' } },
+      });
+
+      expect(answer.response.statusCode).toBe(200);
+      expect(answer.text).toContain('one write');
+      expect(writes.count()).toBe(1);
+    });
+
+    it('sends the head of a longer call at once, and its answer when it comes', async () => {
+      server = await startHttp();
+      const session = await rawSession(server.url);
+      const writes = serverWrites(Number(new URL(server.url).port));
+      session.watch(writes);
+
+      const answer = await session.call(2, {
+        name: 'dispatch',
+        arguments: { category: 'demo', tool: 'sleep', params: { ms: 200 } },
+      });
+
+      // The client had the response's head while the tool still ran (one write so far), and the
+      // event and end came in a second write.
+      expect(answer.head.writes).toBe(1);
+      expect(writes.count()).toBe(2);
+      expect(answer.text).toContain('sleptMs');
+    });
   });
 });

@@ -36,6 +36,18 @@ export interface HttpStats {
   eras: { modern: number; legacy: number };
 }
 
+/**
+ * Holds the response's writes until this turn of the event loop is over, then sends them in one
+ * write. The SDK answers a POST as an event stream whose head, event and end are written apart:
+ * three writes, each waking the client, where an answer ready in the same turn (a cache hit, a
+ * quick tool) needs one. A stream still open after the turn (a long call, its progress) is sent
+ * as it comes.
+ */
+function oneWriteThisTurn(res: ServerResponse): void {
+  res.cork();
+  setImmediate(() => res.uncork());
+}
+
 /** The request's method, URL and headers as a web `Request`, without its body. */
 function headersOnly(req: IncomingMessage): Request {
   const headers = new Headers();
@@ -215,6 +227,7 @@ export class HttpTransport implements ServerTransport {
     try {
       const raw = await readBody(req, this.#options.maxBodyBytes);
       body = JSON.parse(raw.toString('utf8'));
+      oneWriteThisTurn(res);
     } catch (error) {
       this.#rejected++;
       if (error instanceof BodyTooLargeError) {
