@@ -20,6 +20,7 @@ import {
   BodyTooLargeError,
   checkHostAndOrigin,
   checkToken,
+  classifiable,
   isLoopback,
   type RequestPolicy,
   readBody,
@@ -46,20 +47,6 @@ export interface HttpStats {
 function oneWriteThisTurn(res: ServerResponse): void {
   res.cork();
   setImmediate(() => res.uncork());
-}
-
-/** The request's method, URL and headers as a web `Request`, without its body. */
-function headersOnly(req: IncomingMessage): Request {
-  const headers = new Headers();
-  for (const [name, value] of Object.entries(req.headers)) {
-    if (value === undefined || name.startsWith(':')) continue;
-    if (Array.isArray(value)) for (const item of value) headers.append(name, item);
-    else headers.set(name, value);
-  }
-  return new Request(`http://${req.headers.host ?? 'localhost'}${req.url ?? '/'}`, {
-    method: req.method ?? 'POST',
-    headers,
-  });
 }
 
 function sendJson(
@@ -242,7 +229,7 @@ export class HttpTransport implements ServerTransport {
     // a version we do not serve, which the modern leg answers with its typed error) is modern.
     // It reads the parsed body we pass beside the request, so the request needs no body of its own:
     // serialising the body again only to classify it would cost every POST a JSON.stringify.
-    if (!(await isLegacyRequest(headersOnly(req), body))) {
+    if (!(await isLegacyRequest(classifiable(req), body))) {
       this.#eras.modern++;
       const uris = listenedResources(body);
       if (uris) this.#host.listening?.(uris);
