@@ -242,26 +242,29 @@ describe('HTTP transport', () => {
     /** A raw 2025-era session: initialize, initialized; then `post` sends a message on it. */
     async function rawSession(url: string) {
       const send = (body: object, session?: string) =>
-        new Promise<{ response: IncomingMessage; head: { writes: number }; text: string }>(
-          (resolve, reject) => {
-            const headers: Record<string, string> = { ...mcpHeaders };
-            if (session) {
-              headers['mcp-session-id'] = session;
-              headers['mcp-protocol-version'] = '2025-06-18';
-            }
-            const req = request(url, { method: 'POST', headers }, (response) => {
-              const head = { writes: writes?.count() ?? 0 };
-              let text = '';
-              response.setEncoding('utf8');
-              response.on('data', (chunk: string) => {
-                text += chunk;
-              });
-              response.on('end', () => resolve({ response, head, text }));
+        new Promise<{
+          response: IncomingMessage;
+          head: { writes: number };
+          text: string;
+          chunks: string[];
+        }>((resolve, reject) => {
+          const headers: Record<string, string> = { ...mcpHeaders };
+          if (session) {
+            headers['mcp-session-id'] = session;
+            headers['mcp-protocol-version'] = '2025-06-18';
+          }
+          const req = request(url, { method: 'POST', headers }, (response) => {
+            const head = { writes: writes?.count() ?? 0 };
+            const chunks: string[] = [];
+            response.setEncoding('utf8');
+            response.on('data', (chunk: string) => {
+              chunks.push(chunk);
             });
-            req.on('error', reject);
-            req.end(JSON.stringify(body));
-          },
-        );
+            response.on('end', () => resolve({ response, head, text: chunks.join(''), chunks }));
+          });
+          req.on('error', reject);
+          req.end(JSON.stringify(body));
+        });
       let writes: { count(): number } | undefined;
       const opened = await send(initialize);
       const session = opened.response.headers['mcp-session-id'] as string;
@@ -307,6 +310,30 @@ describe('HTTP transport', () => {
       expect(answer.head.writes).toBe(1);
       expect(writes.count()).toBe(2);
       expect(answer.text).toContain('sleptMs');
+    });
+
+    it("streams a call's progress as it comes, not held until its answer", async () => {
+      server = await startHttp();
+      const session = await rawSession(server.url);
+
+      // Two calls in parallel: the echo settles at once (progress 1 of 2), the sleep 200 ms later.
+      const answer = await session.call(2, {
+        name: 'dispatch_parallel',
+        arguments: {
+          calls: [
+            { category: 'demo', tool: 'echo', params: { value: 'first' } },
+            { category: 'demo', tool: 'sleep', params: { ms: 200 } },
+          ],
+        },
+        _meta: { progressToken: 'p' },
+      });
+
+      const first = answer.chunks.findIndex((chunk) => chunk.includes('notifications/progress'));
+      const last = answer.chunks.findIndex((chunk) => chunk.includes('"result"'));
+      expect(first).toBeGreaterThanOrEqual(0);
+      // The first progress line reached the client in an earlier read than the answer.
+      expect(last).toBeGreaterThan(first);
+      expect(answer.chunks[first]).not.toContain('"result"');
     });
   });
 });
