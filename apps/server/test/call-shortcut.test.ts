@@ -405,3 +405,42 @@ describe('the tools/call shortcut of a 2025-era stdio connection', () => {
     expect(fast.messages.filter((m) => m.id === 1)).toEqual([]);
   });
 });
+
+describe('a 2026-07-28 call cancelled or cut off, with the shortcut and without', () => {
+  /** A modern connection past its first call (the SDK's, which pins the era), a held call in flight. */
+  async function held(shortcut: boolean) {
+    const server = await serve({ shortcut, era: 'modern' });
+    await server.initialize();
+    server.call(1, 'list_categories', {});
+    await server.answer(1);
+    server.call(2, 'dispatch', { category: 'held', tool: 'wait', params: {} });
+    await expect.poll(() => server.runs.length).toBe(1);
+    return { server, signal: server.runs[0]!.ctx.signal };
+  }
+
+  it.each([true, false])(
+    'aborts the work of a call the client cancels and sends it no answer (shortcut: %s)',
+    async (shortcut) => {
+      const { server, signal } = await held(shortcut);
+      server.send({
+        method: 'notifications/cancelled',
+        params: { requestId: 2, reason: 'not needed' },
+      });
+      await expect.poll(() => signal.aborted).toBe(true);
+      expect(signal.reason).toBe('not needed');
+      server.call(3, 'list_categories', {});
+      await server.answer(3);
+      expect(server.messages.filter((m) => m.id === 2)).toEqual([]);
+    },
+  );
+
+  it.each([true, false])(
+    'aborts the work of a call in flight when the connection closes (shortcut: %s)',
+    async (shortcut) => {
+      const { server, signal } = await held(shortcut);
+      await server.transport.close();
+      await expect.poll(() => signal.aborted).toBe(true);
+      expect(server.messages.filter((m) => m.id === 2)).toEqual([]);
+    },
+  );
+});

@@ -12,6 +12,7 @@ import {
   type Server,
   type ServerContext,
 } from '@modelcontextprotocol/server';
+import { LEG_CONTROLLER } from './client-channel.js';
 
 /** How a `tools/call` is served: the same function the SDK's handler calls. */
 export type CallTool = (
@@ -156,6 +157,8 @@ export class CallShortcut {
           }),
         send: (request: { method: string }, options?: Record<string, unknown>) =>
           server.request(request as never, { ...options, relatedRequestId: id } as never),
+        // Aborted with the leg, never after its answer: a 2026-07-28 call may keep it as its own.
+        [LEG_CONTROLLER]: controller,
       },
     } as unknown as ServerContext;
     const request = { params: meta === params._meta ? params : withMeta(params, meta) };

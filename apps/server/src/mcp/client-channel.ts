@@ -54,6 +54,14 @@ interface Question {
   reject: (error: unknown) => void;
 }
 
+/**
+ * Where a leg's own AbortController rides on its context (`ctx.mcpReq`), when the one serving the
+ * leg hands it over: x-server's stdio shortcut (call-shortcut.ts), whose controller aborts with
+ * the leg (cancelled, connection closed) and which nothing aborts once the leg is answered. A
+ * 2026-07-28 call then takes it as its own instead of making a second controller that follows it.
+ */
+export const LEG_CONTROLLER: unique symbol = Symbol('x-server leg controller');
+
 /** Calls waiting for a 2026-07-28 client to come back with its input, by `requestState`. */
 const waiting = new Map<string, ClientCall>();
 
@@ -93,7 +101,11 @@ class ClientCall {
   constructor(leg: ServerContext, options: ClientOptions, canPark = true) {
     this.#options = options;
     this.#canPark = canPark;
-    this.#controller = canPark && isModern(leg) ? new AbortController() : undefined;
+    this.#controller =
+      canPark && isModern(leg)
+        ? ((leg.mcpReq as { [LEG_CONTROLLER]?: AbortController })[LEG_CONTROLLER] ??
+          new AbortController())
+        : undefined;
     this.#attach(leg);
     const meta = leg.mcpReq._meta as Record<string, unknown> | undefined;
     const traceparent = meta?.[TRACEPARENT_META_KEY];
@@ -142,6 +154,8 @@ class ClientCall {
     const controller = this.#controller;
     if (!controller) return;
     const { signal } = leg.mcpReq;
+    // The leg's own controller, handed over: the call's signal is the leg's.
+    if (signal === controller.signal) return;
     if (signal.aborted) controller.abort(signal.reason);
     else {
       this.#onLegAbort = () => controller.abort(signal.reason);
