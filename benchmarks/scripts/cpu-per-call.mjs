@@ -7,13 +7,17 @@
  * builds, pass each build's CLI (e.g. a git worktree of main, built).
  *
  *   node benchmarks/scripts/cpu-per-call.mjs [--calls 3000] [--rounds 5] [--eras 2025-11-25,2026-07-28]
- *     [--cli <x-server dist/cli.js>]...
+ *     [--transport stdio|http] [--cli <x-server dist/cli.js>]...
+ *
+ * Over HTTP (`--transport http`) each server listens on 127.0.0.1 on a port it picks; the client
+ * is the SDK 2 client's Streamable HTTP transport.
  */
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Client } from '@modelcontextprotocol/client';
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -26,7 +30,8 @@ const arg = (name, fallback) => {
 const CALLS = Number(arg('calls', 3000));
 const ROUNDS = Number(arg('rounds', 5));
 const ERAS = arg('eras', '2025-11-25,2026-07-28').split(',');
-const clis = argv.flatMap((a, i) => (a === '--cli' ? [argv[i + 1]] : []));
+const HTTP = arg('transport', 'stdio') === 'http';
+const clis = argv.flatMap((a, i) => (a === '--cli' ? [resolve(argv[i + 1])] : []));
 if (clis.length === 0) clis.push(join(here, '../../apps/server/dist/cli.js'));
 
 const dir = mkdtempSync(join(tmpdir(), 'x-cpu-'));
@@ -53,17 +58,46 @@ function cpuMs(pid) {
   return ns / 1e6;
 }
 
+/** Spawns an HTTP server and resolves with its pid and the URL it prints after "listening on". */
+function listening(args) {
+  const child = spawn(process.execPath, args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
+  return new Promise((resolve, reject) => {
+    let output = '';
+    const timer = setTimeout(() => reject(new Error(`no URL from ${args.join(' ')}`)), 30_000);
+    const onData = (chunk) => {
+      output += chunk;
+      const url = /listening on (http:\/\/\S+)/.exec(output)?.[1];
+      if (!url) return;
+      clearTimeout(timer);
+      resolve({ url, pid: child.pid });
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${args.join(' ')} exited (${code}): ${output.slice(-500)}`));
+    });
+  });
+}
+const children = [];
+
 async function open(era, args) {
+  const client = new Client(
+    { name: 'cpu', version: '1.0.0' },
+    era === '2026-07-28' ? { versionNegotiation: { mode: { pin: era } } } : {},
+  );
+  if (HTTP) {
+    const { url, pid } = await listening(args);
+    await client.connect(new StreamableHTTPClientTransport(new URL(url)));
+    return { client, pid };
+  }
   const transport = new StdioClientTransport({
     command: process.execPath,
     args,
     cwd: dir,
     stderr: 'ignore',
   });
-  const client = new Client(
-    { name: 'cpu', version: '1.0.0' },
-    era === '2026-07-28' ? { versionNegotiation: { mode: { pin: era } } } : {},
-  );
   await client.connect(transport);
   return { client, pid: transport.pid };
 }
@@ -79,7 +113,7 @@ try {
     const targets = [
       {
         name: 'bare SDK 2 echo',
-        args: [BARE, '--stdio'],
+        args: [BARE, HTTP ? '--http' : '--stdio'],
         call: { name: 'echo', arguments: { value: 42 } },
       },
     ];
@@ -87,7 +121,9 @@ try {
       const label = clis.length > 1 ? ` #${i}` : '';
       targets.push({
         name: `x-server${label} uncached dispatch`,
-        args: [cli, '--stdio', '--config', config],
+        args: HTTP
+          ? [cli, '--http', '--port', '0', '--config', config]
+          : [cli, '--stdio', '--config', config],
         call: uncached,
       });
     }
@@ -119,5 +155,6 @@ try {
     }
   }
 } finally {
+  for (const child of children) child.kill();
   rmSync(dir, { recursive: true, force: true });
 }

@@ -100,9 +100,10 @@ describe('classifiable: the request as the SDK classifies its era', () => {
       false,
     ],
     [
+      // Node joins a repeated header's lines as Headers does.
       'a repeated version header',
       'POST',
-      { 'mcp-protocol-version': ['2026-07-28', '2025-06-18'] },
+      { 'mcp-protocol-version': '2026-07-28, 2025-06-18' },
       call(),
       false,
     ],

@@ -38,15 +38,24 @@ export interface HttpStats {
 }
 
 /**
- * Holds the response's writes until this turn of the event loop is over, then sends them in one
- * write. The SDK answers a POST as an event stream whose head, event and end are written apart:
- * three writes, each waking the client, where an answer ready in the same turn (a cache hit, a
- * quick tool) needs one. A stream still open after the turn (a long call, its progress) is sent
- * as it comes.
+ * Holds a 2025-era session's answer until it ends, or until this turn of the event loop is over,
+ * whichever comes first, then sends what was written in one write. The SDK answers a session's
+ * POST as an event stream whose head goes out on its own and whose event and end follow: two
+ * writes, each waking the client, where an answer ready at once (a cache hit, a quick tool) needs
+ * one. A call still running after the turn has its head sent then, and its progress and answer
+ * as they come. (A 2026-07-28 or stateless answer is one JSON body, written once already.)
  */
 function oneWriteThisTurn(res: ServerResponse): void {
   res.cork();
-  setImmediate(() => res.uncork());
+  let held = true;
+  const release = () => {
+    if (!held) return;
+    held = false;
+    res.uncork();
+  };
+  // 'prefinish' comes from end() once the last bytes are handed to the socket: still corked.
+  res.once('prefinish', release);
+  setImmediate(release);
 }
 
 function sendJson(
@@ -214,7 +223,6 @@ export class HttpTransport implements ServerTransport {
     try {
       const raw = await readBody(req, this.#options.maxBodyBytes);
       body = JSON.parse(raw.toString('utf8'));
-      oneWriteThisTurn(res);
     } catch (error) {
       this.#rejected++;
       if (error instanceof BodyTooLargeError) {
@@ -251,6 +259,7 @@ export class HttpTransport implements ServerTransport {
       await transport.handleRequest(req, res, body);
       return;
     }
+    oneWriteThisTurn(res);
     await this.#sessionRequest(req, res, body);
   }
 

