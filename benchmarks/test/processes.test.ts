@@ -163,4 +163,46 @@ describe('RawStdioClient (no SDK on the client side)', () => {
     );
     expect(runningChildren()).toEqual([]);
   }, 30_000);
+
+  it('ends a live server whose handshake it refused', async () => {
+    // A 2025-era handshake to a server that serves only 2026-07-28: refused, and the server,
+    // still running, is ended by the client.
+    await expect(RawStdioClient.start('2025-11-25', bare('--modern-only'))).rejects.toThrow(
+      /initialize/,
+    );
+    expect(runningChildren()).toEqual([]);
+  }, 30_000);
+
+  it('ends a server that never answers, once the handshake times out', async () => {
+    const silent = { command: process.execPath, args: ['-e', 'process.stdin.resume()'] };
+    await expect(RawStdioClient.start('2025-11-25', silent, { timeoutMs: 300 })).rejects.toThrow(
+      /initialize: no answer within 300 ms/,
+    );
+    expect(runningChildren()).toEqual([]);
+  }, 30_000);
+
+  it("takes neither a server's own request nor a stray line for an answer", async () => {
+    // Before each answer, the server sends a request of its own with the same numeric id, and a
+    // line that is not JSON.
+    const script = `
+      let buffered = '';
+      process.stdin.on('data', (chunk) => {
+        buffered += chunk;
+        for (let end = buffered.indexOf('\\n'); end !== -1; end = buffered.indexOf('\\n')) {
+          const message = JSON.parse(buffered.slice(0, end));
+          buffered = buffered.slice(end + 1);
+          if (message.id === undefined) continue;
+          const out = (value) => process.stdout.write(JSON.stringify(value) + '\\n');
+          out({ jsonrpc: '2.0', id: message.id, method: 'ping' });
+          process.stdout.write('not json\\n');
+          out({ jsonrpc: '2.0', id: message.id, result: { answered: message.method } });
+        }
+      });`;
+    const client = await RawStdioClient.start('2025-11-25', {
+      command: process.execPath,
+      args: ['-e', script],
+    });
+    closers.push(() => client.close());
+    expect(await client.callTool('anything', {})).toEqual({ answered: 'tools/call' });
+  }, 30_000);
 });

@@ -140,48 +140,59 @@ async function cachedWorkloads(spawned: Servers): Promise<Workload[]> {
       }
     }
   }
-  // The same 1 ms workload from a client without the SDK (_raw-stdio.ts): the SDK 2 client spends
-  // ~0.1 ms of its own per call here, the same with every server, which puts a floor under the
-  // round trips above. These are the servers' own round trips, as a lean client sees them.
+  // The same 1 ms workload from a client without the SDK: the SDK 2 client adds 30-70 µs of
+  // its own to every round trip here, the same with every server, which puts a floor under the
+  // ratios above. These are the servers' own round trips, as a lean client sees them.
   for (const era of ERAS) {
     const [bare, ours] = [await spawned.raw('bare', era), await spawned.raw('ours', era)];
-    const cachedCall = { category: 'bench', tool: 'work', params: { n: 1 } };
-    await ours.callTool('dispatch', cachedCall);
-    workloads.push({
-      name: `a 1 ms tool: cached dispatch vs the bare call and the bare trivial call, over stdio, ${era} from a client without the SDK (raw JSON-RPC lines), separate processes`,
-      ours: CACHED,
-      latency: true,
-      goal: `at least 10x ${bareWork(1)}`,
-      contenders: [
-        { name: CACHED, run: () => ours.callTool('dispatch', cachedCall) },
-        { name: bareWork(1), run: () => bare.callTool('work', { n: 1 }) },
-        { name: FLOOR, run: () => bare.callTool('echo', { value: 1 }) },
-      ],
-    });
+    workloads.push(
+      await rawWorkload(
+        `stdio, ${era} from a client without the SDK (raw JSON-RPC lines)`,
+        (name, args) => ours.callTool(name, args),
+        (name, args) => bare.callTool(name, args),
+      ),
+    );
   }
-  // And over HTTP: node:http on one keep-alive connection per server, no SDK (_load.ts).
-  const session = async (url: string) => {
+  // And over HTTP: node:http on one keep-alive connection per server (_load.ts).
+  const session = async (url: string): Promise<RawCall> => {
     const agent = new Agent({ keepAlive: true, maxSockets: 1 });
     closers.push(() => agent.destroy());
     const opened = await new RawSession(url, agent).open();
     closers.push(() => opened.close());
-    return opened;
+    return async (name, args) => {
+      const body = await opened.call(name, args);
+      if (body.includes('"isError":true')) throw new Error(`${name} failed: ${body}`);
+    };
   };
-  const [bare, ours] = [await session(spawned.bareUrl), await session(spawned.oursUrl)];
+  workloads.push(
+    await rawWorkload(
+      'Streamable HTTP, 2025-06-18 from a client without the SDK (node:http, one keep-alive connection)',
+      await session(spawned.oursUrl),
+      await session(spawned.bareUrl),
+    ),
+  );
+  return workloads;
+}
+
+/** Calls a tool on one server from a client without the SDK; rejects on any error. */
+type RawCall = (name: string, args: Record<string, unknown>) => Promise<unknown>;
+
+/** The cached 1 ms call against the bare 1 ms call and the bare trivial call, over `over`. */
+async function rawWorkload(over: string, ours: RawCall, bare: RawCall): Promise<Workload> {
   const cachedCall = { category: 'bench', tool: 'work', params: { n: 1 } };
-  await ours.call('dispatch', cachedCall);
-  workloads.push({
-    name: 'a 1 ms tool: cached dispatch vs the bare call and the bare trivial call, over Streamable HTTP, 2025-06-18 from a client without the SDK (node:http, one keep-alive connection), separate processes',
+  // Fills the cache; every timed call is then a hit.
+  await ours('dispatch', cachedCall);
+  return {
+    name: `a 1 ms tool: cached dispatch vs the bare call and the bare trivial call, over ${over}, separate processes`,
     ours: CACHED,
     latency: true,
-    goal: `at least 10x ${bareWork(1)}`,
+    goal: `at least 10x ${bareWork(1)}; at most 30% slower than ${FLOOR}`,
     contenders: [
-      { name: CACHED, run: () => ours.call('dispatch', cachedCall) },
-      { name: bareWork(1), run: () => bare.call('work', { n: 1 }) },
-      { name: FLOOR, run: () => bare.call('echo', { value: 1 }) },
+      { name: CACHED, run: () => ours('dispatch', cachedCall) },
+      { name: bareWork(1), run: () => bare('work', { n: 1 }) },
+      { name: FLOOR, run: () => bare('echo', { value: 1 }) },
     ],
-  });
-  return workloads;
+  };
 }
 
 /** N identical calls at once (a fresh key each round): how many times the tool ran. */
@@ -326,7 +337,7 @@ function workflowWorkload(url: string, runs: number, sessions: number): Workload
 export default defineSuite({
   package: 'hot-path',
   description:
-    "x-server's hot path, every process separate (the client here, x-server's CLI and the bare SDK 2 server each in a child): a cached dispatch of a tool that takes 1 ms against calling that tool on the bare server, and against the bare server's trivial call (the round trip's floor, which no server goes under: 10x a 1 ms tool needs a round trip under 0.1 ms); the same with a tool taking 10 ms; N identical calls in flight together (coalescing: how many times the tool runs); and workflow_run at the seeds' scale (500 concurrent 6-step workflows from 10 HTTP sessions) against the client making the same calls itself.",
+    "x-server's hot path, every process separate (the client here, x-server's CLI and the bare SDK 2 server each in a child): a cached dispatch of a tool that takes 1 ms against calling that tool on the bare server, and against the bare server's trivial call (the round trip's floor, which no server goes under: 10x a 1 ms tool needs a round trip under 0.1 ms); the same with a tool taking 10 ms; the 1 ms workload again from a client without the SDK (raw JSON-RPC lines over stdio, node:http over Streamable HTTP), whose round trip is the servers' own; N identical calls in flight together (coalescing: how many times the tool runs); and workflow_run at the seeds' scale (500 concurrent 6-step workflows from 10 HTTP sessions) against the client making the same calls itself.",
   workloads: async ({ quick }) => {
     try {
       const dir = await mkdtemp(join(tmpdir(), 'x-hot-path-bench-'));
