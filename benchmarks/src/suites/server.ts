@@ -157,7 +157,11 @@ function roundTrip(bare: Client, ours: Client, oursCached: Client) {
  * One round-trip workload per era and transport, each server in its own child process. Every
  * era must be served: a client x-server cannot answer fails the suite (and CI's quick run).
  */
-async function crossProcessRoundTrips(dir: string, config: string): Promise<Workload[]> {
+async function crossProcessRoundTrips(
+  dir: string,
+  config: string,
+  quick: boolean,
+): Promise<Workload[]> {
   const spawn = processes(config, dir);
   const [bareHttp, oursHttp] = [await spawn.http('bare'), await spawn.http('ours')];
   closers.push(() => bareHttp.close());
@@ -201,7 +205,59 @@ async function crossProcessRoundTrips(dir: string, config: string): Promise<Work
       }
     }
   }
+  workloads.push(...crossProcessLoad(bareHttp.url, oursHttp.url, quick));
   return workloads;
+}
+
+/**
+ * The load run against the same two HTTP children: the figures users get, with each server in its
+ * own process (the in-process load run below shares one event loop among the clients and both
+ * servers, so each server's tail there is partly the others' work).
+ */
+function crossProcessLoad(bareUrl: string, oursUrl: string, quick: boolean): Workload[] {
+  const sessions = quick ? 4 : 100;
+  const durationMs = quick ? 200 : 3_000;
+  const rounds: Record<string, LoadFigures>[] = [];
+  let read = 0;
+  const name = `load: ${sessions} concurrent 2025-era HTTP clients, separate processes`;
+  return [
+    {
+      kind: 'metric',
+      name: `${name}, calls per second`,
+      ours: OURS,
+      unit: 'calls/s',
+      better: 'higher',
+      measure: async () => {
+        const round: Record<string, LoadFigures> = {
+          [OURS]: await loadRun(
+            oursUrl,
+            (client) => client.call('dispatch', uncachedCall),
+            sessions,
+            durationMs,
+          ),
+          [BARE]: await loadRun(
+            bareUrl,
+            (client) => client.call('echo', { value: 42 }),
+            sessions,
+            durationMs,
+          ),
+        };
+        rounds.push(round);
+        return { [OURS]: round[OURS]!.callsPerSec, [BARE]: round[BARE]!.callsPerSec };
+      },
+    },
+    {
+      kind: 'metric',
+      name: `${name}, p99 latency (same runs)`,
+      ours: OURS,
+      unit: 'ms',
+      better: 'lower',
+      measure: () => {
+        const round = rounds[read++ % rounds.length]!;
+        return { [OURS]: round[OURS]!.p99Ms, [BARE]: round[BARE]!.p99Ms };
+      },
+    },
+  ];
 }
 
 /** CPU time a process has had so far, every thread, in µs (from each task's schedstat). */
@@ -309,7 +365,7 @@ export default defineSuite({
       const config = join(dir, 'x-server.json');
       await writeFile(config, JSON.stringify(settings(dir)));
 
-      const roundTrips = await crossProcessRoundTrips(dir, config);
+      const roundTrips = await crossProcessRoundTrips(dir, config, quick);
       const cpu = await cpuPerCall(dir, config, quick);
 
       const instanceApp = await xServer(dir);
