@@ -278,11 +278,17 @@ describe('HTTP transport', () => {
       };
     }
 
-    it('sends an answer ready in the same turn in one write: head, event and end', async () => {
+    /** A server, a raw session on it, and a count of the server's writes from now on. */
+    async function watchedSession() {
       server = await startHttp();
       const session = await rawSession(server.url);
       const writes = serverWrites(Number(new URL(server.url).port));
       session.watch(writes);
+      return { session, writes };
+    }
+
+    it('sends an answer ready in the same turn in one write: head, event and end', async () => {
+      const { session, writes } = await watchedSession();
 
       const answer = await session.call(2, {
         name: 'dispatch',
@@ -295,10 +301,7 @@ describe('HTTP transport', () => {
     });
 
     it('sends the head of a longer call at once, and its answer when it comes', async () => {
-      server = await startHttp();
-      const session = await rawSession(server.url);
-      const writes = serverWrites(Number(new URL(server.url).port));
-      session.watch(writes);
+      const { session, writes } = await watchedSession();
 
       const answer = await session.call(2, {
         name: 'dispatch',
