@@ -1,21 +1,43 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import {
   Client,
   InMemoryTransport,
   type VersionNegotiationMode,
 } from '@modelcontextprotocol/client';
+import { toNodeHandler } from '@modelcontextprotocol/node';
+import { createMcpHandler } from '@modelcontextprotocol/server';
 import { BreakerGuard, createBackends } from '../src/backends/index.js';
 import type { XServerConfigInput } from '../src/config/index.js';
 import { XServer, type XServerOptions } from '../src/server.js';
-import { testConfig, workdir } from './helpers.js';
+// @ts-expect-error: a plain ESM fixture, also run as a script (no types).
+import { modernPeer } from './fixtures/modern-peer.mjs';
+import { closeAfterTest, testConfig, workdir } from './helpers.js';
 
 const modules = join(import.meta.dirname, '..', 'node_modules', '@modelcontextprotocol');
 
 /** The bins of the reference MCP servers (dev dependencies), run with this Node, no npx. */
 export const EVERYTHING_BIN = join(modules, 'server-everything', 'dist', 'index.js');
 export const MEMORY_BIN = join(modules, 'server-memory', 'dist', 'index.js');
+
+/**
+ * The 2026-07-28-only fixture peer (fixtures/modern-peer.mjs) over Streamable HTTP on
+ * 127.0.0.1, rejecting 2025-era requests; closed when the current test finishes.
+ */
+export async function modernHttpPeer(hooks: { cancelled?: () => void } = {}): Promise<string> {
+  const handler = createMcpHandler(() => modernPeer(hooks), { legacy: 'reject' });
+  const server: Server = createServer(toNodeHandler(handler));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  closeAfterTest(async () => {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+    await handler.close();
+  });
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}/mcp`;
+}
 
 /** A stand-in for `npx` or `sh -c`: runs `node <args>` as its child (see the fixture). */
 export const PEER_WRAPPER = join(import.meta.dirname, 'fixtures', 'peer-wrapper.mjs');

@@ -1,5 +1,3 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import {
   InMemoryTransport,
   type JSONRPCMessage,
@@ -7,8 +5,7 @@ import {
   SdkErrorCode,
   specTypeSchemas,
 } from '@modelcontextprotocol/client';
-import { toNodeHandler } from '@modelcontextprotocol/node';
-import { createMcpHandler, McpServer } from '@modelcontextprotocol/server';
+import { McpServer } from '@modelcontextprotocol/server';
 import { serveStdio } from '@modelcontextprotocol/server/stdio';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
@@ -22,9 +19,7 @@ import {
 } from '../src/peers/connection.js';
 import { callPeerTool } from '../src/peers/peer-call.js';
 import { translatePeerError } from '../src/peers/translate.js';
-// @ts-expect-error: a plain ESM fixture, also run as a script (no types).
-import { modernPeer } from './fixtures/modern-peer.mjs';
-import { EVERYTHING_BIN } from './gateway-helpers.js';
+import { EVERYTHING_BIN, modernHttpPeer } from './gateway-helpers.js';
 import { closeAfterTest } from './helpers.js';
 
 type Message = Record<string, unknown>;
@@ -491,19 +486,6 @@ describe('the raw leg to a real stdio peer (server-everything)', () => {
     expect(translated).toBeInstanceOf(PeerDisconnectedError);
   });
 });
-
-/** The 2026-07-28-only fixture peer over Streamable HTTP on 127.0.0.1. */
-async function modernHttpPeer(hooks: { cancelled?: () => void }): Promise<string> {
-  const handler = createMcpHandler(() => modernPeer(hooks), { legacy: 'reject' });
-  const server: Server = createServer(toNodeHandler(handler));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  closeAfterTest(async () => {
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
-    await handler.close();
-  });
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}/mcp`;
-}
 
 describe('the raw leg to a 2026-07-28 peer over Streamable HTTP', () => {
   it("cancels by ending the call's own request stream, as the SDK does (no notifications/cancelled)", async () => {

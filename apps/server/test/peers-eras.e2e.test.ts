@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import {
@@ -9,16 +9,13 @@ import {
   StreamableHTTPClientTransport,
 } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
-import { toNodeHandler } from '@modelcontextprotocol/node';
-import { createMcpHandler } from '@modelcontextprotocol/server';
 import { afterEach, describe, expect, it } from 'vitest';
-// @ts-expect-error: a plain ESM fixture, also run as a script (no types).
-import { modernPeer } from './fixtures/modern-peer.mjs';
 import {
   EVERYTHING_BIN,
   type Gateway,
   isAlive,
   killProcessesWith,
+  modernHttpPeer,
   processesWith,
   startGateway,
 } from './gateway-helpers.js';
@@ -30,19 +27,6 @@ const EXITS_ON_PROBE = join(import.meta.dirname, 'fixtures', 'exits-on-probe.mjs
 const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
 const CLIENT_SPAN_ID = '00f067aa0ba902b7';
 const TRACEPARENT = `00-${TRACE_ID}-${CLIENT_SPAN_ID}-01`;
-
-/** The modern peer over Streamable HTTP on 127.0.0.1, rejecting 2025-era requests. */
-async function modernHttpPeer(hooks: { cancelled?: () => void } = {}): Promise<string> {
-  const handler = createMcpHandler(() => modernPeer(hooks), { legacy: 'reject' });
-  const server: Server = createServer(toNodeHandler(handler));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  closeAfterTest(async () => {
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
-    await handler.close();
-  });
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}/mcp`;
-}
 
 /**
  * A 2025-era peer on SDK 1.x over Streamable HTTP with sessions (as most deployed servers are):
